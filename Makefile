@@ -1,0 +1,38 @@
+# `make run` serves the app on SQLite with the shipped courses; `make test` runs the tests.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test check bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Stamps re-run pip only when pyproject.toml changes.
+$(VENV)/.installed-app: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@ $(VENV)/.installed-app
+
+run: $(VENV)/.installed-app
+	@mkdir -p instance
+	@echo "Serving Marketplace Agent Training at http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
+	LMS_CONTENT_AUTO_RELOAD=1 $(BIN)/lms run --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+check: $(VENV)/.installed-app
+	$(BIN)/lms check --strict
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/content_load.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache node_modules

@@ -1,0 +1,1 @@
+"""Training engine for Health Insurance Marketplace agent and broker registration."""

@@ -1,0 +1,205 @@
+"""The immutable, rendered view of all content that the rest of the app reads.
+
+Keys are stable across edits and reorderings: a program is its folder (`py2022`), a track is
+`py2022/marketplace`, a module drops its number prefix (`py2022/marketplace/eligibility`), an
+exam is its path under quizzes/ without `.yaml`, an agreement is `py2022/general`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Mapping
+
+from lms.content.markdown import Heading
+from lms.content.problems import Problem, count_by_severity
+
+
+@dataclass(frozen=True)
+class Condition:
+    """An unlock condition: kind is registration | completed | accepted | satisfied."""
+
+    kind: str
+    value: str
+
+    def describe(self, catalog: "Catalog", program_key: str) -> str:
+        if self.kind == "registration":
+            return "your Marketplace registration is complete"
+        if self.kind == "completed":
+            track = catalog.tracks.get(f"{program_key}/{self.value}")
+            return f"you complete {track.title if track else self.value}"
+        if self.kind == "accepted":
+            agreement = catalog.agreements.get(f"{program_key}/{self.value}")
+            return f"you accept the {agreement.title if agreement else self.value}"
+        return f"you meet the {self.value.replace('-', ' ')} requirement"
+
+
+@dataclass(frozen=True)
+class Choice:
+    text_html: str
+    correct: bool
+    feedback_html: str
+
+
+@dataclass(frozen=True)
+class Pair:
+    left_html: str
+    right_html: str
+
+
+@dataclass(frozen=True)
+class Question:
+    """One exam question with its answer key; only services and review pages read the key."""
+
+    id: str
+    type: str
+    prompt_html: str
+    points: float
+    explanation_html: str
+    choices: tuple[Choice, ...] = ()
+    partial: bool = False
+    answer: bool | float | None = None
+    tolerance: float = 0
+    unit: str | None = None
+    pairs: tuple[Pair, ...] = ()
+    items_html: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Exam:
+    key: str
+    title: str
+    description_html: str
+    pass_percent: float
+    attempts: int | None
+    grading: str
+    time_limit_minutes: int | None
+    shuffle: bool
+    draw: int | None
+    review: str
+    questions: tuple[Question, ...]
+    content_hash: str
+    source: str
+
+    @property
+    def question_count(self) -> int:
+        return self.draw or len(self.questions)
+
+
+@dataclass(frozen=True)
+class Module:
+    key: str
+    track_key: str
+    slug: str
+    title: str
+    minutes: int | None
+    objectives: tuple[str, ...]
+    exam_key: str | None
+    html: str
+    headings: tuple[Heading, ...]
+    content_hash: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Agreement:
+    key: str
+    program_key: str
+    slug: str
+    title: str
+    version: str
+    requires_signature: bool
+    html: str
+    text_sha256: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Track:
+    key: str
+    program_key: str
+    slug: str
+    title: str
+    description_html: str
+    audience: str
+    required: bool
+    satisfies: str | None
+    unlock: tuple[Condition, ...]
+    module_keys: tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True)
+class Program:
+    key: str
+    title: str
+    plan_year: int
+    opens: dt.date
+    closes: dt.date | None
+    open_enrollment: dt.date | None
+    previous: str | None
+    description_html: str
+    agreement_keys: tuple[str, ...]
+    registration_training: str
+    registration_agreement_keys: tuple[str, ...]
+    track_keys: tuple[str, ...]
+    source: str
+
+    def is_open(self, today: dt.date) -> bool:
+        return self.opens <= today and (self.closes is None or today <= self.closes)
+
+
+def _frozen(mapping: dict) -> Mapping:
+    return MappingProxyType(dict(mapping))
+
+
+@dataclass(frozen=True)
+class Catalog:
+    root: Path
+    programs: Mapping[str, Program] = field(default_factory=dict)
+    tracks: Mapping[str, Track] = field(default_factory=dict)
+    modules: Mapping[str, Module] = field(default_factory=dict)
+    exams: Mapping[str, Exam] = field(default_factory=dict)
+    agreements: Mapping[str, Agreement] = field(default_factory=dict)
+    assets: frozenset[str] = frozenset()
+    problems: tuple[Problem, ...] = ()
+    file_count: int = 0
+
+    def __post_init__(self) -> None:
+        for name in ("programs", "tracks", "modules", "exams", "agreements"):
+            object.__setattr__(self, name, _frozen(getattr(self, name)))
+
+    @property
+    def error_count(self) -> int:
+        return count_by_severity(self.problems)[0]
+
+    @property
+    def warning_count(self) -> int:
+        return count_by_severity(self.problems)[1]
+
+    def programs_newest_first(self) -> list[Program]:
+        return sorted(self.programs.values(), key=lambda p: (p.plan_year, p.key), reverse=True)
+
+    def current_program(self, today: dt.date) -> Program | None:
+        """The newest program that has opened; the newest of all when none has opened yet."""
+        programs = self.programs_newest_first()
+        opened = [program for program in programs if program.is_open(today)]
+        return (opened or programs or [None])[0]
+
+    def tracks_of(self, program: Program) -> list[Track]:
+        return [self.tracks[key] for key in program.track_keys if key in self.tracks]
+
+    def modules_of(self, track: Track) -> list[Module]:
+        return [self.modules[key] for key in track.module_keys if key in self.modules]
+
+    def agreements_of(self, program: Program) -> list[Agreement]:
+        return [self.agreements[key] for key in program.agreement_keys if key in self.agreements]
+
+    def neighbours(self, module: Module) -> tuple[Module | None, Module | None]:
+        modules = self.modules_of(self.tracks[module.track_key])
+        index = modules.index(module)
+        previous = modules[index - 1] if index > 0 else None
+        following = modules[index + 1] if index + 1 < len(modules) else None
+        return previous, following

@@ -1,0 +1,255 @@
+"""Rules that span files: references, listings, links and unlock conditions; then the Catalog."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lms.content.builders import FileResult
+from lms.content.catalog import Catalog
+from lms.content.problems import Problem, did_you_mean
+
+if TYPE_CHECKING:
+    from lms.content.loader import SourceFile
+
+_KINDS = {"program": "programs", "track": "tracks", "module": "modules", "exam": "exams",
+          "agreement": "agreements"}
+
+
+def cross_check(root: Path, sources: list["SourceFile"], results: dict[str, FileResult],
+                read_problems: list[Problem]) -> Catalog:
+    checker = _Checker(sources, results)
+    checker.run()
+    problems = read_problems + checker.problems
+    for result in results.values():
+        problems.extend(result.problems)
+    return Catalog(
+        root=root, assets=frozenset(checker.assets), problems=tuple(sorted(set(problems))),
+        file_count=len(sources), **checker.items,
+    )
+
+
+class _Checker:
+    def __init__(self, sources: list["SourceFile"], results: dict[str, FileResult]):
+        self.sources = sources
+        self.results = results
+        self.paths = {source.path for source in sources}
+        self.kind_of = {source.path: source.kind for source in sources}
+        self.problems: list[Problem] = []
+        self.assets: set[str] = set()
+        self.items: dict[str, dict] = {name: {} for name in _KINDS.values()}
+        self.loaded: dict[str, list[tuple[str, FileResult]]] = defaultdict(list)
+        for source in sources:
+            result = results.get(source.path)
+            if result is not None:
+                self.loaded[source.kind].append((source.path, result))
+                if result.item is not None:
+                    self.items[_KINDS[source.kind]][result.item.key] = result.item
+
+    def report(self, path, severity, code, message, place=(1, 1)) -> None:
+        self.problems.append(Problem(path, place[0], place[1], severity, code, message))
+
+    def run(self) -> None:
+        for path, result in self.loaded["program"]:
+            if result.spec:
+                self.check_program(path, result)
+        self.check_orphans()
+        for path, result in self.loaded["track"]:
+            if result.spec:
+                self.check_track(path, result)
+        self.check_exam_references()
+        self.check_links()
+        for source in self.sources:
+            if source.kind == "stray":
+                self.report(source.path, "warning", "stray-file",
+                            "this file is not part of any program, track or exam and is ignored"
+                            + (" (exam files end in .yaml)" if source.path.endswith(".yml") else ""))
+
+    # --- programs -----------------------------------------------------------------------
+    def check_program(self, path: str, result: FileResult) -> None:
+        spec, places = result.spec, result.places
+        folder = path.rsplit("/", 1)[0]
+        for index, track in enumerate(spec.tracks):
+            if f"{folder}/{track}/track.yaml" not in self.paths:
+                self.report(path, "error", "missing-file",
+                            f"track '{track}' has no {folder}/{track}/track.yaml", places.value(("tracks", index)))
+        for index, agreement in enumerate(spec.agreements):
+            if f"{folder}/agreements/{agreement}.md" not in self.paths:
+                self.report(path, "error", "missing-file", f"agreement '{agreement}' has no file "
+                            f"{folder}/agreements/{agreement}.md", places.value(("agreements", index)))
+        for index, agreement in enumerate(spec.registration.agreements):
+            if agreement not in spec.agreements:
+                self.report(path, "error", "unknown-agreement",
+                            f"registration names agreement '{agreement}', which the program's agreements do not list"
+                            f"{did_you_mean(agreement, spec.agreements)}",
+                            places.value(("registration", "agreements", index)))
+        tracks = self.program_tracks(folder, spec)
+        if not any(track.spec.satisfies == spec.registration.training for track in tracks.values()):
+            self.report(path, "error", "unsatisfied-requirement",
+                        f"no track satisfies the registration requirement '{spec.registration.training}' "
+                        "(set `satisfies:` in a track.yaml)", places.value(("registration", "training")))
+        for source in self.sources:
+            if source.path.startswith(folder + "/") and source.kind in ("track", "agreement"):
+                name = source.path.split("/")[2] if source.kind == "track" else source.path.split("/")[3][:-3]
+                listed = spec.tracks if source.kind == "track" else spec.agreements
+                if name not in listed:
+                    self.report(source.path, "warning", f"unlisted-{source.kind}",
+                                f"{source.kind} '{name}' is not listed in {path} and is ignored")
+        self.check_unlock_graph(folder, spec, tracks)
+
+    def program_tracks(self, folder: str, spec) -> dict[str, FileResult]:
+        tracks = {}
+        for name in spec.tracks:
+            result = self.results.get(f"{folder}/{name}/track.yaml")
+            if result is not None and result.spec is not None:
+                tracks[name] = result
+        return tracks
+
+    def check_orphans(self) -> None:
+        reported: set[str] = set()
+        for source in self.sources:
+            parts = source.path.split("/")
+            if parts[0] != "courses" or source.kind not in ("track", "module", "agreement"):
+                continue
+            program_file = f"courses/{parts[1]}/program.yaml"
+            if program_file not in self.paths and parts[1] not in reported:
+                reported.add(parts[1])
+                self.report(source.path, "error", "missing-file",
+                            f"folder courses/{parts[1]} has no program.yaml, so its content is not served")
+            track_file = "/".join(parts[:3]) + "/track.yaml"
+            if source.kind == "module" and track_file not in self.paths and track_file not in reported:
+                reported.add(track_file)
+                self.report(source.path, "error", "missing-file",
+                            f"folder {'/'.join(parts[:3])} has no track.yaml, so its modules are not served")
+
+    # --- tracks -------------------------------------------------------------------------
+    def check_track(self, path: str, result: FileResult) -> None:
+        spec, places = result.spec, result.places
+        folder = path.rsplit("/", 1)[0]
+        present = sorted(p.rsplit("/", 1)[1] for p in self.paths
+                         if p.startswith(folder + "/") and self.kind_of[p] == "module")
+        slugs: dict[str, str] = {}
+        for index, name in enumerate(spec.modules):
+            if name not in present:
+                self.report(path, "error", "missing-file", f"module file '{name}' does not exist in {folder}"
+                            f"{did_you_mean(name, present)}", places.value(("modules", index)))
+            slug = self.results[f"{folder}/{name}"].item.slug if self.module_loaded(f"{folder}/{name}") else None
+            if slug and slug in slugs:
+                self.report(path, "error", "duplicate-key", f"'{name}' and '{slugs[slug]}' both give the module "
+                            f"key '{slug}'; rename one", places.value(("modules", index)))
+            elif slug:
+                slugs[slug] = name
+        for name in present:
+            if name not in spec.modules:
+                self.report(f"{folder}/{name}", "warning", "unlisted-module",
+                            f"module is not listed in {path} and is not shown to learners")
+        self.check_conditions(path, result)
+
+    def module_loaded(self, path: str) -> bool:
+        result = self.results.get(path)
+        return result is not None and result.item is not None
+
+    def check_conditions(self, path: str, result: FileResult) -> None:
+        program_path = "/".join(path.split("/")[:2]) + "/program.yaml"
+        program = self.results.get(program_path)
+        if program is None or program.spec is None:
+            return
+        pspec = program.spec
+        requirements = {t.spec.satisfies for t in self.program_tracks(program_path.rsplit("/", 1)[0], pspec).values()}
+        requirements.add(pspec.registration.training)
+        known = {"completed": ("unknown-track", "track", pspec.tracks),
+                 "accepted": ("unknown-agreement", "agreement", pspec.agreements),
+                 "satisfied": ("unknown-requirement", "requirement", sorted(r for r in requirements if r))}
+        for index, condition in enumerate(result.spec.unlock):
+            if condition.problems() or condition.kind not in known:
+                continue
+            code, noun, names = known[condition.kind]
+            if condition.value not in names:
+                self.report(path, "error", code, f"unlock condition names unknown {noun} '{condition.value}'"
+                            f"{did_you_mean(condition.value, names)}",
+                            result.places.value(("unlock", index, condition.kind)))
+
+    def check_unlock_graph(self, folder: str, spec, tracks: dict[str, FileResult]) -> None:
+        """Report tracks whose unlock conditions can never all hold (a cycle or a dead end)."""
+        def needs(name: str) -> list[list[str]]:
+            """Each condition as the tracks any one of which would satisfy it ([] = always)."""
+            alternatives = []
+            for condition in tracks[name].spec.unlock:
+                if condition.problems():
+                    continue
+                if condition.kind == "completed" and condition.value in tracks:
+                    alternatives.append([condition.value])
+                elif condition.kind in ("registration", "satisfied"):
+                    requirement = spec.registration.training if condition.kind == "registration" else condition.value
+                    alternatives.append([t for t, r in tracks.items() if r.spec.satisfies == requirement])
+            return [group for group in alternatives if group]
+
+        reachable: set[str] = set()
+        changed = True
+        while changed:
+            changed = False
+            for name in tracks:
+                if name not in reachable and all(set(group) & reachable for group in needs(name)):
+                    reachable.add(name)
+                    changed = True
+        for name in tracks:
+            if name in reachable:
+                continue
+            cycle = _find_cycle(name, lambda n: [t for group in needs(n) for t in group if t not in reachable])
+            path = f"{folder}/{name}/track.yaml"
+            chain = " → ".join(cycle) if cycle else name
+            self.report(path, "error", "unlock-cycle",
+                        f"track '{name}' can never unlock: its unlock conditions depend on each other ({chain})",
+                        tracks[name].places.key(("unlock",)))
+
+    # --- exams and links -----------------------------------------------------------------
+    def check_exam_references(self) -> None:
+        exam_keys = sorted(source.key for source in self.sources if source.kind == "exam")
+        used: set[str] = set()
+        for path, result in self.loaded["module"]:
+            reference = getattr(result.spec, "exam", None)
+            if not reference:
+                continue
+            used.add(reference)
+            if reference not in exam_keys:
+                self.report(path, "error", "unknown-exam", f"exam '{reference}' does not exist (expected "
+                            f"quizzes/{reference}.yaml){did_you_mean(reference, exam_keys)}",
+                            result.places.value(("exam",)))
+        for source in self.sources:
+            if source.kind == "exam" and source.key not in used:
+                self.report(source.path, "warning", "unused-exam", "no module uses this exam (add `exam: "
+                            f"{source.key}` to a module's front matter)")
+
+    def check_links(self) -> None:
+        for path, result in self.results.items():
+            for link in result.links:
+                noun = "image" if link.kind == "image" else "link"
+                place = (link.line, link.column)
+                if link.resolved.startswith("../") or link.resolved == "..":
+                    self.report(path, "error", f"broken-{noun}",
+                                f"{noun} '{link.target}' points outside the content folder", place)
+                elif link.resolved not in self.paths:
+                    self.report(path, "error", f"broken-{noun}", f"{noun} '{link.target}' points at nothing "
+                                f"(no file {link.resolved})", place)
+                elif link.resolved.endswith(".md") and link.kind == "link":
+                    if self.kind_of[link.resolved] not in ("module", "agreement"):
+                        self.report(path, "error", "broken-link", f"link '{link.target}' points at a Markdown "
+                                    "file that is not a module or agreement", place)
+                else:
+                    self.assets.add(link.resolved)
+
+
+def _find_cycle(start: str, successors) -> list[str] | None:
+    """A path start → … → start through `successors`, or None."""
+    stack = [(start, [start])]
+    seen: set[str] = set()
+    while stack:
+        node, trail = stack.pop()
+        for following in successors(node):
+            if following == start:
+                return trail + [start]
+            if following not in seen:
+                seen.add(following)
+                stack.append((following, trail + [following]))
+    return None

@@ -1,0 +1,287 @@
+"""Markdown to safe HTML, built once and used at content-load time only.
+
+Raw HTML is parsed (so it can be reported with its place) but always rendered as escaped
+text; the final HTML is also sanitised with nh3, so nothing an author writes can run script.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.container import container_plugin
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.front_matter import front_matter_plugin
+from pygments import highlight as pygments_highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+CALLOUTS = {"note": "Note", "tip": "Tip", "warning": "Warning"}
+DEFAULT_ASSET_PREFIX = "/assets/"
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+_MODULE_PREFIX = re.compile(r"^\d+-")
+_CALLOUT_LINE = re.compile(r"^\s{0,3}:{3,}\s*([A-Za-z][\w-]*)")
+
+_ALLOWED_TAGS = {
+    "a", "abbr", "aside", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em",
+    "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "s", "section",
+    "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+}
+_ALLOWED_ATTRIBUTES = {
+    "*": {"class", "id"},
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "aside": {"role", "aria-label"},
+    "ol": {"start"},
+    "td": {"style"},
+    "th": {"style"},
+}
+_CLEANER = nh3.Cleaner(
+    tags=_ALLOWED_TAGS,
+    attributes=_ALLOWED_ATTRIBUTES,
+    url_schemes={"http", "https", "mailto", "tel"},
+    filter_style_properties={"text-align"},
+    link_rel="noopener noreferrer",
+)
+_FORMATTER = HtmlFormatter(nowrap=True)
+
+
+@dataclass(frozen=True)
+class LinkRef:
+    """A relative link or image in Markdown, resolved against the document's folder."""
+
+    kind: str  # "link" | "image"
+    target: str  # as written, without the #fragment
+    resolved: str  # content-root-relative posix path
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Marked:
+    """Something found at a place in the source (raw HTML, an unknown callout)."""
+
+    line: int
+    column: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    anchor: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Rendered:
+    html: str
+    front_matter: str | None = None
+    front_matter_line: int = 0  # 1-based line of the first YAML line, 0 when absent
+    body_line: int = 1
+    links: tuple[LinkRef, ...] = ()
+    raw_html: tuple[Marked, ...] = ()
+    unknown_callouts: tuple[Marked, ...] = ()
+    headings: tuple[Heading, ...] = ()
+
+
+@lru_cache(maxsize=64)
+def _lexer(language: str):
+    try:
+        return get_lexer_by_name(language)
+    except ClassNotFound:
+        return None
+
+
+def _highlight(code: str, language: str, _attrs: str) -> str:
+    lexer = _lexer(language.strip().lower()) if language else None
+    if lexer is None:
+        return ""  # markdown-it escapes the code itself
+    return pygments_highlight(code, lexer, _FORMATTER)
+
+
+def _render_callout(self, tokens: list[Token], idx: int, options, env) -> str:
+    token = tokens[idx]
+    if token.nesting != 1:
+        return "</aside>\n"
+    words = token.info.strip().split(None, 1)
+    kind = words[0].lower() if words else "note"
+    title = words[1] if len(words) > 1 else CALLOUTS.get(kind, kind.title())
+    label = html.escape(CALLOUTS.get(kind, kind.title()))
+    return (
+        f'<aside class="callout callout-{kind}" role="note" aria-label="{label}">\n'
+        f'<p class="callout-title">{html.escape(title)}</p>\n'
+    )
+
+
+def _escape_raw_html(self, tokens: list[Token], idx: int, options, env) -> str:
+    return html.escape(tokens[idx].content)
+
+
+def _build_parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": True, "highlight": _highlight, "linkify": False})
+    md.enable(["table", "strikethrough"])
+    md.use(front_matter_plugin).use(footnote_plugin).use(deflist_plugin)
+    md.use(anchors_plugin, min_level=1, max_level=4)
+    for name in CALLOUTS:
+        md.use(container_plugin, name=name, render=_render_callout)
+    md.add_render_rule("html_block", _escape_raw_html)
+    md.add_render_rule("html_inline", _escape_raw_html)
+    return md
+
+
+def module_href(target: str) -> str:
+    """Turn a link to a module file (`02-eligibility.md#x`) into its page's slug (`eligibility#x`)."""
+    path, _, fragment = target.partition("#")
+    folder, name = posixpath.split(path)
+    slug = _MODULE_PREFIX.sub("", name[: -len(".md")])
+    href = posixpath.join(folder, slug) if folder else slug
+    return f"{href}#{fragment}" if fragment else href
+
+
+def module_slug(filename: str) -> str:
+    """The stable part of a module file name: `02-eligibility.md` -> `eligibility`."""
+    stem = filename[:-3] if filename.endswith(".md") else filename
+    return _MODULE_PREFIX.sub("", stem)
+
+
+class Renderer:
+    """One configured markdown-it parser plus the rules around it."""
+
+    def __init__(self, asset_prefix: str = DEFAULT_ASSET_PREFIX):
+        self._md = _build_parser()
+        self.asset_prefix = asset_prefix
+
+    def render(
+        self,
+        text: str,
+        doc_path: str,
+        *,
+        heading_offset: int = 0,
+        inline: bool = False,
+        line_offset: int = 0,
+    ) -> Rendered:
+        """Render `text` (a whole file or a fragment of one) from the file at `doc_path`.
+
+        `line_offset` is added to reported lines for fragments taken from YAML values.
+        """
+        env: dict = {}
+        lines = text.split("\n")
+        collector = _Collector(doc_path, lines, line_offset, asset_prefix=self.asset_prefix)
+        if inline:
+            tokens = self._md.parseInline(text, env)
+            collector.walk_inline(tokens[0].children or [], line_offset)
+            body = self._md.renderer.render(tokens, self._md.options, env)
+            return Rendered(
+                html=_CLEANER.clean(body), links=tuple(collector.links),
+                raw_html=tuple(collector.raw_html),
+            )
+        tokens = self._md.parse(text, env)
+        front_matter, front_matter_line, body_line = None, 0, 1
+        fenced: list[tuple[int, int]] = []
+        for index, token in enumerate(tokens):
+            if token.type == "front_matter":
+                front_matter = token.content
+                front_matter_line = token.map[0] + 2
+                body_line = token.map[1] + 1
+            elif token.type in ("fence", "code_block") and token.map:
+                fenced.append((token.map[0], token.map[1]))
+            elif token.type == "html_block":
+                collector.raw(token.map[0] + line_offset, token.content)
+            elif token.type == "inline":
+                collector.walk_inline(token.children or [], token.map[0] + line_offset)
+            elif token.type == "heading_open":
+                collector.heading(tokens, index, heading_offset)
+        body = self._md.renderer.render(tokens, self._md.options, env)
+        return Rendered(
+            html=_CLEANER.clean(body),
+            front_matter=front_matter,
+            front_matter_line=front_matter_line,
+            body_line=body_line,
+            links=tuple(collector.links),
+            raw_html=tuple(collector.raw_html),
+            unknown_callouts=tuple(_unknown_callouts(lines, fenced, front_matter_line, body_line)),
+            headings=tuple(collector.headings),
+        )
+
+
+@dataclass
+class _Collector:
+    doc_path: str
+    lines: list[str]
+    line_offset: int
+    links: list[LinkRef] = field(default_factory=list)
+    raw_html: list[Marked] = field(default_factory=list)
+    headings: list[Heading] = field(default_factory=list)
+    asset_prefix: str = DEFAULT_ASSET_PREFIX
+
+    def column_of(self, line_index: int, needle: str) -> int:
+        local = line_index - self.line_offset
+        if 0 <= local < len(self.lines):
+            found = self.lines[local].find(needle)
+            if found >= 0:
+                return found + 1
+        return 1
+
+    def raw(self, line_index: int, content: str) -> None:
+        snippet = content.strip().splitlines()[0] if content.strip() else content
+        column = self.column_of(line_index, snippet[:20])
+        self.raw_html.append(Marked(line_index + 1, column, snippet[:60]))
+
+    def heading(self, tokens: list[Token], index: int, offset: int) -> None:
+        token, inline, closing = tokens[index], tokens[index + 1], tokens[index + 2]
+        level = min(int(token.tag[1]) + offset, 6)
+        token.tag = closing.tag = f"h{level}"
+        text = "".join(c.content for c in inline.children or [] if c.type in ("text", "code_inline"))
+        self.headings.append(Heading(level, str(token.attrs.get("id", "")), text))
+
+    def walk_inline(self, children: list[Token], first_line: int) -> None:
+        line = first_line
+        for child in children:
+            if child.type in ("softbreak", "hardbreak"):
+                line += 1
+            elif child.type == "html_inline":
+                self.raw(line, child.content)
+            elif child.type == "link_open":
+                self._relative(child, "href", "link", line)
+            elif child.type == "image":
+                self._relative(child, "src", "image", line)
+
+    def _relative(self, token: Token, attr: str, kind: str, line: int) -> None:
+        target = str(token.attrs.get(attr, ""))
+        if not target or target.startswith(("#", "/")) or _SCHEME.match(target):
+            return
+        path = target.partition("#")[0].partition("?")[0]
+        resolved = posixpath.normpath(posixpath.join(posixpath.dirname(self.doc_path), path))
+        self.links.append(LinkRef(kind, path, resolved, line + 1, self.column_of(line, target)))
+        if kind == "link" and path.endswith(".md"):
+            new = module_href(target)
+        else:
+            new = self.asset_prefix + resolved
+        token.attrSet(attr, new)
+
+
+def _unknown_callouts(lines, fenced, front_matter_line, body_line):
+    inside = set()
+    for start, end in fenced:
+        inside.update(range(start, end))
+    for index in range(body_line - 1, len(lines)):
+        if index in inside:
+            continue
+        match = _CALLOUT_LINE.match(lines[index])
+        if match and match.group(1).lower() not in CALLOUTS:
+            yield Marked(index + 1, match.start(1) + 1, match.group(1))
+
+
+def pygments_css() -> str:
+    """Stylesheet for highlighted code, served with the app's static files."""
+    return _FORMATTER.get_style_defs(".markdown pre")

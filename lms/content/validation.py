@@ -1,0 +1,148 @@
+"""Validate parsed YAML against a schema and report each problem at its exact place."""
+
+from __future__ import annotations
+
+import types
+import typing
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from lms.content.problems import ProblemSink, did_you_mean
+from lms.content.yamlsource import SourceMap
+
+M = TypeVar("M", bound=BaseModel)
+
+_TYPE_WORDS = {
+    "string_type": "text",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "list_type": "a list",
+    "dict_type": "a mapping of keys to values",
+    "model_type": "a mapping of keys to values",
+    "model_attributes_type": "a mapping of keys to values",
+    "date_type": "a date such as 2021-07-01",
+    "date_parsing": "a date such as 2021-07-01",
+    "date_from_datetime_parsing": "a date such as 2021-07-01",
+    "date_from_datetime_inexact": "a date such as 2021-07-01",
+}
+
+
+def validate(
+    model: type[M],
+    data: Any,
+    places: SourceMap,
+    sink: ProblemSink,
+    prefix: tuple[Any, ...] = (),
+) -> M | None:
+    """The validated model, or None after reporting every problem into `sink`."""
+    try:
+        spec = model.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False):
+            report_error(model, error, places, sink, prefix)
+        return None
+    for path, code, message in spec.problems():
+        line, column = places.value(prefix + path)
+        sink.error(code, message, line, column)
+    return spec
+
+
+def report_error(model, error: dict, places: SourceMap, sink: ProblemSink, prefix) -> None:
+    loc = tuple(error["loc"])
+    kind = error["type"]
+    name = _name(loc)
+    got = error.get("input")
+    where = prefix + loc
+    if kind == "missing":
+        line, column = places.value(prefix + loc[:-1])
+        sink.error("missing-key", f"missing required key '{loc[-1]}'", line, column)
+        return
+    if kind == "extra_forbidden":
+        line, column = places.key(where)
+        allowed = _fields_at(model, loc[:-1])
+        sink.error("unknown-key", f"unknown key '{loc[-1]}'{did_you_mean(loc[-1], allowed)}", line, column)
+        return
+    line, column = places.value(where)
+    if kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "")
+        hint = did_you_mean(got, [e.strip(" '") for e in expected.replace(" or ", ", ").split(",")])
+        sink.error("invalid-value", f"{name} must be one of {expected} (got {got!r}){hint}", line, column)
+    elif kind in ("out_of_range", "greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        message = error["msg"] if kind == "out_of_range" else error["msg"].replace("Input should be", "must be")
+        if kind != "out_of_range":
+            message += f" (got {got})"
+        sink.error("out-of-range", f"{name} {message}", line, column)
+    elif kind == "too_short":
+        if isinstance(got, str):
+            sink.error("empty-value", f"{name} must not be empty", line, column)
+        else:
+            need = error.get("ctx", {}).get("min_length", 1)
+            sink.error("too-few", f"{name} needs at least {need} item{'s' if need != 1 else ''}", line, column)
+    elif kind == "string_pattern_mismatch":
+        sink.error("invalid-value", f"{name} {_pattern_words(error)} (got {got!r})", line, column)
+    elif kind in _TYPE_WORDS:
+        sink.error("invalid-type", f"{name} must be {_TYPE_WORDS[kind]} (got {_describe(got)})", line, column)
+    elif kind == "quote_number":
+        sink.error("invalid-type", f"{name} {error['msg']}", line, column)
+    else:
+        sink.error("invalid-value", f"{name}: {error['msg']}", line, column)
+
+
+def _name(loc: tuple[Any, ...]) -> str:
+    if not loc:
+        return "the file"
+    if isinstance(loc[-1], int):
+        parent = next((part for part in reversed(loc) if isinstance(part, str)), "list")
+        return f"{parent} item {loc[-1] + 1}"
+    return str(loc[-1])
+
+
+def _pattern_words(error: dict) -> str:
+    pattern = error.get("ctx", {}).get("pattern", "")
+    if "/" in pattern and ".md" not in pattern:
+        return "must be a path under quizzes/ without .yaml, such as py2022/marketplace/eligibility"
+    if ".md" in pattern:
+        return "must be a .md file name in the track's folder"
+    return "must use lowercase letters, digits and dashes"
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, (dict, list)):
+        return "a mapping" if isinstance(value, dict) else "a list"
+    return repr(value)
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """Key names allowed at `loc` inside `model`, for did-you-mean hints."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        fields = getattr(current, "model_fields", {})
+        if part not in fields:
+            return []
+        current = _inner_model(fields[part].annotation)
+        if current is None:
+            return []
+    return list(getattr(current, "model_fields", {}))
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    origin = typing.get_origin(annotation)
+    if origin is None and not isinstance(annotation, types.UnionType):
+        return None
+    for arg in typing.get_args(annotation):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
