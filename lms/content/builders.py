@@ -129,10 +129,12 @@ def build_agreement(key: str, path: str, data: bytes, renderer: Renderer) -> Fil
     rendered, meta = _read_markdown(data, path, sink, renderer, result, s.AgreementSpec)
     if meta:
         program_key, slug = key.split("/", 1)
+        # What an agent accepts is the text they read, so the hash covers the body, not the front matter.
+        body = "\n".join(data.decode("utf-8-sig").split("\n")[rendered.body_line - 1:])
         result.item = c.Agreement(
             key=key, program_key=program_key, slug=slug, title=meta.title, version=meta.version,
             requires_signature=meta.requires_signature, html=rendered.html,
-            text_sha256=sha256(data), source=path,
+            text_sha256=sha256(body.encode()), source=path,
         )
     result.problems = sink.problems
     return result
@@ -201,10 +203,11 @@ def _fragment(renderer, text, path, places, where, sink, result, inline=False) -
     """Render a Markdown value held in YAML, reporting raw HTML and links at the value's place."""
     if not text:
         return ""
-    rendered = renderer.render(text, path, inline=inline)
+    rendered = renderer.fragment(text, path, inline=inline)
     line, column = places.value(where)
-    for raw in rendered.raw_html:
-        sink.error("raw-html", f"raw HTML is not allowed in Markdown ({raw.text!r}); use Markdown syntax",
+    if rendered.raw_html:
+        first = rendered.raw_html[0].text
+        sink.error("raw-html", f"raw HTML is not allowed in Markdown ({first!r}); use Markdown syntax",
                    line, column)
     for link in rendered.links:
         result.links.append(LinkRef(link.kind, link.target, link.resolved, line, column))
@@ -217,7 +220,7 @@ def _questions(spec, path, places, sink, renderer, result) -> list[c.Question]:
     for index, raw in enumerate(spec.questions):
         at = ("questions", index)
         kind = raw.get("type")
-        if kind not in s.QUESTION_SPECS:
+        if not isinstance(kind, str) or kind not in s.QUESTION_SPECS:
             line, column = places.value(at + ("type",))
             if kind is None:
                 sink.error("missing-key", "missing required key 'type'", line, column)

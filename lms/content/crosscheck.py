@@ -6,8 +6,11 @@ from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import dataclasses
+
 from lms.content.builders import FileResult
 from lms.content.catalog import Catalog
+from lms.content.markdown import is_asset_path, page_path
 from lms.content.problems import Problem, did_you_mean
 
 if TYPE_CHECKING:
@@ -26,7 +29,7 @@ def cross_check(root: Path, sources: list["SourceFile"], results: dict[str, File
         problems.extend(result.problems)
     return Catalog(
         root=root, assets=frozenset(checker.assets), problems=tuple(sorted(set(problems))),
-        file_count=len(sources), **checker.items,
+        file_count=sum(1 for source in sources if source.kind != "asset"), **checker.items,
     )
 
 
@@ -38,14 +41,39 @@ class _Checker:
         self.kind_of = {source.path: source.kind for source in sources}
         self.problems: list[Problem] = []
         self.assets: set[str] = set()
-        self.items: dict[str, dict] = {name: {} for name in _KINDS.values()}
         self.loaded: dict[str, list[tuple[str, FileResult]]] = defaultdict(list)
         for source in sources:
             result = results.get(source.path)
             if result is not None:
                 self.loaded[source.kind].append((source.path, result))
+        self.items = self.served_items()
+
+    def served_items(self) -> dict[str, dict]:
+        """What learners see: programs, the tracks and agreements they list, the modules tracks list."""
+        items: dict[str, dict] = {name: {} for name in _KINDS.values()}
+        for kind in ("program", "exam"):
+            for _path, result in self.loaded[kind]:
                 if result.item is not None:
-                    self.items[_KINDS[source.kind]][result.item.key] = result.item
+                    items[_KINDS[kind]][result.item.key] = result.item
+        for program in items["programs"].values():
+            folder = f"courses/{program.key}"
+            for agreement_key in program.agreement_keys:
+                result = self.results.get(f"{folder}/agreements/{agreement_key.split('/', 1)[1]}.md")
+                if result is not None and result.item is not None:
+                    items["agreements"][agreement_key] = result.item
+            for track_key in program.track_keys:
+                track_folder = f"courses/{track_key}"
+                result = self.results.get(f"{track_folder}/track.yaml")
+                if result is None or result.item is None:
+                    continue
+                module_keys = []
+                for name in result.spec.modules:
+                    module = self.results.get(f"{track_folder}/{name}")
+                    if module is not None and module.item is not None and module.item.key not in module_keys:
+                        items["modules"][module.item.key] = module.item
+                        module_keys.append(module.item.key)
+                items["tracks"][track_key] = dataclasses.replace(result.item, module_keys=tuple(module_keys))
+        return items
 
     def report(self, path, severity, code, message, place=(1, 1)) -> None:
         self.problems.append(Problem(path, place[0], place[1], severity, code, message))
@@ -135,8 +163,8 @@ class _Checker:
                 self.report(path, "error", "missing-file", f"module file '{name}' does not exist in {folder}"
                             f"{did_you_mean(name, present)}", places.value(("modules", index)))
             slug = self.results[f"{folder}/{name}"].item.slug if self.module_loaded(f"{folder}/{name}") else None
-            if slug and slug in slugs:
-                self.report(path, "error", "duplicate-key", f"'{name}' and '{slugs[slug]}' both give the module "
+            if slug and slug in slugs and slugs[slug] != name:
+                self.report(path, "error", "duplicate-module", f"'{name}' and '{slugs[slug]}' both give the module "
                             f"key '{slug}'; rename one", places.value(("modules", index)))
             elif slug:
                 slugs[slug] = name
@@ -196,12 +224,15 @@ class _Checker:
         for name in tracks:
             if name in reachable:
                 continue
-            cycle = _find_cycle(name, lambda n: [t for group in needs(n) for t in group if t not in reachable])
-            path = f"{folder}/{name}/track.yaml"
-            chain = " → ".join(cycle) if cycle else name
-            self.report(path, "error", "unlock-cycle",
-                        f"track '{name}' can never unlock: its unlock conditions depend on each other ({chain})",
-                        tracks[name].places.key(("unlock",)))
+            blocked = lambda n: [t for group in needs(n) for t in group if t not in reachable]  # noqa: E731
+            cycle = _find_cycle(name, blocked)
+            path, place = f"{folder}/{name}/track.yaml", tracks[name].places.key(("unlock",))
+            if cycle:
+                self.report(path, "error", "unlock-cycle", f"track '{name}' can never unlock: its unlock "
+                            f"conditions depend on each other ({' → '.join(cycle)})", place)
+            else:
+                self.report(path, "error", "unlock-dead-end", f"track '{name}' can never unlock: it waits for "
+                            f"{', '.join(repr(t) for t in blocked(name))}, which can never unlock", place)
 
     # --- exams and links -----------------------------------------------------------------
     def check_exam_references(self) -> None:
@@ -224,20 +255,27 @@ class _Checker:
     def check_links(self) -> None:
         for path, result in self.results.items():
             for link in result.links:
-                noun = "image" if link.kind == "image" else "link"
-                place = (link.line, link.column)
-                if link.resolved.startswith("../") or link.resolved == "..":
-                    self.report(path, "error", f"broken-{noun}",
-                                f"{noun} '{link.target}' points outside the content folder", place)
-                elif link.resolved not in self.paths:
-                    self.report(path, "error", f"broken-{noun}", f"{noun} '{link.target}' points at nothing "
-                                f"(no file {link.resolved})", place)
-                elif link.resolved.endswith(".md") and link.kind == "link":
-                    if self.kind_of[link.resolved] not in ("module", "agreement"):
-                        self.report(path, "error", "broken-link", f"link '{link.target}' points at a Markdown "
-                                    "file that is not a module or agreement", place)
-                else:
+                problem = self.link_problem(link)
+                if problem:
+                    noun = "image" if link.kind == "image" else "link"
+                    self.report(path, "error", f"broken-{noun}", f"{noun} '{link.target}' {problem}",
+                                (link.line, link.column))
+                elif is_asset_path(link.resolved):
                     self.assets.add(link.resolved)
+
+    def link_problem(self, link) -> str | None:
+        if link.resolved == ".." or link.resolved.startswith("../"):
+            return "points outside the content folder"
+        if link.resolved not in self.paths:
+            return f"points at nothing (no file {link.resolved})"
+        page = page_path(link.resolved) if link.kind == "link" else None
+        if page:
+            if page not in self.items["modules"] and page not in self.items["agreements"]:
+                return "points at a Markdown file that is not a listed module or agreement"
+            return None
+        if not is_asset_path(link.resolved):
+            return "points at a content file, which is never published; link to its module instead"
+        return None
 
 
 def _find_cycle(start: str, successors) -> list[str] | None:

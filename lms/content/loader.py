@@ -66,8 +66,13 @@ def discover(root: Path) -> list[SourceFile]:
         for folder, dirs, files in os.walk(base):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             relative = Path(folder).relative_to(root).as_posix()
-            found.extend(classify(f"{relative}/{name}") for name in sorted(files) if not name.startswith("."))
+            found.extend(classify(f"{relative}/{name}") for name in sorted(files) if not _ignored(name))
     return found
+
+
+def _ignored(name: str) -> bool:
+    """Hidden files and README.md notes that authors keep beside their content."""
+    return name.startswith(".") or name.lower() == "readme.md"
 
 
 def default_content_root() -> Path:

@@ -27,9 +27,13 @@ from pygments.util import ClassNotFound
 
 CALLOUTS = {"note": "Note", "tip": "Tip", "warning": "Warning"}
 DEFAULT_ASSET_PREFIX = "/assets/"
+DEFAULT_PAGE_PREFIX = "/learn/"
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _MODULE_PREFIX = re.compile(r"^\d+-")
 _CALLOUT_LINE = re.compile(r"^\s{0,3}:{3,}\s*([A-Za-z][\w-]*)")
+# Text that Markdown renders as itself: no markup, entity, HTML or line break characters.
+_PLAIN_TEXT = re.compile(r"[A-Za-z0-9 ,.;:?!'\"()/%$+=@-]+")
+_FRAGMENT_MEMO_SIZE = 50_000
 
 _ALLOWED_TAGS = {
     "a", "abbr", "aside", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em",
@@ -123,29 +127,43 @@ def _render_callout(self, tokens: list[Token], idx: int, options, env) -> str:
     )
 
 
+def _callout_named(name: str):
+    def validate(params: str, *_args) -> bool:
+        words = params.strip().split(None, 1)
+        return bool(words) and words[0].lower() == name
+
+    return validate
+
+
 def _escape_raw_html(self, tokens: list[Token], idx: int, options, env) -> str:
     return html.escape(tokens[idx].content)
 
 
-def _build_parser() -> MarkdownIt:
+def _build_parser(front_matter: bool) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "highlight": _highlight, "linkify": False})
     md.enable(["table", "strikethrough"])
-    md.use(front_matter_plugin).use(footnote_plugin).use(deflist_plugin)
+    if front_matter:
+        md.use(front_matter_plugin)
+    md.use(footnote_plugin).use(deflist_plugin)
     md.use(anchors_plugin, min_level=1, max_level=4)
     for name in CALLOUTS:
-        md.use(container_plugin, name=name, render=_render_callout)
+        md.use(container_plugin, name=name, render=_render_callout, validate=_callout_named(name))
     md.add_render_rule("html_block", _escape_raw_html)
     md.add_render_rule("html_inline", _escape_raw_html)
     return md
 
 
-def module_href(target: str) -> str:
-    """Turn a link to a module file (`02-eligibility.md#x`) into its page's slug (`eligibility#x`)."""
-    path, _, fragment = target.partition("#")
-    folder, name = posixpath.split(path)
-    slug = _MODULE_PREFIX.sub("", name[: -len(".md")])
-    href = posixpath.join(folder, slug) if folder else slug
-    return f"{href}#{fragment}" if fragment else href
+def page_path(resolved: str) -> str | None:
+    """The page of a module or agreement file: `courses/py2022/x/02-y.md` -> `py2022/x/y`."""
+    parts = resolved.split("/")
+    if len(parts) != 4 or parts[0] != "courses" or not parts[3].endswith(".md"):
+        return None
+    return f"{parts[1]}/{parts[2]}/{module_slug(parts[3])}"
+
+
+def is_asset_path(resolved: str) -> bool:
+    """Files under courses/ that are not content (images, PDFs) may be served to learners."""
+    return resolved.startswith("courses/") and not resolved.endswith((".md", ".yaml", ".yml"))
 
 
 def module_slug(filename: str) -> str:
@@ -155,37 +173,20 @@ def module_slug(filename: str) -> str:
 
 
 class Renderer:
-    """One configured markdown-it parser plus the rules around it."""
+    """The configured markdown-it parsers plus the rules around them."""
 
-    def __init__(self, asset_prefix: str = DEFAULT_ASSET_PREFIX):
-        self._md = _build_parser()
-        self.asset_prefix = asset_prefix
+    def __init__(self, asset_prefix: str = DEFAULT_ASSET_PREFIX, page_prefix: str = DEFAULT_PAGE_PREFIX):
+        self._document_md = _build_parser(front_matter=True)
+        self._fragment_md = _build_parser(front_matter=False)
+        self.prefixes = (asset_prefix, page_prefix)
+        self._fragments: dict[tuple[str, str, bool], Rendered] = {}
 
-    def render(
-        self,
-        text: str,
-        doc_path: str,
-        *,
-        heading_offset: int = 0,
-        inline: bool = False,
-        line_offset: int = 0,
-    ) -> Rendered:
-        """Render `text` (a whole file or a fragment of one) from the file at `doc_path`.
-
-        `line_offset` is added to reported lines for fragments taken from YAML values.
-        """
-        env: dict = {}
+    def render(self, text: str, doc_path: str, *, heading_offset: int = 0) -> Rendered:
+        """Render a whole Markdown file (front matter, then body) found at `doc_path`."""
+        md, env = self._document_md, {}
         lines = text.split("\n")
-        collector = _Collector(doc_path, lines, line_offset, asset_prefix=self.asset_prefix)
-        if inline:
-            tokens = self._md.parseInline(text, env)
-            collector.walk_inline(tokens[0].children or [], line_offset)
-            body = self._md.renderer.render(tokens, self._md.options, env)
-            return Rendered(
-                html=_CLEANER.clean(body), links=tuple(collector.links),
-                raw_html=tuple(collector.raw_html),
-            )
-        tokens = self._md.parse(text, env)
+        collector = _Collector(doc_path, lines, self.prefixes)
+        tokens = md.parse(text, env)
         front_matter, front_matter_line, body_line = None, 0, 1
         fenced: list[tuple[int, int]] = []
         for index, token in enumerate(tokens):
@@ -196,12 +197,12 @@ class Renderer:
             elif token.type in ("fence", "code_block") and token.map:
                 fenced.append((token.map[0], token.map[1]))
             elif token.type == "html_block":
-                collector.raw(token.map[0] + line_offset, token.content)
+                collector.raw(token.map[0], token.content)
             elif token.type == "inline":
-                collector.walk_inline(token.children or [], token.map[0] + line_offset)
+                collector.walk_inline(token.children or [], token.map[0])
             elif token.type == "heading_open":
                 collector.heading(tokens, index, heading_offset)
-        body = self._md.renderer.render(tokens, self._md.options, env)
+        body = md.renderer.render(tokens, md.options, env)
         return Rendered(
             html=_CLEANER.clean(body),
             front_matter=front_matter,
@@ -209,25 +210,56 @@ class Renderer:
             body_line=body_line,
             links=tuple(collector.links),
             raw_html=tuple(collector.raw_html),
-            unknown_callouts=tuple(_unknown_callouts(lines, fenced, front_matter_line, body_line)),
+            unknown_callouts=tuple(_unknown_callouts(lines, fenced, body_line)),
             headings=tuple(collector.headings),
         )
+
+    def fragment(self, text: str, doc_path: str, *, inline: bool = False) -> Rendered:
+        """Render a Markdown value from a YAML file (a prompt, a choice, an explanation).
+
+        Exams hold many short values, most of them plain sentences, and many repeat; plain
+        text skips the parser and repeats come from a memo, which keeps loading fast.
+        """
+        folder = posixpath.dirname(doc_path)
+        key = (text, folder, inline)
+        found = self._fragments.get(key)
+        if found is not None:
+            return found
+        stripped = text.strip()
+        if _PLAIN_TEXT.fullmatch(stripped) and (text == stripped if inline else text[0].isalpha()):
+            found = Rendered(html=stripped if inline else f"<p>{stripped}</p>\n")
+        else:
+            found = self._parse_fragment(text, doc_path, inline)
+        if len(self._fragments) >= _FRAGMENT_MEMO_SIZE:
+            self._fragments.clear()
+        self._fragments[key] = found
+        return found
+
+    def _parse_fragment(self, text: str, doc_path: str, inline: bool) -> Rendered:
+        md, env = self._fragment_md, {}
+        collector = _Collector(doc_path, text.split("\n"), self.prefixes)
+        tokens = md.parseInline(text, env) if inline else md.parse(text, env)
+        for token in tokens:
+            if token.type == "html_block":
+                collector.raw(token.map[0], token.content)
+            elif token.type == "inline":
+                collector.walk_inline(token.children or [], token.map[0] if token.map else 0)
+        body = md.renderer.render(tokens, md.options, env)
+        return Rendered(html=_CLEANER.clean(body), links=tuple(collector.links), raw_html=tuple(collector.raw_html))
 
 
 @dataclass
 class _Collector:
     doc_path: str
     lines: list[str]
-    line_offset: int
+    prefixes: tuple[str, str]  # where assets and module/agreement pages are served
     links: list[LinkRef] = field(default_factory=list)
     raw_html: list[Marked] = field(default_factory=list)
     headings: list[Heading] = field(default_factory=list)
-    asset_prefix: str = DEFAULT_ASSET_PREFIX
 
     def column_of(self, line_index: int, needle: str) -> int:
-        local = line_index - self.line_offset
-        if 0 <= local < len(self.lines):
-            found = self.lines[local].find(needle)
+        if 0 <= line_index < len(self.lines):
+            found = self.lines[line_index].find(needle)
             if found >= 0:
                 return found + 1
         return 1
@@ -260,17 +292,19 @@ class _Collector:
         target = str(token.attrs.get(attr, ""))
         if not target or target.startswith(("#", "/")) or _SCHEME.match(target):
             return
-        path = target.partition("#")[0].partition("?")[0]
+        path, _, fragment = target.partition("#")
+        path = path.partition("?")[0]
         resolved = posixpath.normpath(posixpath.join(posixpath.dirname(self.doc_path), path))
         self.links.append(LinkRef(kind, path, resolved, line + 1, self.column_of(line, target)))
-        if kind == "link" and path.endswith(".md"):
-            new = module_href(target)
-        else:
-            new = self.asset_prefix + resolved
-        token.attrSet(attr, new)
+        asset_prefix, page_prefix = self.prefixes
+        page = page_path(resolved) if kind == "link" else None
+        if page:
+            token.attrSet(attr, page_prefix + page + (f"#{fragment}" if fragment else ""))
+        elif is_asset_path(resolved):
+            token.attrSet(attr, asset_prefix + resolved)
 
 
-def _unknown_callouts(lines, fenced, front_matter_line, body_line):
+def _unknown_callouts(lines, fenced, body_line):
     inside = set()
     for start, end in fenced:
         inside.update(range(start, end))

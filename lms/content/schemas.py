@@ -27,7 +27,7 @@ from pydantic_core import PydanticCustomError
 LocalProblem = tuple[tuple[Any, ...], str, str]
 
 KEY_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
-EXAM_REF_PATTERN = r"^[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)+$"
+EXAM_REF_PATTERN = r"^[a-z0-9][a-z0-9-]*(/[a-z0-9][a-z0-9-]*)*$"
 
 
 def _between(low: float, high: float):
@@ -257,6 +257,6 @@ def _duplicates(field: str, values: list[Any], subkey: str | None = None) -> lis
     for index, value in enumerate(values):
         if value in seen:
             path = (field, index, subkey) if subkey else (field, index)
-            found.append((path, "duplicate", f"{value!r} appears more than once in {field}"))
+            found.append((path, "duplicate-item", f"{value!r} appears more than once in {field}"))
         seen.add(value)
     return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import types
 import typing
 from typing import Any, TypeVar
@@ -44,11 +45,14 @@ def validate(
     try:
         spec = model.model_validate(data)
     except ValidationError as exc:
+        by_place: dict[tuple[Any, ...], list[dict]] = {}
         for error in exc.errors(include_url=False):
-            report_error(model, error, places, sink, prefix)
+            by_place.setdefault(_data_loc(data, error["loc"]), []).append(error)
+        for loc, errors in by_place.items():
+            report_error(model, {**_representative(errors), "loc": loc}, places, sink, prefix)
         return None
     for path, code, message in spec.problems():
-        line, column = places.value(prefix + path)
+        line, column = places.key(prefix + path)
         sink.error(code, message, line, column)
     return spec
 
@@ -68,7 +72,8 @@ def report_error(model, error: dict, places: SourceMap, sink: ProblemSink, prefi
         allowed = _fields_at(model, loc[:-1])
         sink.error("unknown-key", f"unknown key '{loc[-1]}'{did_you_mean(loc[-1], allowed)}", line, column)
         return
-    line, column = places.value(where)
+    # A problem with a whole list or mapping is shown at its key, a bad scalar at the value itself.
+    line, column = places.key(where) if isinstance(got, (dict, list)) else places.value(where)
     if kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
         hint = did_you_mean(got, [e.strip(" '") for e in expected.replace(" or ", ", ").split(",")])
@@ -78,7 +83,7 @@ def report_error(model, error: dict, places: SourceMap, sink: ProblemSink, prefi
         if kind != "out_of_range":
             message += f" (got {got})"
         sink.error("out-of-range", f"{name} {message}", line, column)
-    elif kind == "too_short":
+    elif kind in ("too_short", "string_too_short"):
         if isinstance(got, str):
             sink.error("empty-value", f"{name} must not be empty", line, column)
         else:
@@ -92,6 +97,33 @@ def report_error(model, error: dict, places: SourceMap, sink: ProblemSink, prefi
         sink.error("invalid-type", f"{name} {error['msg']}", line, column)
     else:
         sink.error("invalid-value", f"{name}: {error['msg']}", line, column)
+
+
+def _data_loc(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """`loc` without pydantic's union and validator tags ('int', 'function-after[...]')."""
+    kept: list[Any] = []
+    current = data
+    for position, part in enumerate(loc):
+        is_last = position == len(loc) - 1
+        if isinstance(current, dict) and (part in current or is_last):
+            kept.append(part)
+            current = current.get(part)
+        elif isinstance(current, list) and isinstance(part, int) and part < len(current):
+            kept.append(part)
+            current = current[part]
+    return tuple(kept)
+
+
+# When a value fails every member of a union, say what it should be in the broadest words.
+_PREFERENCE = ("out_of_range", "float_type", "float_parsing", "int_type", "int_from_float")
+
+
+def _representative(errors: list[dict]) -> dict:
+    def rank(error: dict) -> int:
+        kind = error["type"]
+        return _PREFERENCE.index(kind) if kind in _PREFERENCE else -1
+
+    return min(errors, key=lambda error: (rank(error) if rank(error) >= 0 else len(_PREFERENCE)))
 
 
 def _name(loc: tuple[Any, ...]) -> str:
@@ -117,6 +149,8 @@ def _describe(value: Any) -> str:
         return "nothing"
     if isinstance(value, (dict, list)):
         return "a mapping" if isinstance(value, dict) else "a list"
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
     return repr(value)
 
 

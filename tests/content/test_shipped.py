@@ -1,0 +1,57 @@
+"""The Plan Year 2022 program that ships with the product loads clean and is complete."""
+
+from __future__ import annotations
+
+import pytest
+
+from lms.content import load_catalog
+from lms.config import PROJECT_ROOT
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog(PROJECT_ROOT)
+
+
+def test_shipped_content_has_no_problems(catalog):
+    assert [problem.format() for problem in catalog.problems] == []
+
+
+def test_program_shape(catalog):
+    program = catalog.programs["py2022"]
+    assert program.plan_year == 2022
+    assert program.previous == "py2021"
+    assert [t.slug for t in catalog.tracks_of(program)] == ["marketplace", "returning", "shop", "help-on-demand"]
+    assert {a.slug for a in catalog.agreements_of(program)} == {"general", "privacy-security", "shop"}
+    assert program.registration_agreement_keys == ("py2022/general", "py2022/privacy-security")
+
+
+def test_full_marketplace_track(catalog):
+    track = catalog.tracks["py2022/marketplace"]
+    assert (track.audience, track.required, track.satisfies) == ("new", True, "marketplace-training")
+    modules = catalog.modules_of(track)
+    assert len(modules) >= 6
+    types = set()
+    for module in modules:
+        exam = catalog.exams[module.exam_key]
+        assert len(exam.questions) >= 8, exam.key
+        types |= {question.type for question in exam.questions}
+    assert len(types) >= 4
+
+
+@pytest.mark.parametrize(("slug", "audience", "modules"), [("returning", "returning", 2), ("shop", "all", 2),
+                                                           ("help-on-demand", "all", 1)])
+def test_other_tracks(catalog, slug, audience, modules):
+    track = catalog.tracks[f"py2022/{slug}"]
+    assert track.audience == audience
+    found = catalog.modules_of(track)
+    assert len(found) >= modules
+    assert any(module.exam_key in catalog.exams for module in found)
+
+
+def test_unlock_rules(catalog):
+    assert catalog.tracks["py2022/returning"].satisfies == "marketplace-training"
+    shop = {(c.kind, c.value) for c in catalog.tracks["py2022/shop"].unlock}
+    assert shop == {("registration", "complete"), ("accepted", "shop")}
+    hod = {(c.kind, c.value) for c in catalog.tracks["py2022/help-on-demand"].unlock}
+    assert hod == {("registration", "complete")}
