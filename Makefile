@@ -20,10 +20,12 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	@touch $@ $(VENV)/.installed-app
 
+# Plain HTTP on loopback, so cookies cannot be Secure-only here; content reloads when files change.
 run: $(VENV)/.installed-app
 	@mkdir -p instance
+	$(BIN)/lms db upgrade
 	@echo "Serving Marketplace Agent Training at http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
-	LMS_CONTENT_AUTO_RELOAD=1 $(BIN)/lms run --host $(HOST) --port $(PORT)
+	LMS_COOKIE_SECURE=0 LMS_CONTENT_AUTO_RELOAD=1 $(BIN)/lms run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

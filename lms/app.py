@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import Flask, render_template
 
-from lms import config
-from lms.web import catalog_store
+from lms import config, db
+from lms.web import catalog_store, security
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -23,12 +23,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
+    db.init_app(app)
     catalog_store.init_app(app)
+    security.init_app(app)
 
-    from lms.web import catalog as catalog_views
+    from lms import commands
+    from lms.web import admin, auth, catalog, player, public
 
-    app.register_blueprint(catalog_views.bp)
+    for blueprint in (public.bp, auth.bp, player.bp, catalog.bp, admin.bp):
+        app.register_blueprint(blueprint)
+    commands.init_app(app)
     _register_error_pages(app)
     return app
 
@@ -40,6 +46,7 @@ def _register_error_pages(app: Flask) -> None:
 
         app.register_error_handler(code, handler)
 
+    page(403, "Not allowed", "Your account does not have access to this page.")
     page(404, "Page not found", "We could not find that page. Check the address, or start again from the home page.")
     page(405, "Not allowed", "That action is not available on this page.")
     page(500, "Something went wrong", "The server hit an unexpected problem. Please try again in a moment.")

@@ -28,11 +28,28 @@ def secret_key(instance: Path) -> str:
     return key
 
 
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in ("1", "true", "yes", "on")
+
+
 def from_environment(instance: Path) -> dict:
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'lms.db'}"
-    return {
+    settings = {
         "SECRET_KEY": secret_key(instance),
         "DATABASE_URL": database_url,
         "CONTENT_ROOT": os.environ.get("LMS_CONTENT_ROOT"),
-        "CONTENT_AUTO_RELOAD": os.environ.get("LMS_CONTENT_AUTO_RELOAD", "") == "1",
+        "CONTENT_AUTO_RELOAD": _flag("LMS_CONTENT_AUTO_RELOAD", False),
+        # Secure cookies need HTTPS; `make run` serves plain HTTP on loopback and turns this off.
+        "COOKIE_SECURE": _flag("LMS_COOKIE_SECURE", True),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Marketplace Agent Training <no-reply@localhost>"),
+        "SMTP_HOST": os.environ.get("SMTP_HOST"),
+        "SMTP_PORT": int(os.environ.get("SMTP_PORT", "587")),
+        "SMTP_USERNAME": os.environ.get("SMTP_USERNAME"),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD"),
+        "SMTP_STARTTLS": _flag("SMTP_STARTTLS", True),
     }
+    if os.environ.get("SERVER_NAME"):
+        settings["SERVER_NAME"] = os.environ["SERVER_NAME"]
+    return settings

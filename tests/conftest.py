@@ -1,18 +1,102 @@
-"""Shared fixtures in the flaskr style: app, client, runner."""
+"""Shared fixtures in the flaskr style: app, client, runner, plus databases and signed-in users.
+
+Database tests run on SQLite always and on PostgreSQL when LMS_TEST_DATABASE_URL names a
+throw-away database (.ci/run sets it). In CI a missing PostgreSQL fails instead of skipping.
+"""
 
 from __future__ import annotations
 
-import pytest
+import os
+import re
+import shutil
+import uuid
 
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from lms import migrate
 from lms.app import create_app
 from lms.config import PROJECT_ROOT
+from lms.db import Database
+from lms.models import Base
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+PG_URL = os.environ.get("LMS_TEST_DATABASE_URL")
+TEST_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """A SQLite file migrated to head once; each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "lms.db"
+    migrate.upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """The PostgreSQL test database, created if needed and migrated to head once per session."""
+    if not PG_URL:
+        if IN_CI:
+            pytest.fail("CI=true but LMS_TEST_DATABASE_URL is not set: PostgreSQL tests must run in CI")
+        pytest.skip("set LMS_TEST_DATABASE_URL to run the PostgreSQL variant")
+    url = make_url(PG_URL)
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                       {"name": url.database})
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{url.database}"'))
+    except Exception as exc:  # a missing server is a failure, never a silent skip
+        pytest.fail(f"PostgreSQL at {url.render_as_string(hide_password=True)} is not reachable: {exc}")
+    finally:
+        admin.dispose()
+    migrate.upgrade(PG_URL)
+    return PG_URL
+
+
+def _truncate(url: str) -> None:
+    engine = create_engine(url)
+    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path, sqlite_template):
+    """A fresh, migrated database of each kind."""
+    if request.param == "sqlite":
+        path = tmp_path / "lms.db"
+        shutil.copy(sqlite_template, path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgres_url")
+    _truncate(url)
+    return url
 
 
 @pytest.fixture
-def app(tmp_path, monkeypatch):
+def sqlite_url(tmp_path, sqlite_template):
+    path = tmp_path / "lms.db"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+def make_app(tmp_path, monkeypatch, database_url: str, **overrides):
     monkeypatch.setenv("LMS_INSTANCE_PATH", str(tmp_path / "instance"))
-    app = create_app({"TESTING": True, "SECRET_KEY": "test", "CONTENT_ROOT": str(PROJECT_ROOT)})
+    config = {"TESTING": True, "SECRET_KEY": "test-secret", "CONTENT_ROOT": str(PROJECT_ROOT),
+              "DATABASE_URL": database_url, "TODAY": "2021-09-15"}
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch, sqlite_url):
+    app = make_app(tmp_path, monkeypatch, sqlite_url)
     yield app
+    app.extensions["lms.db"].dispose()
 
 
 @pytest.fixture
@@ -23,3 +107,64 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def database(db_url):
+    database = Database(db_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def catalog(app):
+    return app.extensions["lms.catalog"].catalog
+
+
+_CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+def csrf_token(client, url: str) -> str:
+    page = client.get(url).get_data(as_text=True)
+    match = _CSRF.search(page)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+def post_form(client, url: str, data: dict, *, form_url: str | None = None, follow_redirects: bool = False):
+    """Post like a browser: fetch the form page for its CSRF token first."""
+    token = csrf_token(client, form_url or url)
+    return client.post(url, data={**data, "csrf_token": token}, follow_redirects=follow_redirects)
+
+
+def sign_up(client, email: str | None = None, password: str = TEST_PASSWORD):
+    email = email or f"agent-{uuid.uuid4().hex[:8]}@example.com"
+    response = post_form(client, "/account/sign-up", {"email": email, "password": password, "confirm": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return email
+
+
+def sign_in(client, email: str, password: str = TEST_PASSWORD):
+    return post_form(client, "/account/sign-in", {"email": email, "password": password})
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a user directly through the service: make_user(role="admin", email=...)."""
+    from lms.services import accounts
+
+    def create(role: str = "learner", email: str | None = None):
+        with app.extensions["lms.db"].writing() as session:
+            user = accounts.sign_up(session, email or f"{role}-{uuid.uuid4().hex[:8]}@example.com",
+                                    TEST_PASSWORD, role=role)
+            session.flush()
+            return user
+
+    return create
+
+
+@pytest.fixture
+def learner(client):
+    """A client signed in as a new learner; yields the client (its email is client.email)."""
+    client.email = sign_up(client)
+    return client

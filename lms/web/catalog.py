@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, send_from_directory
+from flask_login import login_required
 
 from lms.web.catalog_store import current_catalog
 
 bp = Blueprint("catalog", __name__)
 
 
-@bp.get("/")
+@bp.before_request
+@login_required
+def require_sign_in():
+    """Course material is for signed-in agents; only the RCL and certificate checks are public."""
+
+
+@bp.get("/courses")
 def index():
     catalog = current_catalog()
     return render_template("catalog/index.html", catalog=catalog, programs=catalog.programs_newest_first())

@@ -5,15 +5,22 @@ from __future__ import annotations
 import pytest
 
 
-def test_catalog_lists_programs_tracks_and_modules(client):
-    page = client.get("/").get_data(as_text=True)
+def test_course_pages_need_sign_in(client):
+    response = client.get("/learn/py2022/marketplace/eligibility-and-enrollment")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/account/sign-in?next=")
+
+
+def test_catalog_lists_programs_tracks_and_modules(learner):
+    page = learner.get("/courses").get_data(as_text=True)
     assert "Plan Year 2022 Marketplace Registration and Training" in page
     assert 'href="/learn/py2022/marketplace"' in page
     assert 'href="/learn/py2022/marketplace/eligibility-and-enrollment"' in page
     assert "Unlocks when your Marketplace registration is complete and you accept the SHOP" in page
 
 
-def test_module_page_shows_rendered_content_and_navigation(client, app):
+def test_module_page_shows_rendered_content_and_navigation(learner, app):
+    client = learner
     catalog = app.extensions["lms.catalog"].catalog
     module = catalog.modules["py2022/marketplace/eligibility-and-enrollment"]
     response = client.get("/learn/py2022/marketplace/eligibility-and-enrollment")
@@ -26,7 +33,8 @@ def test_module_page_shows_rendered_content_and_navigation(client, app):
     assert page.count("<h1") == 1
 
 
-def test_module_page_never_shows_answer_keys(client, app):
+def test_module_page_never_shows_answer_keys(learner, app):
+    client = learner
     catalog = app.extensions["lms.catalog"].catalog
     exam = catalog.exams["py2022/marketplace/eligibility"]
     page = client.get("/learn/py2022/marketplace/eligibility-and-enrollment").get_data(as_text=True)
@@ -34,22 +42,22 @@ def test_module_page_never_shows_answer_keys(client, app):
         assert question.explanation_html not in page
 
 
-def test_agreement_page(client):
-    page = client.get("/learn/py2022/agreements/general").get_data(as_text=True)
+def test_agreement_page(learner):
+    page = learner.get("/learn/py2022/agreements/general").get_data(as_text=True)
     assert "General Agreement" in page
     assert "version 2022.1" in page
 
 
 @pytest.mark.parametrize("url", ["/learn/py2022/nope", "/learn/py2022/marketplace/nope", "/learn/py1999/agreements/x",
                                  "/assets/courses/py2022/program.yaml"])
-def test_unknown_pages_are_404_with_a_friendly_page(client, url):
-    response = client.get(url)
+def test_unknown_pages_are_404_with_a_friendly_page(learner, url):
+    response = learner.get(url)
     assert response.status_code == 404
     assert "Page not found" in response.get_data(as_text=True)
 
 
-def test_assets_are_served_only_when_content_links_them(tmp_path, monkeypatch):
-    from lms.app import create_app
+def test_assets_are_served_only_when_content_links_them(tmp_path, monkeypatch, sqlite_url):
+    from tests.conftest import make_app, sign_up
     from tests.content.trees import VALID_TREE, write_tree
 
     module = "courses/py2030/core/01-intro.md"
@@ -58,8 +66,8 @@ def test_assets_are_served_only_when_content_links_them(tmp_path, monkeypatch):
         "courses/py2030/core/chart.png": b"\x89PNG\r\n",
         "courses/py2030/core/secret.png": b"\x89PNG\r\n",
     })
-    monkeypatch.setenv("LMS_INSTANCE_PATH", str(tmp_path / "instance"))
-    client = create_app({"TESTING": True, "SECRET_KEY": "t", "CONTENT_ROOT": str(root)}).test_client()
+    client = make_app(tmp_path, monkeypatch, sqlite_url, CONTENT_ROOT=str(root), TODAY="2030-01-01").test_client()
+    sign_up(client)
     assert '<img src="/assets/courses/py2030/core/chart.png"' in client.get("/learn/py2030/core/intro").get_data(as_text=True)
     assert client.get("/assets/courses/py2030/core/chart.png").data == b"\x89PNG\r\n"
     assert client.get("/assets/courses/py2030/core/secret.png").status_code == 404

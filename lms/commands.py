@@ -1,0 +1,147 @@
+"""`lms` commands that need the app: database, users, registry, completions, programs."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from lms import migrate
+from lms.db import get_db
+from lms.services import accounts, programs, registry
+from lms.services.completions import import_completions
+from lms.services.csvfiles import CsvFileError
+from lms.services.errors import FieldErrors, RuleError
+from lms.services.registry import ImportReport
+from lms.web.catalog_store import current_catalog
+
+db_cli = AppGroup("db", help="The database schema.")
+users_cli = AppGroup("users", help="Accounts and roles.")
+registry_cli = AppGroup("registry", help="The producer registry behind NPN validation.")
+completions_cli = AppGroup("completions", help="Completions of earlier plan years.")
+program_cli = AppGroup("program", help="The plan year program agents work in.")
+
+
+def _fail(message: str, code: int = 1) -> None:
+    click.secho(f"Error: {message}", fg="red", err=True)
+    sys.exit(code)
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Create the database or bring it up to the newest schema, keeping its data."""
+    url = current_app.config["DATABASE_URL"]
+    before = migrate.current_revision(get_db().engine)
+    migrate.upgrade(url)
+    after = migrate.current_revision(get_db().engine)
+    click.echo(f"Database at revision {after}" + ("" if before == after else f" (was {before or 'empty'})."))
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--role", type=click.Choice(["learner", "author", "admin"]), default="learner", show_default=True)
+@click.password_option("--password", envvar="LMS_NEW_PASSWORD",
+                       help="Prompted for when not given (or set LMS_NEW_PASSWORD).")
+def users_create(email: str, role: str, password: str) -> None:
+    """Create an account."""
+    with get_db().writing() as session:
+        try:
+            user = accounts.sign_up(session, email, password, role=role)
+        except FieldErrors as error:
+            _fail(" ".join(error.errors.values()))
+        session.flush()
+        click.echo(f"Created {role} {user.email} (id {user.id}).")
+
+
+@users_cli.command("set-role")
+@click.option("--email", required=True)
+@click.option("--role", type=click.Choice(["learner", "author", "admin"]), required=True)
+def users_set_role(email: str, role: str) -> None:
+    """Change an account's role (written to the audit log)."""
+    with get_db().writing() as session:
+        user = accounts.find_by_email(session, email)
+        if user is None:
+            _fail(f"no account uses {email.strip().lower()}")
+        accounts.set_role(session, user, role, actor_id=None)
+        click.echo(f"{user.email} is now {role}.")
+
+
+def _print_report(report: ImportReport) -> None:
+    for line, reason in report.rejected:
+        click.echo(f"line {line}: rejected: {reason}", err=True)
+    click.echo(report.summary())
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        _fail(f"cannot read {path}: {exc.strerror or exc}")
+    return b""
+
+
+@registry_cli.command("import")
+@click.argument("csv_file", type=click.Path(path_type=Path))
+def registry_import(csv_file: Path) -> None:
+    """Load producer records from CSV (columns: npn, name, resident_state, license_active,
+    health_authority). Re-importing a file changes nothing; bad rows are listed by line."""
+    data = _read(csv_file)
+    try:
+        with get_db().writing() as session:
+            report = registry.import_registry(session, data)
+    except CsvFileError as error:
+        _fail(f"{csv_file}: {error}; nothing was imported")
+    _print_report(report)
+
+
+@registry_cli.command("revalidate")
+def registry_revalidate() -> None:
+    """Re-check every agent's NPN against the producer registry."""
+    with get_db().writing() as session:
+        def progress(items):
+            with click.progressbar(items, label="Checking NPNs", show_pos=True, file=sys.stderr) as bar:
+                yield from bar
+
+        report = registry.revalidate(session, progress)
+    counts = ", ".join(f"{count} {status.replace('_', ' ')}" for status, count in sorted(report.by_status.items()))
+    click.echo(f"Checked {report.checked} profiles; {report.changed} changed status. {counts}".rstrip(". ") + ".")
+
+
+@completions_cli.command("import")
+@click.argument("csv_file", type=click.Path(path_type=Path))
+def completions_import(csv_file: Path) -> None:
+    """Load completions of years run elsewhere (columns: npn, program, completed_on)."""
+    data = _read(csv_file)
+    try:
+        with get_db().writing() as session:
+            report = import_completions(session, data)
+    except CsvFileError as error:
+        _fail(f"{csv_file}: {error}; nothing was imported")
+    _print_report(report)
+
+
+@program_cli.command("current")
+@click.argument("key", required=False)
+@click.option("--automatic", is_flag=True, help="Forget the admin's choice; use the newest open program.")
+def program_current(key: str | None, automatic: bool) -> None:
+    """Show, or set, the program agents work in."""
+    catalog = current_catalog()
+    from lms.web.context import today
+
+    with get_db().writing() as session:
+        if key or automatic:
+            try:
+                programs.set_current_program(session, catalog, None if automatic else key, actor_id=None)
+            except RuleError as error:
+                _fail(str(error))
+        program = programs.current_program(session, catalog, today())
+    click.echo(f"Current program: {program.key} ({program.title})" if program else "No program is published.")
+
+
+def init_app(app: Flask) -> None:
+    for group in (db_cli, users_cli, registry_cli, completions_cli, program_cli):
+        app.cli.add_command(group)
+

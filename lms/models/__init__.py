@@ -1,0 +1,12 @@
+"""SQLAlchemy models: people and what they did. Content lives in files, not here."""
+
+from lms.db import Base
+from lms.models.audit import AuditEntry
+from lms.models.people import AgentProfile, User
+from lms.models.programs import PriorCompletion, RegistrationCompletion, Setting, TrackChoice
+from lms.models.registry import ProducerRecord
+
+__all__ = [
+    "AgentProfile", "AuditEntry", "Base", "PriorCompletion", "ProducerRecord", "RegistrationCompletion",
+    "Setting", "TrackChoice", "User",
+]

@@ -1,0 +1,23 @@
+"""The append-only audit log (the migration adds triggers that refuse UPDATE and DELETE)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lms.db import Base
+from lms.models.types import UTCDateTime, utcnow
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # Plain ids, not foreign keys: the log outlives the rows it talks about.
+    actor_id: Mapped[int | None] = mapped_column()
+    subject_user_id: Mapped[int | None] = mapped_column(index=True)
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    details: Mapped[str] = mapped_column(Text, default="{}")  # JSON

@@ -1,0 +1,44 @@
+"""Reading uploaded CSV files: one clear error for a bad file, line numbers for bad rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+
+class CsvFileError(Exception):
+    """The file as a whole cannot be imported; nothing was imported."""
+
+
+def read_rows(data: bytes, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+    """(line number, row) for each data row, with header names lower-cased and trimmed."""
+    if b"\x00" in data[:4096]:
+        raise CsvFileError("this is not a CSV file (it contains binary data)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CsvFileError("this is not a CSV file in UTF-8 text") from None
+    if not text.strip():
+        raise CsvFileError("the file is empty")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [name.strip().lower() for name in next(reader)]
+    except csv.Error as exc:
+        raise CsvFileError(f"this is not a readable CSV file ({exc})") from None
+    missing = [name for name in required if name not in header]
+    if missing:
+        raise CsvFileError(f"missing required column{'s' if len(missing) > 1 else ''}: {', '.join(missing)} "
+                           f"(the header row has: {', '.join(h for h in header if h) or 'nothing'})")
+    rows: list[tuple[int, dict[str, str]]] = []
+    try:
+        for values in reader:
+            if not any(value.strip() for value in values):
+                continue
+            line = reader.line_num
+            if len(values) != len(header):
+                rows.append((line, {"__error__": f"has {len(values)} fields; the header has {len(header)}"}))
+                continue
+            rows.append((line, dict(zip(header, values))))
+    except csv.Error as exc:
+        raise CsvFileError(f"line {reader.line_num}: {exc}") from None
+    return rows

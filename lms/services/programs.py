@@ -1,0 +1,113 @@
+"""Which plan year an agent works in, and which Marketplace track they take in it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lms.content import Catalog, Program, Track
+from lms.models import PriorCompletion, RegistrationCompletion, Setting, TrackChoice, User
+from lms.services import audit
+from lms.services.errors import RuleError
+
+CURRENT_PROGRAM = "current_program"
+
+
+def current_program(session: Session, catalog: Catalog, today: dt.date) -> Program | None:
+    """The admin's choice when set and still published, else the catalog's newest open program."""
+    setting = session.get(Setting, CURRENT_PROGRAM)
+    if setting is not None and setting.value in catalog.programs:
+        return catalog.programs[setting.value]
+    return catalog.current_program(today)
+
+
+def set_current_program(session: Session, catalog: Catalog, key: str | None, actor_id: int | None) -> None:
+    if key is not None and key not in catalog.programs:
+        raise RuleError(f"There is no program '{key}'. Published programs: {', '.join(sorted(catalog.programs))}.")
+    setting = session.get(Setting, CURRENT_PROGRAM)
+    old = setting.value if setting else None
+    if key is None:
+        if setting is not None:
+            session.delete(setting)
+    elif setting is None:
+        session.add(Setting(key=CURRENT_PROGRAM, value=key))
+    else:
+        setting.value = key
+    audit.record(session, "program.current_set", actor_id=actor_id, old=old, new=key)
+
+
+def training_tracks(catalog: Catalog, program: Program) -> tuple[Track | None, Track | None]:
+    """(full track, returning-agent track) among those satisfying the registration's training."""
+    full = returning = None
+    for track in catalog.tracks_of(program):
+        if track.satisfies != program.registration_training:
+            continue
+        if track.audience == "returning":
+            returning = returning or track
+        else:
+            full = full or track
+    return full, returning
+
+
+def completed_previous_year(session: Session, user: User, program: Program) -> bool:
+    """Did this agent complete registration in the program named by `previous:`?"""
+    if not program.previous:
+        return False
+    ours = select(RegistrationCompletion.id).where(RegistrationCompletion.program_key == program.previous,
+                                                   RegistrationCompletion.user_id == user.id)
+    if session.scalar(ours) is not None:
+        return True
+    npn = user.profile.npn if user.profile else None
+    if not npn:
+        return False
+    by_npn = select(RegistrationCompletion.id).where(RegistrationCompletion.program_key == program.previous,
+                                                     RegistrationCompletion.npn == npn)
+    imported = select(PriorCompletion.id).where(PriorCompletion.program_key == program.previous,
+                                                PriorCompletion.npn == npn)
+    return session.scalar(by_npn) is not None or session.scalar(imported) is not None
+
+
+def track_options(session: Session, catalog: Catalog, user: User, program: Program) -> list[Track]:
+    """The Marketplace tracks this agent may take: the full one, and the returning one if eligible."""
+    full, returning = training_tracks(catalog, program)
+    options = [track for track in (full,) if track]
+    if returning and completed_previous_year(session, user, program):
+        options.append(returning)
+    return options
+
+
+def chosen_track(session: Session, catalog: Catalog, user: User, program: Program) -> Track | None:
+    options = track_options(session, catalog, user, program)
+    choice = session.scalar(select(TrackChoice).where(TrackChoice.user_id == user.id,
+                                                      TrackChoice.program_key == program.key))
+    if choice is not None:
+        for track in options:
+            if track.key == choice.track_key:
+                return track
+    return options[0] if options else None
+
+
+def has_choice(session: Session, user: User, program: Program) -> bool:
+    query = select(TrackChoice.id).where(TrackChoice.user_id == user.id, TrackChoice.program_key == program.key)
+    return session.scalar(query) is not None
+
+
+def choose_track(session: Session, catalog: Catalog, user: User, program: Program, track_key: str,
+                 started: bool = False) -> Track:
+    """Record the agent's choice; `started` (an exam of the current choice attempted) locks it."""
+    options = {track.key: track for track in track_options(session, catalog, user, program)}
+    if track_key not in options:
+        raise RuleError("That training is not available to you for this plan year.")
+    current = chosen_track(session, catalog, user, program)
+    if current is not None and current.key != track_key and started:
+        raise RuleError(f"You have already taken an exam in {current.title}, so your training choice can no "
+                        "longer change. Contact an administrator if you need help.")
+    choice = session.scalar(select(TrackChoice).where(TrackChoice.user_id == user.id,
+                                                      TrackChoice.program_key == program.key))
+    if choice is None:
+        session.add(TrackChoice(user_id=user.id, program_key=program.key, track_key=track_key))
+    else:
+        choice.track_key = track_key
+    return options[track_key]

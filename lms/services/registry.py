@@ -1,0 +1,134 @@
+"""The producer registry: CSV import and NPN validation against it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lms.models import AgentProfile, ProducerRecord
+from lms.models.types import utcnow
+from lms.services.csvfiles import CsvFileError, read_rows
+from lms.services.states import normalise_state
+
+REQUIRED_COLUMNS = ("npn", "name", "resident_state", "license_active", "health_authority")
+_TRUE = {"true", "yes", "y", "1", "active", "t"}
+_FALSE = {"false", "no", "n", "0", "inactive", "f"}
+
+
+@dataclass
+class ImportReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[tuple[int, str]] = field(default_factory=list)  # (line number, reason)
+
+    def summary(self) -> str:
+        return (f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
+                f"{len(self.rejected)} rejected")
+
+
+def npn_status(session: Session, npn: str | None) -> str:
+    """valid | not_found | inactive | no_health_authority (unchecked without an NPN)."""
+    if not npn:
+        return "unchecked"
+    record = session.get(ProducerRecord, npn)
+    if record is None:
+        return "not_found"
+    if not record.license_active:
+        return "inactive"
+    if not record.health_authority:
+        return "no_health_authority"
+    return "valid"
+
+
+def _flag(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ValueError(f"'{value}' is not yes/no (use true or false)")
+
+
+def _record(row: dict[str, str]) -> dict:
+    from lms.services.profiles import npn_problem
+
+    npn = row["npn"].strip()
+    problem = npn_problem(npn)
+    if problem:
+        raise ValueError(f"npn '{npn}': {problem}")
+    name = row["name"].strip()
+    if not name:
+        raise ValueError("name is empty")
+    state = normalise_state(row["resident_state"])
+    if state is None:
+        raise ValueError(f"resident_state '{row['resident_state']}' is not a US state code")
+    try:
+        active = _flag(row["license_active"])
+    except ValueError as exc:
+        raise ValueError(f"license_active {exc}") from None
+    try:
+        health = _flag(row["health_authority"])
+    except ValueError as exc:
+        raise ValueError(f"health_authority {exc}") from None
+    return {"npn": npn, "name": name, "resident_state": state, "license_active": active, "health_authority": health}
+
+
+def import_registry(session: Session, data: bytes) -> ImportReport:
+    """Upsert every good row (idempotent); list bad rows by line. Raises CsvFileError for a bad file."""
+    report = ImportReport()
+    rows = read_rows(data, REQUIRED_COLUMNS)
+    seen: dict[str, int] = {}
+    for line, row in rows:
+        if "__error__" in row:
+            report.rejected.append((line, row["__error__"]))
+            continue
+        try:
+            values = _record(row)
+        except ValueError as exc:
+            report.rejected.append((line, str(exc)))
+            continue
+        if values["npn"] in seen:
+            report.rejected.append((line, f"npn {values['npn']} already appears on line {seen[values['npn']]}"))
+            continue
+        seen[values["npn"]] = line
+        existing = session.get(ProducerRecord, values["npn"])
+        if existing is None:
+            session.add(ProducerRecord(**values))
+            report.added += 1
+        elif any(getattr(existing, key) != value for key, value in values.items()):
+            for key, value in values.items():
+                setattr(existing, key, value)
+            report.updated += 1
+        else:
+            report.unchanged += 1
+    return report
+
+
+@dataclass
+class RevalidationReport:
+    checked: int = 0
+    changed: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+
+
+def revalidate(session: Session, progress: Callable[[Iterable], Iterable] = lambda items: items) -> RevalidationReport:
+    """Re-check every profile's NPN against the registry (the real programme does this weekly)."""
+    report = RevalidationReport()
+    profiles = list(session.scalars(select(AgentProfile).where(AgentProfile.npn.is_not(None))))
+    now = utcnow()
+    for profile in progress(profiles):
+        status = npn_status(session, profile.npn)
+        if status != profile.npn_status:
+            report.changed += 1
+            profile.npn_status = status
+        profile.npn_checked_at = now
+        report.checked += 1
+        report.by_status[status] = report.by_status.get(status, 0) + 1
+    return report
+
+
+__all__ = ["CsvFileError", "ImportReport", "import_registry", "npn_status", "revalidate"]

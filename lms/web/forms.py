@@ -1,0 +1,81 @@
+"""Form definitions. Forms only parse input; the rules live in services."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import EqualTo, InputRequired
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from lms.services.errors import FieldErrors
+from lms.services.profiles import state_choices
+
+
+class SignUpForm(FlaskForm):
+    email = EmailField("Email address", validators=[InputRequired("Enter your email address.")])
+    password = PasswordField("Password", validators=[InputRequired("Choose a password.")],
+                             description="At least 8 characters. A few unrelated words make a strong password.")
+    confirm = PasswordField("Confirm password",
+                            validators=[InputRequired("Type the password again."),
+                                        EqualTo("password", "The two passwords do not match.")])
+
+
+class SignInForm(FlaskForm):
+    email = EmailField("Email address", validators=[InputRequired("Enter your email address.")])
+    password = PasswordField("Password", validators=[InputRequired("Enter your password.")])
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[InputRequired("Enter your current password.")])
+    new_password = PasswordField("New password", validators=[InputRequired("Choose a new password.")],
+                                 description="At least 8 characters.")
+    confirm = PasswordField("Confirm new password",
+                            validators=[InputRequired("Type the new password again."),
+                                        EqualTo("new_password", "The two passwords do not match.")])
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField("Email address", validators=[InputRequired("Enter your email address.")])
+
+
+class ResetPasswordForm(FlaskForm):
+    new_password = PasswordField("New password", validators=[InputRequired("Choose a new password.")],
+                                 description="At least 8 characters.")
+    confirm = PasswordField("Confirm new password",
+                            validators=[InputRequired("Type the new password again."),
+                                        EqualTo("new_password", "The two passwords do not match.")])
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ProfileForm(FlaskForm):
+    first_name = StringField("Legal first name")
+    last_name = StringField("Legal last name")
+    npn = StringField("National Producer Number (NPN)",
+                      description="Digits only, up to 10, as shown by your state licence or the NIPR lookup.")
+    is_business_entity = BooleanField("This NPN belongs to a business entity (agency), not to me personally",
+                                      description="An agent with a personal and a business-entity NPN holds "
+                                                  "two separate accounts.")
+    # Choices are checked by the profile service, so a bad value gets its plain message.
+    resident_state = SelectField("Resident state", validate_choice=False)
+    sell_states = MultiCheckboxField("States where you sell", validate_choice=False)
+    phone = StringField("Phone number", description="A 10-digit US number, like 202-555-0123.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = state_choices()
+        self.resident_state.choices = [("", "Choose a state")] + [(code, name) for code, name in choices]
+        self.sell_states.choices = [(code, name) for code, name in choices]
+
+
+def apply_field_errors(form: FlaskForm, error: FieldErrors) -> None:
+    """Show a service's field errors next to the matching form fields."""
+    for name, message in error.errors.items():
+        field = getattr(form, name, None)
+        if field is None:
+            form.form_errors.append(message)
+        else:
+            field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]

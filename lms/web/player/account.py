@@ -1,0 +1,82 @@
+"""Home, agent profile, training choice and the Registration Tracker."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from lms.db import db_session
+from lms.services import programs, registration
+from lms.services.errors import FieldErrors, RuleError
+from lms.services.profiles import NPN_STATUS_WORDS, ProfileInput, save_profile
+from lms.web.catalog_store import current_catalog
+from lms.web.context import current_program_or_404
+from lms.web.forms import ProfileForm, apply_field_errors
+from lms.web.player import bp
+
+STEP_ACTIONS = {"profile": "player.profile", "training": "player.choose_training"}
+
+
+@bp.get("/home")
+@login_required
+def home():
+    program = current_program_or_404()
+    status = registration.registration_status(db_session(), current_catalog(), current_user, program)
+    return render_template("player/home.html", program=program, status=status, step_actions=STEP_ACTIONS)
+
+
+@bp.get("/tracker")
+@login_required
+def tracker():
+    program = current_program_or_404()
+    status = registration.registration_status(db_session(), current_catalog(), current_user, program)
+    return render_template("player/tracker.html", program=program, status=status, step_actions=STEP_ACTIONS)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    existing = current_user.profile
+    form = ProfileForm(obj=existing)
+    if request.method == "GET" and existing is not None:
+        form.sell_states.data = existing.sell_state_list
+    if form.validate_on_submit():
+        data = ProfileInput(
+            first_name=form.first_name.data or "", last_name=form.last_name.data or "", npn=form.npn.data or "",
+            is_business_entity=bool(form.is_business_entity.data), resident_state=form.resident_state.data or "",
+            sell_states=list(form.sell_states.data or []), phone=form.phone.data or "")
+        try:
+            saved = save_profile(db_session(), current_user, data)
+            db_session().commit()
+        except FieldErrors as error:
+            db_session().rollback()
+            apply_field_errors(form, error)
+        else:
+            category = "success" if saved.npn_status == "valid" else "warning"
+            flash(f"Profile saved. NPN check: {NPN_STATUS_WORDS[saved.npn_status]}", category)
+            return redirect(url_for("player.profile"))
+    status_words = NPN_STATUS_WORDS[existing.npn_status] if existing else None
+    return render_template("player/profile.html", form=form, profile=existing, npn_words=status_words), \
+        422 if form.errors else 200
+
+
+@bp.route("/training-choice", methods=["GET", "POST"])
+@login_required
+def choose_training():
+    catalog, session = current_catalog(), db_session()
+    program = current_program_or_404()
+    options = programs.track_options(session, catalog, current_user, program)
+    if request.method == "POST":
+        try:
+            chosen = programs.choose_track(session, catalog, current_user, program, request.form.get("track", ""))
+            session.commit()
+        except RuleError as error:
+            session.rollback()
+            flash(str(error), "error")
+        else:
+            flash(f"You are taking {chosen.title}.", "success")
+            return redirect(url_for("player.home"))
+    current = programs.chosen_track(session, catalog, current_user, program)
+    eligible = programs.completed_previous_year(session, current_user, program)
+    return render_template("player/choose_training.html", program=program, options=options, current=current,
+                           eligible=eligible)
