@@ -270,7 +270,9 @@ class _Checker:
             return f"points at nothing (no file {link.resolved})"
         page = page_path(link.resolved) if link.kind == "link" else None
         if page:
-            if page not in self.items["modules"] and page not in self.items["agreements"]:
+            program, folder, slug = page.split("/")
+            key = f"{program}/{slug}" if folder == "agreements" else page
+            if key not in (self.items["agreements"] if folder == "agreements" else self.items["modules"]):
                 return "points at a Markdown file that is not a listed module or agreement"
             return None
         if not is_asset_path(link.resolved):

@@ -35,7 +35,8 @@ class Mailer:
         message["To"] = to
         message["Subject"] = subject
         message["Date"] = dt.datetime.now(dt.timezone.utc).strftime("%a, %d %b %Y %H:%M:%S +0000")
-        message.set_content(body)
+        # 8bit keeps links whole in the .eml file instead of quoted-printable line breaks.
+        message.set_content(body, cte="8bit")
         if self.settings.smtp_host:
             with smtplib.SMTP(self.settings.smtp_host, self.settings.smtp_port, timeout=30) as smtp:
                 if self.settings.smtp_starttls:

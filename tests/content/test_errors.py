@@ -191,6 +191,13 @@ def test_only_non_content_files_become_assets(tmp_path):
     assert catalog.assets == frozenset({"courses/py2030/core/chart.png"})
 
 
+def test_links_to_listed_agreements_are_fine(tmp_path):
+    body = VALID_TREE[MODULE] + "\nRead [the agreement](../agreements/general.md).\n"
+    catalog = load(tmp_path, {MODULE: body})
+    assert catalog.problems == ()
+    assert 'href="/learn/py2030/agreements/general"' in catalog.modules["py2030/core/intro"].html
+
+
 def test_module_links_work_from_any_page(tmp_path):
     track = VALID_TREE[TRACK] + "description: Start with [the introduction](01-intro.md#welcome).\n"
     catalog = load(tmp_path, {TRACK: track})

@@ -1,0 +1,74 @@
+"""Agent profiles: every field rule, NPN rules and the registry check."""
+
+from __future__ import annotations
+
+import pytest
+
+from lms.models import ProducerRecord
+from lms.services import accounts
+from lms.services.errors import FieldErrors
+from lms.services.profiles import ProfileInput, npn_problem, save_profile
+from tests.conftest import TEST_PASSWORD
+
+GOOD = dict(first_name="Ana", last_name="Ruiz", npn="1234567", resident_state="TX",
+            sell_states=["TX", "OK"], phone="(512) 555-0100")
+
+
+def new_user(session, email="npn@example.com"):
+    user = accounts.sign_up(session, email, TEST_PASSWORD)
+    session.flush()
+    return user
+
+
+@pytest.mark.parametrize(("npn", "message"), [
+    ("", "Enter your National Producer Number"),
+    ("0123456", "never starts with 0"),
+    ("12345678901", "at most 10 digits (this one has 11)"),
+    ("12A4567", "digits only"),
+    ("123 4567", "digits only"),
+    ("١٢٣", "digits only"),  # Arabic-Indic digits are digits to Python, not to an NPN
+])
+def test_npn_rules(npn, message):
+    assert message in npn_problem(npn)
+
+
+@pytest.mark.parametrize("npn", ["1", "1234567890", "9"])
+def test_valid_npn_shapes(npn):
+    assert npn_problem(npn) is None
+
+
+def test_another_accounts_npn_is_refused_with_a_clear_message(database):
+    with database.writing() as session:
+        save_profile(session, new_user(session, "first@example.com"), ProfileInput(**GOOD))
+    with database.writing() as session, pytest.raises(FieldErrors) as error:
+        save_profile(session, new_user(session, "second@example.com"), ProfileInput(**GOOD))
+    assert "Another account already uses this NPN" in error.value.errors["npn"]
+
+
+def test_every_problem_is_reported_at_once(database):
+    bad = ProfileInput(first_name=" ", last_name="", npn="0", resident_state="Atlantis", sell_states=["ZZ"],
+                       phone="555")
+    with database.writing() as session, pytest.raises(FieldErrors) as error:
+        save_profile(session, new_user(session), bad)
+    assert set(error.value.errors) == {"first_name", "last_name", "npn", "resident_state", "sell_states", "phone"}
+
+
+def test_profile_is_normalised_and_saved(database):
+    with database.writing() as session:
+        profile = save_profile(session, new_user(session), ProfileInput(
+            **{**GOOD, "resident_state": "texas", "sell_states": ["ok", "TX"], "phone": "1-512-555-0100"}))
+    assert (profile.resident_state, profile.sell_states, profile.phone) == ("TX", "OK,TX", "(512) 555-0100")
+
+
+@pytest.mark.parametrize(("record", "status"), [
+    (None, "not_found"),
+    (dict(license_active=True, health_authority=True), "valid"),
+    (dict(license_active=False, health_authority=True), "inactive"),
+    (dict(license_active=True, health_authority=False), "no_health_authority"),
+])
+def test_npn_is_checked_against_the_registry(database, record, status):
+    with database.writing() as session:
+        if record:
+            session.add(ProducerRecord(npn="1234567", name="Ana Ruiz", resident_state="TX", **record))
+        profile = save_profile(session, new_user(session), ProfileInput(**GOOD))
+    assert profile.npn_status == status

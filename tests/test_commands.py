@@ -1,0 +1,86 @@
+"""The `lms` commands an operator runs: users, registry, completions, program."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from lms.models import AgentProfile, ProducerRecord, User
+from lms.services.profiles import ProfileInput, save_profile
+
+
+def test_users_create_and_set_role(runner, app):
+    result = runner.invoke(args=["users", "create", "--email", " Boss@Example.com", "--role", "admin"],
+                           env={"LMS_NEW_PASSWORD": "a long admin passphrase"})
+    assert result.exit_code == 0, result.output
+    assert "Created admin boss@example.com" in result.output
+    result = runner.invoke(args=["users", "create", "--email", "boss@example.com"],
+                           env={"LMS_NEW_PASSWORD": "a long admin passphrase"})
+    assert result.exit_code == 1 and "already exists" in result.output
+    result = runner.invoke(args=["users", "set-role", "--email", "BOSS@example.com", "--role", "author"])
+    assert result.exit_code == 0 and "boss@example.com is now author" in result.output
+    result = runner.invoke(args=["users", "set-role", "--email", "ghost@example.com", "--role", "author"])
+    assert result.exit_code == 1 and "no account uses ghost@example.com" in result.output
+
+
+def test_registry_import_reports_lines_and_summary(runner, app, tmp_path):
+    csv_file = tmp_path / "registry.csv"
+    csv_file.write_text("npn,name,resident_state,license_active,health_authority\n"
+                        "1234567,Ana Ruiz,TX,true,true\n0555,Bad,TX,true,true\n")
+    result = runner.invoke(args=["registry", "import", str(csv_file)])
+    assert result.exit_code == 0, result.output
+    assert "line 3: rejected: npn '0555': An NPN never starts with 0" in result.output
+    assert "1 added, 0 updated, 0 unchanged, 1 rejected" in result.output
+    with app.extensions["lms.db"].reading() as session:
+        assert session.get(ProducerRecord, "1234567").name == "Ana Ruiz"
+
+
+def test_registry_import_of_a_bad_file_is_one_line_and_imports_nothing(runner, tmp_path):
+    csv_file = tmp_path / "registry.csv"
+    csv_file.write_text("npn,name\n1234567,Ana\n")
+    result = runner.invoke(args=["registry", "import", str(csv_file)])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        f"Error: {csv_file}: missing required columns: resident_state, license_active, health_authority "
+        "(the header row has: npn, name); nothing was imported"]
+    missing = runner.invoke(args=["registry", "import", str(tmp_path / "nope.csv")])
+    assert missing.exit_code == 1 and "cannot read" in missing.output and "Traceback" not in missing.output
+
+
+def test_registry_revalidate_shows_progress_and_summary(runner, app, make_user):
+    user = make_user()
+    with app.extensions["lms.db"].writing() as session:
+        save_profile(session, session.get(User, user.id),
+                     ProfileInput("Ana", "Ruiz", "1234567", False, "TX", ["TX"], "5125550100"))
+        session.add(ProducerRecord(npn="1234567", name="Ana Ruiz", resident_state="TX", license_active=True,
+                                   health_authority=True))
+    result = runner.invoke(args=["registry", "revalidate"])
+    assert result.exit_code == 0, result.output
+    assert "Checked 1 profiles; 1 changed status. 1 valid." in result.output
+    with app.extensions["lms.db"].reading() as session:
+        assert session.scalar(select(AgentProfile.npn_status)) == "valid"
+
+
+def test_completions_import(runner, tmp_path):
+    csv_file = tmp_path / "py2021.csv"
+    csv_file.write_text("npn,program,completed_on\n1234567,py2021,2021-08-01\n")
+    result = runner.invoke(args=["completions", "import", str(csv_file)])
+    assert result.exit_code == 0 and "1 added" in result.output
+
+
+def test_program_current(runner):
+    assert "Current program: py2022" in runner.invoke(args=["program", "current"]).output
+    result = runner.invoke(args=["program", "current", "py1999"])
+    assert result.exit_code == 1 and "no program 'py1999'" in result.output
+    assert runner.invoke(args=["program", "current", "py2022"]).exit_code == 0
+    assert runner.invoke(args=["program", "current", "--automatic"]).exit_code == 0
+
+
+def test_db_upgrade_on_a_new_database(tmp_path, monkeypatch):
+    from tests.conftest import make_app
+
+    app = make_app(tmp_path, monkeypatch, f"sqlite:///{tmp_path / 'new.db'}")
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0 and "(was empty)" in result.output
+    again = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert again.exit_code == 0 and "was" not in again.output
+    app.extensions["lms.db"].dispose()

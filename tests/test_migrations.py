@@ -1,0 +1,67 @@
+"""Migrations build the schema the models describe, on SQLite and PostgreSQL, keeping data."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+
+from lms import migrate
+from lms.db import make_engine
+from lms.models import Base
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request, tmp_path):
+    """An empty database (no tables) of each kind."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    base = make_url(request.getfixturevalue("postgres_url"))
+    name = f"{base.database}_migrations"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield base.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_upgrade_of_an_empty_database_matches_the_models(empty_url):
+    migrate.upgrade(empty_url)
+    engine = make_engine(empty_url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, Base.metadata) == []
+        assert migrate.current_revision(engine) == migrate.head_revision(empty_url)
+    finally:
+        engine.dispose()
+
+
+def test_downgrade_to_nothing_and_back(empty_url):
+    migrate.upgrade(empty_url)
+    migrate.downgrade(empty_url, "base")
+    engine = make_engine(empty_url)
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    engine.dispose()
+    migrate.upgrade(empty_url)
+
+
+def test_audit_log_is_append_only(db_url):
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO audit_log (at, action, details) VALUES (CURRENT_TIMESTAMP, 'x', '{}')"))
+        for statement in ("UPDATE audit_log SET action = 'changed'", "DELETE FROM audit_log"):
+            with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
+                connection.execute(text(statement))
+        with engine.connect() as connection:
+            assert connection.scalar(text("SELECT action FROM audit_log")) == "x"
+    finally:
+        engine.dispose()
