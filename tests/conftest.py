@@ -168,3 +168,26 @@ def learner(client):
     """A client signed in as a new learner; yields the client (its email is client.email)."""
     client.email = sign_up(client)
     return client
+
+
+@pytest.fixture(scope="session")
+def player_root(tmp_path_factory):
+    from tests.player_tree import write_player_tree
+
+    return write_player_tree(tmp_path_factory.mktemp("player-content"))
+
+
+@pytest.fixture(scope="session")
+def player_catalog(player_root):
+    from lms.content import load_catalog
+
+    catalog = load_catalog(player_root)
+    assert not catalog.problems, [problem.format() for problem in catalog.problems]
+    return catalog
+
+
+@pytest.fixture
+def player_app(tmp_path, monkeypatch, sqlite_url, player_root):
+    app = make_app(tmp_path, monkeypatch, sqlite_url, CONTENT_ROOT=str(player_root), TODAY="2029-09-01")
+    yield app
+    app.extensions["lms.db"].dispose()

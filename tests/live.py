@@ -35,10 +35,14 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 class Browser:
     """One visitor with its own cookies; returns (status, body) without following redirects."""
 
-    def __init__(self, base: str):
+    def __init__(self, base: str, cookies: http.cookiejar.CookieJar | None = None):
         self.base = base
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), _NoRedirect())
+        self.cookies = cookies if cookies is not None else http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies), _NoRedirect())
+
+    def tab(self) -> "Browser":
+        """Another tab of the same browser: same cookies, its own connection."""
+        return Browser(self.base, self.cookies)
 
     def request(self, path: str, data: dict | None = None) -> tuple[int, str]:
         body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None

@@ -2,11 +2,12 @@
 
 from lms.db import Base
 from lms.models.audit import AuditEntry
+from lms.models.learning import Attempt, AttemptGrant, ExamVersion, ModuleProgress
 from lms.models.people import AgentProfile, User
 from lms.models.programs import PriorCompletion, RegistrationCompletion, Setting, TrackChoice
 from lms.models.registry import ProducerRecord
 
 __all__ = [
-    "AgentProfile", "AuditEntry", "Base", "PriorCompletion", "ProducerRecord", "RegistrationCompletion",
+    "AgentProfile", "Attempt", "AttemptGrant", "AuditEntry", "ExamVersion", "ModuleProgress", "Base", "PriorCompletion", "ProducerRecord", "RegistrationCompletion",
     "Setting", "TrackChoice", "User",
 ]

@@ -94,14 +94,21 @@ def has_choice(session: Session, user: User, program: Program) -> bool:
     return session.scalar(query) is not None
 
 
-def choose_track(session: Session, catalog: Catalog, user: User, program: Program, track_key: str,
-                 started: bool = False) -> Track:
-    """Record the agent's choice; `started` (an exam of the current choice attempted) locks it."""
+def choice_locked(session: Session, catalog: Catalog, user: User, program: Program) -> bool:
+    """The choice is final once an exam of the chosen track has been attempted."""
+    from lms.services.progress import exam_attempted
+
+    current = chosen_track(session, catalog, user, program)
+    return current is not None and exam_attempted(session, catalog, user.id, current)
+
+
+def choose_track(session: Session, catalog: Catalog, user: User, program: Program, track_key: str) -> Track:
+    """Record the agent's choice of full or returning-agent training, while it may still change."""
     options = {track.key: track for track in track_options(session, catalog, user, program)}
     if track_key not in options:
         raise RuleError("That training is not available to you for this plan year.")
     current = chosen_track(session, catalog, user, program)
-    if current is not None and current.key != track_key and started:
+    if current is not None and current.key != track_key and choice_locked(session, catalog, user, program):
         raise RuleError(f"You have already taken an exam in {current.title}, so your training choice can no "
                         "longer change. Contact an administrator if you need help.")
     choice = session.scalar(select(TrackChoice).where(TrackChoice.user_id == user.id,

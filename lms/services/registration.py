@@ -29,6 +29,7 @@ class Step:
     status: str
     detail: str
     action: str | None = None  # what the agent can do next; the web layer turns it into a link
+    target: str | None = None  # the content key the action is about (a track for "training")
 
     @property
     def status_words(self) -> str:
@@ -74,9 +75,34 @@ def identity_step(user: User) -> Step:
                 "Contact your administrator if this stays incomplete.")
 
 
+def requirement_met(session: Session, catalog: Catalog, user: User, program: Program, requirement: str) -> bool:
+    """A requirement (such as marketplace-training) is met by completing any track that satisfies it."""
+    from lms.services.progress import track_progress
+
+    return any(track_progress(session, catalog, user.id, track).complete
+               for track in catalog.tracks_of(program) if track.satisfies == requirement)
+
+
 def training_step(session: Session, catalog: Catalog, user: User, program: Program) -> Step:
-    return Step("training", "Complete the Marketplace training", UNAVAILABLE,
-                "The training player is available soon.")
+    from lms.services.programs import chosen_track
+    from lms.services.progress import track_progress
+
+    title = "Complete the Marketplace training"
+    satisfying = [t for t in catalog.tracks_of(program) if t.satisfies == program.registration_training]
+    for track in satisfying:
+        if track_progress(session, catalog, user.id, track).complete:
+            return Step("training", title, COMPLETE, f"You completed {track.title}.", "training", track.key)
+    track = chosen_track(session, catalog, user, program)
+    if track is None:
+        return Step("training", title, UNAVAILABLE, "No Marketplace training is published for this plan year yet.")
+    done = track_progress(session, catalog, user.id, track)
+    if done.locked_exams:
+        exam = done.locked_exams[0].standing.exam
+        return Step("training", title, ACTION_NEEDED, f"You used every attempt at “{exam.title}” without passing. "
+                    "Contact an administrator, who can grant another attempt.", "training", track.key)
+    summary = (f"{track.title}: {done.modules_done} of {len(done.modules)} modules read, "
+               f"{done.exams_passed} of {done.exams_total} exams passed.")
+    return Step("training", title, IN_PROGRESS if done.started else NOT_STARTED, summary, "training", track.key)
 
 
 def registration_status(session: Session, catalog: Catalog, user: User, program: Program) -> RegistrationStatus:

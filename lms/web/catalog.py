@@ -22,26 +22,6 @@ def index():
     return render_template("catalog/index.html", catalog=catalog, programs=catalog.programs_newest_first())
 
 
-@bp.get("/learn/<program>/<track>")
-def track(program: str, track: str):
-    catalog = current_catalog()
-    found = catalog.tracks.get(f"{program}/{track}") or abort(404)
-    return render_template("catalog/track.html", catalog=catalog, track=found,
-                           program=catalog.programs[found.program_key], modules=catalog.modules_of(found))
-
-
-@bp.get("/learn/<program>/<track>/<module>")
-def module(program: str, track: str, module: str):
-    catalog = current_catalog()
-    found = catalog.modules.get(f"{program}/{track}/{module}")
-    if found is None or found.track_key not in catalog.tracks:
-        abort(404)
-    previous, following = catalog.neighbours(found)
-    return render_template("catalog/module.html", catalog=catalog, module=found,
-                           track=catalog.tracks[found.track_key], previous=previous, following=following,
-                           exam=catalog.exams.get(found.exam_key) if found.exam_key else None)
-
-
 @bp.get("/learn/<program>/agreements/<slug>")
 def agreement(program: str, slug: str):
     catalog = current_catalog()

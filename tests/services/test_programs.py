@@ -63,13 +63,20 @@ def test_returning_from_an_imported_file(database, catalog):
 
 
 def test_choice_can_change_until_an_exam_of_it_was_attempted(database, catalog):
+    from lms.services import exams
+
     program = catalog.programs["py2022"]
+    now = dt.datetime(2021, 9, 1, tzinfo=dt.timezone.utc)
     with database.writing() as session:
         user = agent(session)
         session.add(RegistrationCompletion(user_id=user.id, program_key="py2021", npn="1234567"))
         session.flush()
         programs.choose_track(session, catalog, user, program, "py2022/returning")
         programs.choose_track(session, catalog, user, program, "py2022/marketplace")
-        programs.choose_track(session, catalog, user, program, "py2022/marketplace", started=True)
+        programs.choose_track(session, catalog, user, program, "py2022/returning")
+        assert not programs.choice_locked(session, catalog, user, program)
+        exams.start_attempt(session, catalog.exams["py2022/returning/refresher"], user.id, now)
+        assert programs.choice_locked(session, catalog, user, program)
         with pytest.raises(RuleError, match="no longer change"):
-            programs.choose_track(session, catalog, user, program, "py2022/returning", started=True)
+            programs.choose_track(session, catalog, user, program, "py2022/marketplace")
+        programs.choose_track(session, catalog, user, program, "py2022/returning")  # re-saving is harmless

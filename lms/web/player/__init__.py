@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("player", __name__)
 
-from lms.web.player import account  # noqa: E402,F401  (registers routes)
+from lms.web.player import account, exams, learning  # noqa: E402,F401  (registers routes)

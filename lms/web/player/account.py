@@ -14,23 +14,12 @@ from lms.web.context import current_program_or_404
 from lms.web.forms import ProfileForm, apply_field_errors
 from lms.web.player import bp
 
-STEP_ACTIONS = {"profile": "player.profile", "training": "player.choose_training"}
-
-
-@bp.get("/home")
-@login_required
-def home():
-    program = current_program_or_404()
-    status = registration.registration_status(db_session(), current_catalog(), current_user, program)
-    return render_template("player/home.html", program=program, status=status, step_actions=STEP_ACTIONS)
-
-
 @bp.get("/tracker")
 @login_required
 def tracker():
     program = current_program_or_404()
     status = registration.registration_status(db_session(), current_catalog(), current_user, program)
-    return render_template("player/tracker.html", program=program, status=status, step_actions=STEP_ACTIONS)
+    return render_template("player/tracker.html", program=program, status=status)
 
 
 @bp.route("/profile", methods=["GET", "POST"])

@@ -1,0 +1,86 @@
+"""What agents did in the training: module progress, exam attempts and extra attempts granted."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lms.db import Base
+from lms.models.types import UTCDateTime, utcnow
+
+ATTEMPT_STATUSES = ("in_progress", "submitted")
+
+
+class ModuleProgress(Base):
+    __tablename__ = "module_progress"
+    __table_args__ = (UniqueConstraint("user_id", "module_key", name="uq_module_progress"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    module_key: Mapped[str] = mapped_column(String(200))
+    first_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    seconds_spent: Mapped[int] = mapped_column(Integer, default=0)
+    completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class ExamVersion(Base):
+    """An exam exactly as it was when an attempt started (questions and key), by content hash.
+
+    Attempts are scored and reviewed against this snapshot, so editing the YAML later never
+    changes a recorded score or what a learner sees in review.
+    """
+
+    __tablename__ = "exam_versions"
+
+    content_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    exam_key: Mapped[str] = mapped_column(String(200), index=True)
+    snapshot: Mapped[str] = mapped_column(Text)  # JSON
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Attempt(Base):
+    __tablename__ = "attempts"
+    __table_args__ = (
+        UniqueConstraint("user_id", "exam_key", "number", name="uq_attempt_number"),
+        CheckConstraint(f"status IN {ATTEMPT_STATUSES}", name="ck_attempts_status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    exam_key: Mapped[str] = mapped_column(String(200), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(ForeignKey("exam_versions.content_hash"))
+    seed: Mapped[int] = mapped_column(BigInteger)  # 62 random bits: never guessable from the page
+    status: Mapped[str] = mapped_column(String(16), default="in_progress")
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deadline: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    saved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    answers: Mapped[str] = mapped_column(Text, default="{}")  # JSON: question id -> answer
+    points: Mapped[float | None] = mapped_column(Float)
+    max_points: Mapped[float | None] = mapped_column(Float)
+    percent: Mapped[float | None] = mapped_column(Float)
+    passed: Mapped[bool | None] = mapped_column(Boolean)
+    timed_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    results: Mapped[str] = mapped_column(Text, default="{}")  # JSON: question id -> points earned
+
+    @property
+    def submitted(self) -> bool:
+        return self.status == "submitted"
+
+
+class AttemptGrant(Base):
+    """An administrator allowed one more attempt at an exam whose attempts were used up."""
+
+    __tablename__ = "attempt_grants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    exam_key: Mapped[str] = mapped_column(String(200))
+    extra_attempts: Mapped[int] = mapped_column(Integer, default=1)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    granted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reason: Mapped[str] = mapped_column(Text, default="")

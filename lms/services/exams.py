@@ -1,0 +1,212 @@
+"""The exam engine: starting, saving, submitting and scoring attempts, and an exam's standing.
+
+Starting and submitting are safe under double-clicks and concurrent requests: the caller's
+transaction takes the write lock first (BEGIN IMMEDIATE on SQLite, row locks on PostgreSQL), and
+a unique (user, exam, number) constraint backs that up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lms.content.catalog import Exam
+from lms.models import Attempt, AttemptGrant, User
+from lms.services import audit, scoring
+from lms.services.errors import RuleError
+from lms.services.exam_versions import ensure_version, load_version
+from lms.services.layout import AttemptLayout, layout_for, new_seed
+
+# Answers sent a moment after the deadline (a slow network) still count.
+DEADLINE_GRACE = dt.timedelta(seconds=10)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where an agent stands on one exam, following its grading method."""
+
+    exam: Exam
+    attempts: tuple[Attempt, ...]
+    allowed: int | None  # None: unlimited
+    percent: float | None
+    passed: bool
+
+    @property
+    def submitted(self) -> tuple[Attempt, ...]:
+        return tuple(attempt for attempt in self.attempts if attempt.submitted)
+
+    @property
+    def in_progress(self) -> Attempt | None:
+        return next((attempt for attempt in self.attempts if not attempt.submitted), None)
+
+    @property
+    def used(self) -> int:
+        return len(self.attempts)
+
+    @property
+    def left(self) -> int | None:
+        return None if self.allowed is None else max(0, self.allowed - self.used)
+
+    @property
+    def locked(self) -> bool:
+        """Attempts used up without a pass: only an administrator can grant another."""
+        return not self.passed and self.left == 0 and self.in_progress is None
+
+    @property
+    def can_start(self) -> bool:
+        return self.in_progress is None and (self.left is None or self.left > 0)
+
+    @property
+    def review_allowed(self) -> bool:
+        review = self.exam.review
+        if review == "always":
+            return True
+        if review == "after_pass":
+            return self.passed
+        if review == "after_final":
+            return self.passed or (self.left == 0 and self.in_progress is None)
+        return False
+
+
+def _grants(session: Session, user_id: int, exam_key: str) -> int:
+    query = select(func.coalesce(func.sum(AttemptGrant.extra_attempts), 0)).where(
+        AttemptGrant.user_id == user_id, AttemptGrant.exam_key == exam_key)
+    return int(session.scalar(query) or 0)
+
+
+def standing_result(grading: str, submitted: list[Attempt]) -> float | None:
+    percents = [attempt.percent for attempt in submitted if attempt.percent is not None]
+    if not percents:
+        return None
+    if grading == "highest":
+        return max(percents)
+    if grading == "last":
+        return percents[-1]
+    if grading == "first":
+        return percents[0]
+    return round(sum(percents) / len(percents), 2)
+
+
+def standing(session: Session, exam: Exam, user_id: int, attempts: list[Attempt] | None = None) -> Standing:
+    if attempts is None:
+        # populate_existing: rows this session loaded before taking its lock are read again, not trusted.
+        query = (select(Attempt).where(Attempt.user_id == user_id, Attempt.exam_key == exam.key)
+                 .order_by(Attempt.number).execution_options(populate_existing=True))
+        attempts = list(session.scalars(query))
+    allowed = None if exam.attempts is None else exam.attempts + _grants(session, user_id, exam.key)
+    percent = standing_result(exam.grading, [attempt for attempt in attempts if attempt.submitted])
+    passed = percent is not None and percent >= exam.pass_percent
+    return Standing(exam, tuple(attempts), allowed, percent, passed)
+
+
+def start_attempt(session: Session, exam: Exam, user_id: int, now: dt.datetime) -> Attempt:
+    """The agent's open attempt, or a new one if attempts remain (idempotent under double-clicks)."""
+    # Serialise starts by the same agent: a row lock on PostgreSQL; SQLite's BEGIN IMMEDIATE already did.
+    session.execute(select(User.id).where(User.id == user_id).with_for_update())
+    current = standing(session, exam, user_id)
+    open_attempt = current.in_progress
+    if open_attempt is not None:
+        if expired(open_attempt, now):
+            finish(session, open_attempt, now)
+            current = standing(session, exam, user_id)
+        else:
+            return open_attempt
+    if not current.can_start:
+        raise RuleError("You have used all your attempts at this exam without passing it. Contact an "
+                        "administrator, who can grant another attempt.")
+    ensure_version(session, exam)
+    attempt = Attempt(user_id=user_id, exam_key=exam.key, number=current.used + 1, content_hash=exam.content_hash,
+                      seed=new_seed(), status="in_progress", started_at=now,
+                      deadline=now + dt.timedelta(minutes=exam.time_limit_minutes) if exam.time_limit_minutes else None)
+    session.add(attempt)
+    session.flush()
+    return attempt
+
+
+def attempt_exam(session: Session, attempt: Attempt) -> tuple[Exam, AttemptLayout]:
+    """The exam version an attempt was taken on, and how that attempt shows it."""
+    exam = load_version(session, attempt.content_hash)
+    return exam, layout_for(exam, attempt.seed)
+
+
+def expired(attempt: Attempt, now: dt.datetime) -> bool:
+    return attempt.deadline is not None and now > attempt.deadline + DEADLINE_GRACE
+
+
+def answers_of(attempt: Attempt) -> dict[str, Any]:
+    return json.loads(attempt.answers or "{}")
+
+
+def read_answers(exam: Exam, layout: AttemptLayout, values: scoring.FormValues) -> dict[str, Any]:
+    questions = {question.id: question for question in exam.questions}
+    return {qid: scoring.read_answer(questions[qid], layout.of(qid), values) for qid in layout.question_ids}
+
+
+def _locked_attempt(session: Session, attempt_id: int, user_id: int) -> Attempt:
+    # The lock makes a second tab wait; populate_existing makes it see what the first tab wrote.
+    query = (select(Attempt).where(Attempt.id == attempt_id).with_for_update()
+             .execution_options(populate_existing=True))
+    attempt = session.scalar(query)
+    if attempt is None or attempt.user_id != user_id:
+        raise LookupError("no such attempt")
+    return attempt
+
+
+def save_answers(session: Session, attempt_id: int, user_id: int, values: scoring.FormValues,
+                 now: dt.datetime) -> Attempt:
+    """Keep what the agent has answered so far; refused once submitted or out of time."""
+    attempt = _locked_attempt(session, attempt_id, user_id)
+    if attempt.submitted:
+        raise RuleError("This attempt is already submitted; your answers can no longer change.")
+    if expired(attempt, now):
+        finish(session, attempt, now)
+        raise RuleError("Time is up for this attempt. It was scored with the answers saved before the deadline.")
+    exam, layout = attempt_exam(session, attempt)
+    attempt.answers = json.dumps(read_answers(exam, layout, values), sort_keys=True)
+    attempt.saved_at = now
+    return attempt
+
+
+def submit_attempt(session: Session, attempt_id: int, user_id: int, values: scoring.FormValues | None,
+                   now: dt.datetime) -> Attempt:
+    """Score the attempt once; a repeat (double-click, second tab) returns the recorded result."""
+    attempt = _locked_attempt(session, attempt_id, user_id)
+    if attempt.submitted:
+        return attempt
+    if values is not None and not expired(attempt, now):
+        exam, layout = attempt_exam(session, attempt)
+        attempt.answers = json.dumps(read_answers(exam, layout, values), sort_keys=True)
+        attempt.saved_at = now
+    finish(session, attempt, now)
+    return attempt
+
+
+def finish(session: Session, attempt: Attempt, now: dt.datetime) -> None:
+    """Score with the saved answers; past the deadline the attempt is marked as timed out."""
+    exam, layout = attempt_exam(session, attempt)
+    answers = answers_of(attempt)
+    questions = {question.id: question for question in exam.questions}
+    results = {qid: scoring.score_question(questions[qid], answers.get(qid)) for qid in layout.question_ids}
+    maximum = sum(questions[qid].points for qid in layout.question_ids)
+    attempt.points = round(sum(results.values()), 2)
+    attempt.max_points = maximum
+    attempt.percent = round(100 * attempt.points / maximum, 2) if maximum else 0.0
+    attempt.passed = attempt.percent >= exam.pass_percent
+    attempt.results = json.dumps(results, sort_keys=True)
+    attempt.timed_out = expired(attempt, now)
+    attempt.status = "submitted"
+    attempt.submitted_at = min(now, attempt.deadline + DEADLINE_GRACE) if attempt.deadline else now
+    audit.record(session, "attempt.scored", actor_id=attempt.user_id, subject_user_id=attempt.user_id,
+                 attempt=attempt.id, exam=attempt.exam_key, number=attempt.number, percent=attempt.percent,
+                 timed_out=attempt.timed_out)
+
+
+def grant_attempt(session: Session, user_id: int, exam_key: str, admin_id: int | None, reason: str = "") -> None:
+    session.add(AttemptGrant(user_id=user_id, exam_key=exam_key, granted_by_id=admin_id, reason=reason))
+    audit.record(session, "attempt.granted", actor_id=admin_id, subject_user_id=user_id, exam=exam_key,
+                 reason=reason)

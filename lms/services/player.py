@@ -1,0 +1,50 @@
+"""What the player shows an agent: their tracks with progress, locks and where to continue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from lms.content import Catalog, Program, Track
+from lms.models import User
+from lms.services import programs, progress, unlock
+
+
+@dataclass(frozen=True)
+class TrackView:
+    track: Track
+    progress: progress.TrackProgress
+    unlock: unlock.UnlockState
+    available: bool  # a returning-agent track is only for agents who completed the previous year
+    is_training: bool  # satisfies the registration's training requirement
+
+
+def track_view(session: Session, catalog: Catalog, user: User, program: Program, track: Track) -> TrackView:
+    options = programs.track_options(session, catalog, user, program)
+    is_training = track.satisfies == program.registration_training
+    available = not (track.audience == "returning" and track not in options)
+    return TrackView(track, progress.track_progress(session, catalog, user.id, track),
+                     unlock.track_unlock(session, catalog, user, program, track), available, is_training)
+
+
+def home_tracks(session: Session, catalog: Catalog, user: User, program: Program) -> list[TrackView]:
+    """The chosen Marketplace training first, then the program's other tracks in order."""
+    chosen = programs.chosen_track(session, catalog, user, program)
+    views = []
+    for track in catalog.tracks_of(program):
+        if track.satisfies == program.registration_training and chosen is not None and track.key != chosen.key:
+            continue
+        views.append(track_view(session, catalog, user, program, track))
+    views.sort(key=lambda view: not (chosen is not None and view.track.key == chosen.key))
+    return views
+
+
+def continue_target(views: list[TrackView]):
+    """The first unfinished step among open tracks: (track view, module state), or None."""
+    for view in views:
+        if view.available and view.unlock.unlocked and not view.progress.complete:
+            step = view.progress.next_step
+            if step is not None:
+                return view, step
+    return None

@@ -1,0 +1,135 @@
+"""Module progress, seat time and track completion."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from lms.content import Catalog, Module, Track
+from lms.models import Attempt, ModuleProgress
+from lms.services import exams
+
+# Time away from the page (lunch, another tab) is not seat time: one stretch counts up to this.
+MAX_STRETCH = dt.timedelta(minutes=30)
+
+
+def progress_row(session: Session, user_id: int, module_key: str) -> ModuleProgress | None:
+    return session.scalar(select(ModuleProgress).where(ModuleProgress.user_id == user_id,
+                                                       ModuleProgress.module_key == module_key))
+
+
+def record_visit(session: Session, user_id: int, module_key: str, now: dt.datetime) -> ModuleProgress:
+    row = progress_row(session, user_id, module_key)
+    if row is None:
+        row = ModuleProgress(user_id=user_id, module_key=module_key, first_seen_at=now, last_seen_at=now)
+        try:
+            with session.begin_nested():
+                session.add(row)
+        except IntegrityError:  # the same agent's other tab got there first
+            row = progress_row(session, user_id, module_key)
+    return row
+
+
+def add_seat_time(session: Session, user_id: int, module_key: str, since: dt.datetime | None,
+                  now: dt.datetime) -> ModuleProgress:
+    row = record_visit(session, user_id, module_key, now)
+    if since is not None and since <= now:
+        row.seconds_spent += int(min(now - since, MAX_STRETCH).total_seconds())
+    row.last_seen_at = now
+    return row
+
+
+def complete_module(session: Session, user_id: int, module_key: str, since: dt.datetime | None,
+                    now: dt.datetime) -> ModuleProgress:
+    row = add_seat_time(session, user_id, module_key, since, now)
+    if row.completed_at is None:
+        row.completed_at = now
+    return row
+
+
+@dataclass(frozen=True)
+class ModuleState:
+    module: Module
+    progress: ModuleProgress | None
+    standing: exams.Standing | None  # None when the module has no exam
+    exam_available: bool
+
+    @property
+    def completed(self) -> bool:
+        return self.progress is not None and self.progress.completed_at is not None
+
+    @property
+    def exam_passed(self) -> bool:
+        return self.standing is not None and self.standing.passed
+
+    @property
+    def done(self) -> bool:
+        return self.completed and (self.module.exam_key is None or self.exam_passed)
+
+    @property
+    def started(self) -> bool:
+        return self.progress is not None or (self.standing is not None and self.standing.used > 0)
+
+
+@dataclass(frozen=True)
+class TrackProgress:
+    track: Track
+    modules: tuple[ModuleState, ...]
+
+    @property
+    def modules_done(self) -> int:
+        return sum(state.completed for state in self.modules)
+
+    @property
+    def exams_total(self) -> int:
+        return sum(state.module.exam_key is not None for state in self.modules)
+
+    @property
+    def exams_passed(self) -> int:
+        return sum(state.exam_passed for state in self.modules)
+
+    @property
+    def complete(self) -> bool:
+        """Every module complete and every exam passed."""
+        return bool(self.modules) and all(state.done for state in self.modules)
+
+    @property
+    def started(self) -> bool:
+        return any(state.started for state in self.modules)
+
+    @property
+    def locked_exams(self) -> list[ModuleState]:
+        return [state for state in self.modules if state.standing is not None and state.standing.locked]
+
+    @property
+    def next_step(self) -> ModuleState | None:
+        """The first module not finished: unread, or its exam not yet passed."""
+        return next((state for state in self.modules if not state.done), None)
+
+
+def track_progress(session: Session, catalog: Catalog, user_id: int, track: Track) -> TrackProgress:
+    modules = catalog.modules_of(track)
+    keys = [module.key for module in modules]
+    rows = {row.module_key: row for row in session.scalars(
+        select(ModuleProgress).where(ModuleProgress.user_id == user_id, ModuleProgress.module_key.in_(keys)))}
+    exam_keys = [module.exam_key for module in modules if module.exam_key]
+    attempts: dict[str, list[Attempt]] = {key: [] for key in exam_keys}
+    for attempt in session.scalars(select(Attempt).where(Attempt.user_id == user_id, Attempt.exam_key.in_(exam_keys))
+                                   .order_by(Attempt.number)):
+        attempts[attempt.exam_key].append(attempt)
+    states = []
+    for module in modules:
+        exam = catalog.exams.get(module.exam_key) if module.exam_key else None
+        standing = exams.standing(session, exam, user_id, attempts[module.exam_key]) if exam else None
+        states.append(ModuleState(module, rows.get(module.key), standing, exam is not None))
+    return TrackProgress(track, tuple(states))
+
+
+def exam_attempted(session: Session, catalog: Catalog, user_id: int, track: Track) -> bool:
+    exam_keys = [module.exam_key for module in catalog.modules_of(track) if module.exam_key]
+    query = select(Attempt.id).where(Attempt.user_id == user_id, Attempt.exam_key.in_(exam_keys)).limit(1)
+    return bool(exam_keys) and session.scalar(query) is not None

@@ -1,0 +1,141 @@
+"""Home, tracks and modules: reading the training and marking modules complete."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required
+
+from lms.db import db_session, get_db
+from lms.models.types import utcnow
+from lms.services import player, programs, progress, registration
+from lms.web.catalog_store import current_catalog
+from lms.web.context import current_program_or_404
+from lms.web.player import bp
+
+_CLOCK = "module_clock"  # [module key, ISO time the agent last showed up on it]
+
+
+def _view_or_404(program_key: str, track_slug: str) -> player.TrackView:
+    catalog = current_catalog()
+    track = catalog.tracks.get(f"{program_key}/{track_slug}") or abort(404)
+    program = catalog.programs[track.program_key]
+    return player.track_view(db_session(), catalog, current_user, program, track)
+
+
+def _refuse_if_closed(view: player.TrackView):
+    if not view.available:
+        return render_template("player/locked.html", view=view,
+                               reason="This training is for agents who completed the previous plan year's "
+                                      "registration. Take the full Marketplace training instead."), 403
+    if not view.unlock.unlocked:
+        return render_template("player/locked.html", view=view, reason=view.unlock.reason), 403
+    return None
+
+
+@bp.get("/home")
+@login_required
+def home():
+    catalog, db = current_catalog(), db_session()
+    program = current_program_or_404()
+    views = player.home_tracks(db, catalog, current_user, program)
+    status = registration.registration_status(db, catalog, current_user, program)
+    options = programs.track_options(db, catalog, current_user, program)
+    can_switch = len(options) > 1 and not programs.choice_locked(db, catalog, current_user, program)
+    return render_template("player/home.html", program=program, views=views, status=status,
+                           next_up=player.continue_target(views), can_switch=can_switch)
+
+
+@bp.get("/continue")
+@login_required
+def continue_training():
+    catalog, db = current_catalog(), db_session()
+    program = current_program_or_404()
+    target = player.continue_target(player.home_tracks(db, catalog, current_user, program))
+    if target is None:
+        flash("You have finished every training open to you.", "success")
+        return redirect(url_for("player.home"))
+    view, step = target
+    if step.completed and step.standing is not None:
+        return redirect(url_for("player.exam", exam_key=step.module.exam_key))
+    return redirect(module_url(step.module))
+
+
+def module_url(module) -> str:
+    program_key, track_slug, slug = module.key.split("/")
+    return url_for("player.module", program=program_key, track=track_slug, module=slug)
+
+
+@bp.get("/learn/<program>/<track>")
+@login_required
+def track(program: str, track: str):
+    view = _view_or_404(program, track)
+    refused = _refuse_if_closed(view)
+    if refused:
+        return refused
+    return render_template("player/track.html", view=view, program=current_catalog().programs[program])
+
+
+@bp.get("/learn/<program>/<track>/<module>")
+@login_required
+def module(program: str, track: str, module: str):
+    catalog = current_catalog()
+    found = catalog.modules.get(f"{program}/{track}/{module}") or abort(404)
+    view = _view_or_404(program, track)
+    refused = _refuse_if_closed(view)
+    if refused:
+        return refused
+    now = utcnow()
+    state = next(s for s in view.progress.modules if s.module.key == found.key)
+    if state.progress is None:
+        with get_db().writing() as writer:
+            progress.record_visit(writer, current_user.id, found.key, now)
+    session[_CLOCK] = [found.key, now.isoformat()]
+    previous, following = catalog.neighbours(found)
+    return render_template("player/module.html", module=found, view=view, state=state,
+                           previous=previous, following=following,
+                           exam=catalog.exams.get(found.exam_key) if found.exam_key else None)
+
+
+def _clock_since(module_key: str) -> dt.datetime | None:
+    clock = session.get(_CLOCK)
+    if clock and clock[0] == module_key:
+        try:
+            return dt.datetime.fromisoformat(clock[1])
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+@bp.post("/learn/<program>/<track>/<module>/complete")
+@login_required
+def complete_module(program: str, track: str, module: str):
+    catalog = current_catalog()
+    found = catalog.modules.get(f"{program}/{track}/{module}") or abort(404)
+    view = _view_or_404(program, track)
+    refused = _refuse_if_closed(view)
+    if refused:
+        return refused
+    now = utcnow()
+    progress.complete_module(db_session(), current_user.id, found.key, _clock_since(found.key), now)
+    db_session().commit()
+    session[_CLOCK] = [found.key, now.isoformat()]
+    _, following = catalog.neighbours(found)
+    if found.exam_key and found.exam_key in catalog.exams:
+        flash(f"“{found.title}” is marked complete. Its exam is next.", "success")
+        return redirect(url_for("player.exam", exam_key=found.exam_key))
+    flash(f"“{found.title}” is marked complete.", "success")
+    return redirect(module_url(following) if following else url_for("player.track", program=program, track=track))
+
+
+@bp.post("/learn/<program>/<track>/<module>/heartbeat")
+@login_required
+def heartbeat(program: str, track: str, module: str):
+    """Seat time while the page stays open (sent by player.js every minute when visible)."""
+    found = current_catalog().modules.get(f"{program}/{track}/{module}") or abort(404)
+    now = utcnow()
+    progress.add_seat_time(db_session(), current_user.id, found.key, _clock_since(found.key), now)
+    db_session().commit()
+    session[_CLOCK] = [found.key, now.isoformat()]
+    return ("", 204)

@@ -1,0 +1,85 @@
+// Progressive enhancement for the training player. Every page works without this file:
+// forms still save and submit; this only saves answers as you go, counts down the time
+// limit, and records seat time while a module stays open.
+(function () {
+  "use strict";
+
+  function csrfToken(form) {
+    var field = (form || document).querySelector('input[name="csrf_token"]');
+    return field ? field.value : "";
+  }
+
+  // Save answers shortly after each change, so a closed tab loses nothing.
+  function autosave(form) {
+    var url = form.getAttribute("data-save-url");
+    var status = document.getElementById("save-status");
+    var timer = null;
+    var pending = false;
+    function save() {
+      timer = null;
+      pending = false;
+      fetch(url, {
+        method: "POST",
+        body: new FormData(form),
+        headers: { "Accept": "application/json", "X-CSRFToken": csrfToken(form) },
+        credentials: "same-origin"
+      }).then(function (response) {
+        return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+      }).then(function (reply) {
+        if (reply.ok) {
+          if (status) { status.textContent = "Answers saved at " + new Date(reply.data.at).toLocaleTimeString() + "."; }
+        } else if (reply.data.result) {
+          window.location.assign(reply.data.result);
+        }
+      }).catch(function () {
+        if (status) { status.textContent = "Could not save just now; use “Save answers” before you leave."; }
+      });
+    }
+    form.addEventListener("change", function () {
+      pending = true;
+      if (timer) { window.clearTimeout(timer); }
+      timer = window.setTimeout(save, 800);
+    });
+    window.addEventListener("pagehide", function () {
+      if (pending && navigator.sendBeacon) { navigator.sendBeacon(url, new FormData(form)); }
+    });
+  }
+
+  // Count the time limit down each second; at zero, submit what is saved.
+  function countdown(element, form) {
+    var left = parseInt(element.getAttribute("data-seconds-left"), 10);
+    var label = element.querySelector(".js-countdown");
+    if (isNaN(left) || !label) { return; }
+    var deadline = Date.now() + left * 1000;
+    function tick() {
+      var seconds = Math.max(0, Math.round((deadline - Date.now()) / 1000));
+      var minutes = Math.floor(seconds / 60);
+      label.textContent = minutes + ":" + String(seconds % 60).padStart(2, "0");
+      if (seconds === 0) {
+        if (form) { form.submit(); }
+        return;
+      }
+      window.setTimeout(tick, 1000);
+    }
+    tick();
+  }
+
+  // Seat time: tell the server every minute that the module is open and visible.
+  function heartbeat(article) {
+    var url = article.getAttribute("data-heartbeat");
+    var token = csrfToken(document);
+    window.setInterval(function () {
+      if (document.visibilityState !== "visible") { return; }
+      fetch(url, { method: "POST", headers: { "X-CSRFToken": token }, credentials: "same-origin" });
+    }, 60000);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var form = document.getElementById("attempt-form");
+    if (form) { autosave(form); }
+    var timer = document.getElementById("timer");
+    if (timer) { countdown(timer, form); }
+    var article = document.querySelector("[data-heartbeat]");
+    if (article) { heartbeat(article); }
+  });
+})();

@@ -1,0 +1,160 @@
+"""A small program for player tests, and helpers that answer its exams right or wrong."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from lms.content.catalog import Exam
+from lms.services.layout import AttemptLayout
+from lms.services.scoring import field_name
+
+RULES_EXAM = """\
+title: Rules exam
+pass_percent: 70
+attempts: 3
+grading: highest
+review: after_pass
+shuffle: true
+questions:
+  - id: pick-one
+    type: single
+    prompt: Which plan metal level is needed for cost-sharing reductions?
+    explanation: Only **silver** plans carry cost-sharing reductions.
+    choices:
+      - text: Silver
+        correct: true
+        feedback: Right, silver.
+      - text: Bronze
+        feedback: Bronze plans have no cost-sharing reductions.
+      - text: Gold
+  - id: pick-many
+    type: multiple
+    partial: true
+    prompt: Which of these are qualifying life events?
+    explanation: Moves and births qualify; a birthday does not.
+    choices:
+      - text: Moving to a new county
+        correct: true
+      - text: Having a baby
+        correct: true
+      - text: A birthday
+  - id: yes-no
+    type: true_false
+    prompt: Agents must use their own NPN.
+    answer: true
+    explanation: Always your own NPN.
+  - id: days
+    type: numeric
+    prompt: How many days does a typical SEP last?
+    answer: 60
+    unit: days
+    explanation: Sixty days from the event.
+  - id: match
+    type: matching
+    prompt: Match each term to its meaning.
+    explanation: Terms and meanings.
+    pairs:
+      - {left: APTC, right: Advance premium tax credit}
+      - {left: CSR, right: Cost-sharing reduction}
+      - {left: SEP, right: Special Enrollment Period}
+  - id: order
+    type: ordering
+    prompt: Put the registration steps in order.
+    explanation: Profile, training, agreements.
+    items: [Complete your profile, Finish the training, Accept the agreements]
+"""
+
+PLAYER_TREE: dict[str, str] = {
+    "courses/py2030/program.yaml": """\
+        title: Plan Year 2030 Registration
+        plan_year: 2030
+        opens: 2029-07-01
+        previous: py2029
+        agreements: [general, shop]
+        registration:
+          training: marketplace-training
+          agreements: [general]
+        tracks: [core, returning, extra, shop]
+        """,
+    "courses/py2030/agreements/general.md": "---\ntitle: General Agreement\nversion: \"1\"\n---\nTerms.\n",
+    "courses/py2030/agreements/shop.md": "---\ntitle: SHOP Agreement\nversion: \"1\"\n---\nSHOP terms.\n",
+    "courses/py2030/core/track.yaml": """\
+        title: Core Marketplace Training
+        audience: new
+        required: true
+        satisfies: marketplace-training
+        modules: [01-intro.md, 02-rules.md]
+        """,
+    "courses/py2030/core/01-intro.md": "---\ntitle: Introduction\nminutes: 5\n---\n# Welcome\n\nThe intro text.\n",
+    "courses/py2030/core/02-rules.md": "---\ntitle: The Rules\nexam: py2030/core/rules\n---\n# Rules\n\nRules text.\n",
+    "courses/py2030/returning/track.yaml": """\
+        title: Refresher
+        audience: returning
+        satisfies: marketplace-training
+        modules: [01-refresh.md]
+        """,
+    "courses/py2030/returning/01-refresh.md": "---\ntitle: Refresh\nexam: py2030/returning/refresh\n---\nText.\n",
+    "courses/py2030/extra/track.yaml": "title: Extra\nunlock:\n  - completed: core\nmodules: [01-more.md]\n",
+    "courses/py2030/extra/01-more.md": "---\ntitle: More\n---\nMore.\n",
+    "courses/py2030/shop/track.yaml": ("title: SHOP\nunlock:\n  - registration: complete\n  - accepted: shop\n"
+                                       "modules: [01-shop.md]\n"),
+    "courses/py2030/shop/01-shop.md": "---\ntitle: Shop\n---\nShop.\n",
+    "quizzes/py2030/core/rules.yaml": RULES_EXAM,
+    "quizzes/py2030/returning/refresh.yaml": """\
+        title: Refresh exam
+        pass_percent: 100
+        attempts: 2
+        time_limit_minutes: 10
+        review: never
+        questions:
+          - id: only
+            type: single
+            prompt: Pick the right one
+            explanation: The secret explanation.
+            choices:
+              - {text: Right one, correct: true}
+              - {text: Wrong one}
+        """,
+}
+
+
+def write_player_tree(root: Path, overrides: dict[str, str | None] | None = None) -> Path:
+    files = {**PLAYER_TREE, **(overrides or {})}
+    for relative, text in files.items():
+        if text is None:
+            continue
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    return root
+
+
+def answer_values(exam: Exam, layout: AttemptLayout, right: bool = True) -> dict[str, list[str]]:
+    """Form values that answer every question of an attempt right (or every one wrong)."""
+    questions = {question.id: question for question in exam.questions}
+    values: dict[str, list[str]] = {}
+    for qlayout in layout.questions:
+        question = questions[qlayout.question_id]
+        name = field_name(question)
+        if question.type in ("single", "multiple"):
+            picks = [i for i, choice in enumerate(question.choices) if choice.correct == right]
+            values[name] = [qlayout.tokens[i] for i in (picks if question.type == "multiple" else picks[:1])]
+        elif question.type == "true_false":
+            values[name] = [str(question.answer == right).lower()]
+        elif question.type == "numeric":
+            values[name] = [str(question.answer if right else question.answer + 1000)]
+        elif question.type == "matching":
+            count = len(question.pairs)
+            for left in range(count):
+                values[f"{name}-{left}"] = [qlayout.tokens[left if right else (left + 1) % count]]
+        else:
+            count = len(question.items_html)
+            for item in range(count):
+                position = item + 1 if right else count - item
+                values[f"{name}-{qlayout.tokens[item]}"] = [str(position)]
+    return values
+
+
+def getter(values: dict[str, list[str]]):
+    return lambda name: values.get(name, [])

@@ -1,0 +1,102 @@
+"""Double-clicks and many tabs: every attempt started within the limit and scored exactly once."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from lms.models import Attempt, AuditEntry
+from lms.services import exams
+from tests.conftest import TEST_PASSWORD, make_app
+from tests.live import Browser, live_server, run_together
+from tests.player_tree import answer_values
+
+TABS = 8
+
+
+def _signed_in(base: str, email: str) -> Browser:
+    browser = Browser(base)
+    token = browser.token("/account/sign-up")
+    status, _ = browser.request("/account/sign-up", {"email": email, "password": TEST_PASSWORD,
+                                                     "confirm": TEST_PASSWORD, "csrf_token": token})
+    assert status == 302
+    return browser
+
+
+def _app(tmp_path, monkeypatch, db_url, player_root):
+    return make_app(tmp_path, monkeypatch, db_url, CONTENT_ROOT=str(player_root), TODAY="2029-09-01")
+
+
+def test_the_same_attempt_submitted_from_many_tabs_is_scored_once(tmp_path, monkeypatch, db_url, player_root):
+    app = _app(tmp_path, monkeypatch, db_url, player_root)
+    database = app.extensions["lms.db"]
+    with live_server(app) as base:
+        browser = _signed_in(base, "tabs@example.com")
+        token = browser.token("/exams/py2030/core/rules")
+        status, _ = browser.request("/exams/py2030/core/rules/start", {"csrf_token": token})
+        assert status == 302
+        with database.reading() as session:
+            attempt = session.scalar(select(Attempt))
+            exam, layout = exams.attempt_exam(session, attempt)
+        right, wrong = answer_values(exam, layout, True), answer_values(exam, layout, False)
+        tabs = [browser.tab() for _ in range(TABS)]
+        posts = [(lambda tab=tab, i=i: tab.request(f"/attempts/{attempt.id}/submit",
+                                                   {**(right if i == 0 else wrong), "csrf_token": token}))
+                 for i, tab in enumerate(tabs)]
+        results = run_together(posts)
+        assert [status for status, _ in results] == [302] * TABS
+        pages = {browser.request(f"/attempts/{attempt.id}/result")[1].count("%</strong>") for _ in range(2)}
+        assert pages == {1}
+    with database.reading() as session:
+        rows = list(session.scalars(select(Attempt)))
+        scored = list(session.scalars(select(AuditEntry).where(AuditEntry.action == "attempt.scored")))
+    assert len(rows) == 1 and rows[0].submitted
+    assert len(scored) == 1  # scored exactly once, whichever tab won
+    assert json.loads(scored[0].details)["percent"] == rows[0].percent in (0.0, 100.0)
+    database.dispose()
+
+
+def test_parallel_starts_never_exceed_the_attempt_limit(tmp_path, monkeypatch, db_url, player_root):
+    app = _app(tmp_path, monkeypatch, db_url, player_root)
+    database = app.extensions["lms.db"]
+    with live_server(app) as base:
+        browser = _signed_in(base, "starts@example.com")
+        token = browser.token("/exams/py2030/core/rules")
+        for _ in range(2):  # use two of the three attempts
+            browser.request("/exams/py2030/core/rules/start", {"csrf_token": token})
+            with database.reading() as session:
+                open_attempt = session.scalar(select(Attempt).where(Attempt.status == "in_progress"))
+            browser.request(f"/attempts/{open_attempt.id}/submit", {"csrf_token": token})
+        tabs = [browser.tab() for _ in range(TABS)]
+        results = run_together([(lambda tab=tab: tab.request("/exams/py2030/core/rules/start",
+                                                             {"csrf_token": token})) for tab in tabs])
+        assert all(status == 302 for status, _ in results)
+        with database.reading() as session:
+            third = session.scalar(select(Attempt).where(Attempt.number == 3))
+            browser.request(f"/attempts/{third.id}/submit", {"csrf_token": token})
+        again = run_together([(lambda tab=tab: tab.request("/exams/py2030/core/rules/start",
+                                                           {"csrf_token": token})) for tab in tabs])
+        assert all(status == 302 for status, _ in again)  # refused politely: back to the exam page
+    with database.reading() as session:
+        numbers = sorted(session.scalars(select(Attempt.number)))
+    assert numbers == [1, 2, 3]
+    database.dispose()
+
+
+def test_many_agents_starting_at_once_each_get_one_attempt(tmp_path, monkeypatch, db_url, player_root):
+    app = _app(tmp_path, monkeypatch, db_url, player_root)
+    database = app.extensions["lms.db"]
+    with live_server(app) as base:
+        agents = [_signed_in(base, f"agent{i}@example.com") for i in range(6)]
+        tokens = [agent.token("/exams/py2030/core/rules") for agent in agents]
+        calls = []
+        for agent, token in zip(agents, tokens):
+            for tab in (agent, agent.tab()):
+                calls.append(lambda tab=tab, token=token: tab.request("/exams/py2030/core/rules/start",
+                                                                      {"csrf_token": token}))
+        run_together(calls)
+    with database.reading() as session:
+        rows = list(session.scalars(select(Attempt)))
+    assert len(rows) == 6 and {row.number for row in rows} == {1}
+    database.dispose()
