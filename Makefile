@@ -27,7 +27,16 @@ run: $(VENV)/.installed-app
 	@echo "Serving Marketplace Agent Training at http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
 	LMS_COOKIE_SECURE=0 LMS_CONTENT_AUTO_RELOAD=1 $(BIN)/lms run --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-test
+# axe-core for the browser tests' accessibility checks (from the npm registry, pinned in package-lock.json).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Database tests also run on PostgreSQL: LMS_TEST_DATABASE_URL, else the local server when one answers.
+LOCAL_PG := postgresql+psycopg://postgres@127.0.0.1:5432/lms_test
+test: $(VENV)/.installed-test node_modules/.installed
+	@if [ -z "$$LMS_TEST_DATABASE_URL" ] && pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
+		export LMS_TEST_DATABASE_URL="$(LOCAL_PG)"; echo "PostgreSQL tests use $(LOCAL_PG)"; fi; \
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 check: $(VENV)/.installed-app
@@ -35,6 +44,7 @@ check: $(VENV)/.installed-app
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/content_load.py
+	$(BIN)/python bench/web.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache node_modules

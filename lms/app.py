@@ -30,9 +30,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.init_app(app)
 
     from lms import commands
-    from lms.web import admin, auth, catalog, player, public
+    from lms.web import admin, auth, author, catalog, player, public
 
-    for blueprint in (public.bp, auth.bp, player.bp, catalog.bp, admin.bp):
+    for blueprint in (public.bp, auth.bp, player.bp, catalog.bp, admin.bp, author.bp):
         app.register_blueprint(blueprint)
     commands.init_app(app)
     _register_error_pages(app)

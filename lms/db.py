@@ -86,8 +86,11 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def mark_write_intent() -> None:
-        # Requests that change things write; their transactions lock at BEGIN (see module doc).
-        g._lms_write_token = _write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+        # Requests that change things write; their transactions lock at BEGIN (see module doc),
+        # unless the view keeps its writes short itself (short_writes).
+        view = app.view_functions.get(request.endpoint)
+        writes = request.method not in ("GET", "HEAD", "OPTIONS") and not getattr(view, "short_writes", False)
+        g._lms_write_token = _write_intent.set(writes)
 
     @app.teardown_request
     def close_session(_exc) -> None:
@@ -97,6 +100,15 @@ def init_app(app: Flask) -> None:
         token = g.pop("_lms_write_token", None)
         if token is not None:
             _write_intent.reset(token)
+
+
+def short_writes(view):
+    """Mark a view whose request session only reads; it writes in its own brief `writing()` block.
+
+    On SQLite the write lock is then held for the write alone, not the whole request.
+    """
+    view.short_writes = True
+    return view
 
 
 def get_db() -> Database:

@@ -65,3 +65,37 @@ def test_audit_log_is_append_only(db_url):
             assert connection.scalar(text("SELECT action FROM audit_log")) == "x"
     finally:
         engine.dispose()
+
+
+def test_upgrade_from_the_previous_revision_keeps_data(empty_url):
+    """A database at 0001 holding people and records comes forward to head intact and usable."""
+    migrate.upgrade(empty_url, "0001")
+    engine = make_engine(empty_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO users (id, email, password_hash, role, auth_version, created_at) VALUES "
+                "(1, 'kept@example.com', 'hash', 'learner', 3, CURRENT_TIMESTAMP)"))
+            connection.execute(text(
+                "INSERT INTO agent_profiles (user_id, first_name, last_name, npn, is_business_entity, resident_state,"
+                " sell_states, phone, npn_status, updated_at) VALUES (1, 'Ana', 'Ruiz', '1234567', false, 'TX',"
+                " 'TX,OK', '(512) 555-0100', 'valid', CURRENT_TIMESTAMP)"))
+            connection.execute(text(
+                "INSERT INTO producer_records (npn, name, resident_state, license_active, health_authority, "
+                "updated_at) VALUES ('1234567', 'Ana Ruiz', 'TX', true, true, CURRENT_TIMESTAMP)"))
+            connection.execute(text(
+                "INSERT INTO audit_log (at, actor_id, subject_user_id, action, details) VALUES "
+                "(CURRENT_TIMESTAMP, 1, 1, 'role.changed', '{}')"))
+        migrate.upgrade(empty_url)
+        with engine.begin() as connection:
+            assert connection.execute(text("SELECT email, auth_version FROM users")).one() == ("kept@example.com", 3)
+            assert connection.execute(text("SELECT npn, sell_states FROM agent_profiles")).one() == \
+                ("1234567", "TX,OK")
+            assert connection.scalar(text("SELECT count(*) FROM producer_records")) == 1
+            assert connection.scalar(text("SELECT action FROM audit_log")) == "role.changed"
+            connection.execute(text(
+                "INSERT INTO module_progress (user_id, module_key, first_seen_at, last_seen_at, seconds_spent) "
+                "VALUES (1, 'py2022/marketplace/intro', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 0)"))
+        assert migrate.current_revision(engine) == migrate.head_revision(empty_url)
+    finally:
+        engine.dispose()

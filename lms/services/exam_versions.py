@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from functools import lru_cache
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -17,7 +16,6 @@ def to_json(exam: Exam) -> str:
     return json.dumps(dataclasses.asdict(exam), sort_keys=True)
 
 
-@lru_cache(maxsize=512)
 def from_json(snapshot: str) -> Exam:
     data = json.loads(snapshot)
     questions = tuple(
@@ -39,8 +37,19 @@ def ensure_version(session: Session, exam: Exam) -> None:
         pass  # another request stored the same version a moment ago
 
 
+_loaded: dict[str, Exam] = {}
+_LOADED_LIMIT = 1024
+
+
 def load_version(session: Session, content_hash: str) -> Exam:
+    """The stored version; kept in memory after the first read, since a version never changes."""
+    found = _loaded.get(content_hash)
+    if found is not None:
+        return found
     version = session.get(ExamVersion, content_hash)
     if version is None:
         raise LookupError(f"no stored exam version {content_hash}")
-    return from_json(version.snapshot)
+    if len(_loaded) >= _LOADED_LIMIT:
+        _loaded.clear()
+    _loaded[content_hash] = found = from_json(version.snapshot)
+    return found

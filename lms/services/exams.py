@@ -73,10 +73,12 @@ class Standing:
         return False
 
 
-def _grants(session: Session, user_id: int, exam_key: str) -> int:
-    query = select(func.coalesce(func.sum(AttemptGrant.extra_attempts), 0)).where(
-        AttemptGrant.user_id == user_id, AttemptGrant.exam_key == exam_key)
-    return int(session.scalar(query) or 0)
+def granted_attempts(session: Session, user_id: int, exam_keys: list[str]) -> dict[str, int]:
+    """Extra attempts an administrator granted, by exam (one query for any number of exams)."""
+    query = (select(AttemptGrant.exam_key, func.sum(AttemptGrant.extra_attempts))
+             .where(AttemptGrant.user_id == user_id, AttemptGrant.exam_key.in_(exam_keys))
+             .group_by(AttemptGrant.exam_key))
+    return {key: int(total) for key, total in session.execute(query)}
 
 
 def standing_result(grading: str, submitted: list[Attempt]) -> float | None:
@@ -92,13 +94,23 @@ def standing_result(grading: str, submitted: list[Attempt]) -> float | None:
     return round(sum(percents) / len(percents), 2)
 
 
-def standing(session: Session, exam: Exam, user_id: int, attempts: list[Attempt] | None = None) -> Standing:
+def standing(session: Session, exam: Exam, user_id: int, attempts: list[Attempt] | None = None,
+             grants: dict[str, int] | None = None) -> Standing:
+    """`attempts` and `grants` may be passed in when the caller loaded them for many exams at once."""
     if attempts is None:
         # populate_existing: rows this session loaded before taking its lock are read again, not trusted.
         query = (select(Attempt).where(Attempt.user_id == user_id, Attempt.exam_key == exam.key)
                  .order_by(Attempt.number).execution_options(populate_existing=True))
         attempts = list(session.scalars(query))
-    allowed = None if exam.attempts is None else exam.attempts + _grants(session, user_id, exam.key)
+    if exam.attempts is None:
+        allowed = None
+    elif grants is None and len(attempts) < exam.attempts:
+        # Grants are only made once attempts run out (grant_attempt refuses otherwise), so none exist yet.
+        allowed = exam.attempts
+    else:
+        if grants is None:
+            grants = granted_attempts(session, user_id, [exam.key])
+        allowed = exam.attempts + grants.get(exam.key, 0)
     percent = standing_result(exam.grading, [attempt for attempt in attempts if attempt.submitted])
     passed = percent is not None and percent >= exam.pass_percent
     return Standing(exam, tuple(attempts), allowed, percent, passed)
@@ -173,17 +185,28 @@ def save_answers(session: Session, attempt_id: int, user_id: int, values: scorin
 
 
 def submit_attempt(session: Session, attempt_id: int, user_id: int, values: scoring.FormValues | None,
-                   now: dt.datetime) -> Attempt:
-    """Score the attempt once; a repeat (double-click, second tab) returns the recorded result."""
+                   now: dt.datetime, answers: dict[str, Any] | None = None) -> Attempt:
+    """Score the attempt once; a repeat (double-click, second tab) returns the recorded result.
+
+    `answers` may be read from the form beforehand (see answers_from_form), so the write
+    transaction that scores the attempt stays short.
+    """
     attempt = _locked_attempt(session, attempt_id, user_id)
     if attempt.submitted:
         return attempt
-    if values is not None and not expired(attempt, now):
-        exam, layout = attempt_exam(session, attempt)
-        attempt.answers = json.dumps(read_answers(exam, layout, values), sort_keys=True)
+    if not expired(attempt, now) and (values is not None or answers is not None):
+        if answers is None:
+            exam, layout = attempt_exam(session, attempt)
+            answers = read_answers(exam, layout, values)
+        attempt.answers = json.dumps(answers, sort_keys=True)
         attempt.saved_at = now
     finish(session, attempt, now)
     return attempt
+
+
+def answers_from_form(session: Session, attempt: Attempt, values: scoring.FormValues) -> dict[str, Any]:
+    exam, layout = attempt_exam(session, attempt)
+    return read_answers(exam, layout, values)
 
 
 def finish(session: Session, attempt: Attempt, now: dt.datetime) -> None:
@@ -206,7 +229,11 @@ def finish(session: Session, attempt: Attempt, now: dt.datetime) -> None:
                  timed_out=attempt.timed_out)
 
 
-def grant_attempt(session: Session, user_id: int, exam_key: str, admin_id: int | None, reason: str = "") -> None:
+def grant_attempt(session: Session, exam: Exam, user_id: int, admin_id: int | None, reason: str = "") -> None:
+    """One more attempt for an agent who used every attempt without passing."""
+    if not standing(session, exam, user_id).locked:
+        raise RuleError("An extra attempt can only be granted once every attempt is used without a pass.")
+    exam_key = exam.key
     session.add(AttemptGrant(user_id=user_id, exam_key=exam_key, granted_by_id=admin_id, reason=reason))
     audit.record(session, "attempt.granted", actor_id=admin_id, subject_user_id=user_id, exam=exam_key,
                  reason=reason)

@@ -20,12 +20,30 @@ class TrackView:
     is_training: bool  # satisfies the registration's training requirement
 
 
+@dataclass(frozen=True)
+class Access:
+    available: bool
+    unlock: unlock.UnlockState
+
+    @property
+    def open(self) -> bool:
+        return self.available and self.unlock.unlocked
+
+
+def track_access(session: Session, catalog: Catalog, user: User, program: Program, track: Track) -> Access:
+    """May this agent use the track? Checks only what the track asks for (pages call this often)."""
+    available = True
+    if track.audience == "returning":
+        available = track in programs.track_options(session, catalog, user, program)
+    state = unlock.track_unlock(session, catalog, user, program, track) if track.unlock else unlock.UnlockState(True, ())
+    return Access(available, state)
+
+
 def track_view(session: Session, catalog: Catalog, user: User, program: Program, track: Track) -> TrackView:
-    options = programs.track_options(session, catalog, user, program)
+    access = track_access(session, catalog, user, program, track)
     is_training = track.satisfies == program.registration_training
-    available = not (track.audience == "returning" and track not in options)
-    return TrackView(track, progress.track_progress(session, catalog, user.id, track),
-                     unlock.track_unlock(session, catalog, user, program, track), available, is_training)
+    return TrackView(track, progress.track_progress(session, catalog, user.id, track), access.unlock,
+                     access.available, is_training)
 
 
 def home_tracks(session: Session, catalog: Catalog, user: User, program: Program) -> list[TrackView]:

@@ -121,12 +121,20 @@ def track_progress(session: Session, catalog: Catalog, user_id: int, track: Trac
     for attempt in session.scalars(select(Attempt).where(Attempt.user_id == user_id, Attempt.exam_key.in_(exam_keys))
                                    .order_by(Attempt.number)):
         attempts[attempt.exam_key].append(attempt)
+    grants = exams.granted_attempts(session, user_id, exam_keys) if exam_keys else {}
     states = []
     for module in modules:
         exam = catalog.exams.get(module.exam_key) if module.exam_key else None
-        standing = exams.standing(session, exam, user_id, attempts[module.exam_key]) if exam else None
+        standing = exams.standing(session, exam, user_id, attempts[module.exam_key], grants) if exam else None
         states.append(ModuleState(module, rows.get(module.key), standing, exam is not None))
     return TrackProgress(track, tuple(states))
+
+
+def module_state(session: Session, catalog: Catalog, user_id: int, module: Module) -> ModuleState:
+    """One module's state, without loading the rest of its track."""
+    exam = catalog.exams.get(module.exam_key) if module.exam_key else None
+    standing = exams.standing(session, exam, user_id) if exam else None
+    return ModuleState(module, progress_row(session, user_id, module.key), standing, exam is not None)
 
 
 def exam_attempted(session: Session, catalog: Catalog, user_id: int, track: Track) -> bool:

@@ -35,6 +35,11 @@
         if (status) { status.textContent = "Could not save just now; use “Save answers” before you leave."; }
       });
     }
+    // The form's own Save and Submit buttons carry the answers; nothing is left to send after them.
+    form.addEventListener("submit", function () {
+      pending = false;
+      if (timer) { window.clearTimeout(timer); }
+    });
     form.addEventListener("change", function () {
       pending = true;
       if (timer) { window.clearTimeout(timer); }

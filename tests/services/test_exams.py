@@ -92,13 +92,15 @@ def test_scoring_all_right_and_all_wrong(session, rules, user_id):
 
 
 def test_attempt_limit_locks_the_exam_until_an_admin_grants_one(session, rules, user_id):
+    with pytest.raises(RuleError, match="only be granted once every attempt is used"):
+        exams.grant_attempt(session, rules, user_id, admin_id=None)
     for _ in range(3):
         take(session, rules, user_id, right=False)
     standing = exams.standing(session, rules, user_id)
     assert standing.locked and standing.left == 0
     with pytest.raises(RuleError, match="Contact an administrator"):
         exams.start_attempt(session, rules, user_id, NOW)
-    exams.grant_attempt(session, user_id, rules.key, admin_id=None, reason="network failure")
+    exams.grant_attempt(session, rules, user_id, admin_id=None, reason="network failure")
     assert exams.standing(session, rules, user_id).left == 1
     assert take(session, rules, user_id).number == 4
     assert exams.standing(session, rules, user_id).passed

@@ -90,7 +90,7 @@ def test_tracker_training_step_follows_progress(session, player_catalog, user):
     for _ in range(3):
         pass_exam(session, player_catalog.exams["py2030/core/rules"], user.id, right=False)
     assert training().status == "action_needed" and "Contact an administrator" in training().detail
-    exams.grant_attempt(session, user.id, "py2030/core/rules", None)
+    exams.grant_attempt(session, player_catalog.exams["py2030/core/rules"], user.id, None)
     finish_core(session, player_catalog, user)
     assert training().status == "complete"
 

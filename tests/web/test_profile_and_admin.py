@@ -49,3 +49,16 @@ def test_admin_attests_identity_with_an_audit_entry(app, make_user):
     tracker = agent.get("/tracker").get_data(as_text=True)
     identity = tracker.split('id="step-identity"')[1].split("</li>")[0]
     assert "Complete" in identity
+
+
+def test_authors_see_the_content_report_and_can_reload(app, make_user, learner):
+    from tests.conftest import sign_in
+
+    author = app.test_client()
+    sign_in(author, make_user("author").email)
+    page = author.get("/author/content").get_data(as_text=True)
+    assert "No problems: every file is valid." in page
+    response = post_form(author, "/author/content/reload", {}, form_url="/author/content")
+    assert "Content reloaded: 0 changed files re-rendered" in author.get(response.headers["Location"]).get_data(
+        as_text=True)
+    assert learner.get("/author/content").status_code == 403

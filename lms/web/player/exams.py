@@ -7,7 +7,7 @@ import json
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from lms.db import db_session
+from lms.db import db_session, get_db, short_writes
 from lms.models import Attempt
 from lms.models.types import utcnow
 from lms.services import exams, scoring
@@ -15,6 +15,7 @@ from lms.services.errors import RuleError
 from lms.services.review import review_items
 from lms.web.catalog_store import current_catalog
 from lms.web.player import bp
+from lms.web.player.learning import refuse_if_closed
 
 
 def _exam_or_404(exam_key: str):
@@ -32,10 +33,7 @@ def _attempt_or_404(attempt_id: int) -> Attempt:
 
 
 def _track_closed(module):
-    from lms.web.player.learning import _refuse_if_closed, _view_or_404
-
-    program_key, track_slug, _ = module.key.split("/")
-    return _refuse_if_closed(_view_or_404(program_key, track_slug))
+    return refuse_if_closed(current_catalog().tracks[module.track_key])
 
 
 @bp.get("/exams/<path:exam_key>")
@@ -113,11 +111,15 @@ def save(attempt_id: int):
 
 @bp.post("/attempts/<int:attempt_id>/submit")
 @login_required
+@short_writes
 def submit(attempt_id: int):
     found = _attempt_or_404(attempt_id)
-    exams.submit_attempt(db_session(), found.id, current_user.id, _form_values(), utcnow())
-    db_session().commit()
-    return redirect(url_for("player.result", attempt_id=found.id))
+    answers = None if found.submitted else exams.answers_from_form(db_session(), found, _form_values())
+    user_id = current_user.id
+    db_session().rollback()  # end the read; scoring happens in one short write transaction
+    with get_db().writing() as writer:
+        exams.submit_attempt(writer, attempt_id, user_id, None, utcnow(), answers=answers)
+    return redirect(url_for("player.result", attempt_id=attempt_id))
 
 
 @bp.get("/attempts/<int:attempt_id>/result")

@@ -17,20 +17,20 @@ from lms.web.player import bp
 _CLOCK = "module_clock"  # [module key, ISO time the agent last showed up on it]
 
 
-def _view_or_404(program_key: str, track_slug: str) -> player.TrackView:
+def _track_or_404(program_key: str, track_slug: str):
+    return current_catalog().tracks.get(f"{program_key}/{track_slug}") or abort(404)
+
+
+def refuse_if_closed(track):
+    """A 403 page saying why, when this agent may not use the track yet; None when they may."""
     catalog = current_catalog()
-    track = catalog.tracks.get(f"{program_key}/{track_slug}") or abort(404)
-    program = catalog.programs[track.program_key]
-    return player.track_view(db_session(), catalog, current_user, program, track)
-
-
-def _refuse_if_closed(view: player.TrackView):
-    if not view.available:
-        return render_template("player/locked.html", view=view,
+    access = player.track_access(db_session(), catalog, current_user, catalog.programs[track.program_key], track)
+    if not access.available:
+        return render_template("player/locked.html", track=track,
                                reason="This training is for agents who completed the previous plan year's "
                                       "registration. Take the full Marketplace training instead."), 403
-    if not view.unlock.unlocked:
-        return render_template("player/locked.html", view=view, reason=view.unlock.reason), 403
+    if not access.unlock.unlocked:
+        return render_template("player/locked.html", track=track, reason=access.unlock.reason), 403
     return None
 
 
@@ -70,11 +70,13 @@ def module_url(module) -> str:
 @bp.get("/learn/<program>/<track>")
 @login_required
 def track(program: str, track: str):
-    view = _view_or_404(program, track)
-    refused = _refuse_if_closed(view)
+    catalog = current_catalog()
+    found = _track_or_404(program, track)
+    refused = refuse_if_closed(found)
     if refused:
         return refused
-    return render_template("player/track.html", view=view, program=current_catalog().programs[program])
+    view = player.track_view(db_session(), catalog, current_user, catalog.programs[program], found)
+    return render_template("player/track.html", view=view, program=catalog.programs[program])
 
 
 @bp.get("/learn/<program>/<track>/<module>")
@@ -82,18 +84,18 @@ def track(program: str, track: str):
 def module(program: str, track: str, module: str):
     catalog = current_catalog()
     found = catalog.modules.get(f"{program}/{track}/{module}") or abort(404)
-    view = _view_or_404(program, track)
-    refused = _refuse_if_closed(view)
+    track_found = _track_or_404(program, track)
+    refused = refuse_if_closed(track_found)
     if refused:
         return refused
     now = utcnow()
-    state = next(s for s in view.progress.modules if s.module.key == found.key)
+    state = progress.module_state(db_session(), catalog, current_user.id, found)
     if state.progress is None:
         with get_db().writing() as writer:
             progress.record_visit(writer, current_user.id, found.key, now)
     session[_CLOCK] = [found.key, now.isoformat()]
     previous, following = catalog.neighbours(found)
-    return render_template("player/module.html", module=found, view=view, state=state,
+    return render_template("player/module.html", module=found, track=track_found, state=state,
                            previous=previous, following=following,
                            exam=catalog.exams.get(found.exam_key) if found.exam_key else None)
 
@@ -113,8 +115,7 @@ def _clock_since(module_key: str) -> dt.datetime | None:
 def complete_module(program: str, track: str, module: str):
     catalog = current_catalog()
     found = catalog.modules.get(f"{program}/{track}/{module}") or abort(404)
-    view = _view_or_404(program, track)
-    refused = _refuse_if_closed(view)
+    refused = refuse_if_closed(_track_or_404(program, track))
     if refused:
         return refused
     now = utcnow()

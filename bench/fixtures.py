@@ -1,0 +1,79 @@
+"""Bench data made fast: many agents with signed session cookies and open attempts.
+
+Agents are inserted in bulk with one shared password hash (hashing thousands of passwords would
+only measure argon2), and their session cookies are signed with the app's own serializer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from flask import Flask, session
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy import insert, select
+
+from lms.models import Attempt, User
+from lms.services import exam_versions, passwords
+from lms.services.layout import layout_for, new_seed
+from lms.services.scoring import field_name
+
+
+def create_agents(app: Flask, count: int, prefix: str) -> list[int]:
+    shared_hash = passwords.hash_password("bench passphrase not used")
+    rows = [{"email": f"{prefix}{i}@bench.example", "password_hash": shared_hash, "role": "learner",
+             "auth_version": 1, "created_at": dt.datetime.now(dt.timezone.utc)} for i in range(count)]
+    with app.extensions["lms.db"].writing() as db:
+        db.execute(insert(User), rows)
+        return list(db.scalars(select(User.id).where(User.email.like(f"{prefix}%")).order_by(User.id)))
+
+
+def session_cookie(app: Flask, user_id: int) -> tuple[str, str]:
+    """(cookie header value, CSRF token) for a signed-in session of this agent."""
+    with app.test_request_context("/"):
+        session["_user_id"] = f"{user_id}:1"
+        session["_fresh"] = True
+        token = generate_csrf()
+        data = dict(session)
+    cookie = app.session_interface.get_signing_serializer(app).dumps(data)
+    return f"session={cookie}", token
+
+
+def open_attempts(app: Flask, exam, user_ids: list[int]) -> list[int]:
+    now = dt.datetime.now(dt.timezone.utc)
+    with app.extensions["lms.db"].writing() as db:
+        exam_versions.ensure_version(db, exam)
+        rows = [{"user_id": uid, "exam_key": exam.key, "number": 1, "content_hash": exam.content_hash,
+                 "seed": new_seed(), "status": "in_progress", "started_at": now, "answers": "{}",
+                 "timed_out": False, "results": "{}"} for uid in user_ids]
+        db.execute(insert(Attempt), rows)
+        found = db.execute(select(Attempt.id, Attempt.user_id, Attempt.seed).where(Attempt.exam_key == exam.key))
+        by_user = {user_id: (attempt_id, seed) for attempt_id, user_id, seed in found}
+    return [by_user[uid][0] for uid in user_ids], [by_user[uid][1] for uid in user_ids]
+
+
+def right_answers(exam, seed: int) -> dict[str, list[str]]:
+    """Form values answering an attempt correctly (what a well-prepared agent submits)."""
+    layout = layout_for(exam, seed)
+    questions = {question.id: question for question in exam.questions}
+    values: dict[str, list[str]] = {}
+    for qlayout in layout.questions:
+        question = questions[qlayout.question_id]
+        name = field_name(question)
+        if question.type in ("single", "multiple"):
+            values[name] = [qlayout.tokens[i] for i, c in enumerate(question.choices) if c.correct]
+        elif question.type == "true_false":
+            values[name] = [str(question.answer).lower()]
+        elif question.type == "numeric":
+            values[name] = [f"{question.answer:g}"]
+        elif question.type == "matching":
+            for left in range(len(question.pairs)):
+                values[f"{name}-{left}"] = [qlayout.tokens[left]]
+        else:
+            for item in range(len(question.items_html)):
+                values[f"{name}-{qlayout.tokens[item]}"] = [str(item + 1)]
+    return values
+
+
+def random_secret() -> str:
+    return secrets.token_hex(32)

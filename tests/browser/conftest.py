@@ -1,0 +1,66 @@
+"""Playwright driving Debian's chromium against a live server; axe-core injected for WCAG checks.
+
+Outside CI a missing chromium or axe-core skips these tests; in CI (CI=true) it fails them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from lms.config import PROJECT_ROOT
+from tests.conftest import IN_CI, make_app
+from tests.live import live_server
+
+CHROMIUM = os.environ.get("LMS_CHROMIUM", "/usr/bin/chromium")
+AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"]
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def _require(condition: bool, message: str) -> None:
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"{message} (CI=true: browser tests must run)")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    _require(Path(CHROMIUM).exists(), f"{CHROMIUM} not found; install Debian's chromium")
+    _require(AXE.exists(), "axe-core not installed; run `npm install` (make test does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def site(tmp_path, monkeypatch, sqlite_url, player_root):
+    app = make_app(tmp_path, monkeypatch, sqlite_url, CONTENT_ROOT=str(player_root), TODAY="2029-09-01")
+    with live_server(app) as base:
+        yield base
+    app.extensions["lms.db"].dispose()
+
+
+@pytest.fixture
+def page(browser, site):
+    # bypass_csp lets the test inject axe-core; the app's own pages run under its strict CSP.
+    context = browser.new_context(base_url=site, bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+def axe_violations(page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS)
+    return [f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes: {v['nodes'][0]['target']})"
+            for v in result["violations"]]

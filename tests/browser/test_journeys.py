@@ -1,0 +1,263 @@
+"""A new agent's whole journey in a real browser, once with the mouse and once with the keyboard alone.
+
+Sign up, complete the profile, read every module of a small track, fail the exam, pass it, review
+it and see the track complete; axe-core checks each kind of page for WCAG 2.1 A/AA violations.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+
+from tests.browser.conftest import axe_violations
+from tests.conftest import TEST_PASSWORD
+
+pytestmark = pytest.mark.browser
+
+RIGHT = {
+    "pick-one": ["Silver"],
+    "pick-many": ["Moving to a new county", "Having a baby"],
+    "yes-no": ["True"],
+    "days": "60",
+    "match": {"APTC": "Advance premium tax credit", "CSR": "Cost-sharing reduction",
+              "SEP": "Special Enrollment Period"},
+    "order": {"Complete your profile": "1", "Finish the training": "2", "Accept the agreements": "3"},
+}
+
+
+def check_accessibility(page, checked: dict, kind: str) -> None:
+    violations = axe_violations(page)
+    assert violations == [], f"{kind} page ({page.url}): {violations}"
+    checked[kind] = page.url
+
+
+# --- with the mouse ---------------------------------------------------------------------------
+
+def test_agent_journey_with_the_mouse(page):
+    checked: dict[str, str] = {}
+    email = f"mouse-{uuid.uuid4().hex[:6]}@example.com"
+    page.goto("/account/sign-up")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
+    page.get_by_label("Confirm password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_url("**/profile")
+    check_accessibility(page, checked, "profile")
+
+    page.get_by_label("Legal first name").fill("Ana")
+    page.get_by_label("Legal last name").fill("Ruiz")
+    page.get_by_label("National Producer Number (NPN)").fill("1234567")
+    page.get_by_label("Resident state").select_option("TX")
+    page.get_by_label("Texas", exact=True).check()
+    page.get_by_label("Phone number").fill("512-555-0100")
+    page.get_by_role("button", name="Save profile").click()
+    page.get_by_text("Profile saved").wait_for()
+
+    page.goto("/home")
+    check_accessibility(page, checked, "home")
+    page.get_by_role("link", name="Continue", exact=True).click()
+    page.wait_for_url("**/learn/py2030/core/intro")
+    check_accessibility(page, checked, "module")
+    page.get_by_role("button", name=re.compile("Mark .Introduction. as complete")).click()
+    page.wait_for_url("**/learn/py2030/core/rules")
+    page.get_by_role("button", name=re.compile("Mark .The Rules. as complete")).click()
+    page.wait_for_url("**/exams/py2030/core/rules")
+    check_accessibility(page, checked, "exam")
+
+    page.get_by_role("button", name="Start the exam").click()
+    page.wait_for_url(re.compile(r".*/attempts/\d+$"))
+    check_accessibility(page, checked, "attempt")
+    page.get_by_role("button", name="Submit for scoring").click()
+    page.get_by_text("Not passed", exact=True).wait_for()
+    check_accessibility(page, checked, "result")
+
+    page.get_by_role("link", name="Back to the exam").click()
+    page.get_by_role("button", name="Start attempt 2").click()
+    page.wait_for_url(re.compile(r".*/attempts/\d+$"))
+    answer_with_mouse(page)
+    page.get_by_role("button", name="Save answers").click()
+    page.get_by_text("6 of 6 answered").wait_for()
+    page.get_by_role("button", name="Submit for scoring").click()
+    page.get_by_text("100.0%", exact=True).wait_for()
+    assert page.get_by_text("Passed", exact=True).is_visible()
+
+    page.get_by_role("link", name="Review your answers").click()
+    page.get_by_text("Only silver plans carry cost-sharing reductions.").wait_for()
+    check_accessibility(page, checked, "review")
+
+    page.goto("/learn/py2030/core")
+    page.get_by_text("You have completed Core Marketplace Training").wait_for()
+    check_accessibility(page, checked, "track")
+    page.goto("/tracker")
+    assert "Complete" in page.locator("#step-training").inner_text()
+    assert set(checked) >= {"home", "track", "module", "exam", "result", "review"}
+
+
+def question(page, prompt: str):
+    return page.locator("fieldset.question", has_text=prompt)
+
+
+def answer_with_mouse(page) -> None:
+    question(page, "Which plan metal level").get_by_label("Silver").check()
+    many = question(page, "qualifying life events")
+    for label in RIGHT["pick-many"]:
+        many.get_by_label(label).check()
+    question(page, "use their own NPN").get_by_label("True").check()
+    question(page, "How many days").get_by_label(re.compile("Your answer")).fill(RIGHT["days"])
+    match = question(page, "Match each term")
+    for left, right in RIGHT["match"].items():
+        match.get_by_label(left, exact=True).select_option(label=right)
+    order = question(page, "Put the registration steps")
+    for item, position in RIGHT["order"].items():
+        order.get_by_label(item).select_option(position)
+
+
+# --- with the keyboard alone ------------------------------------------------------------------
+
+FOCUSED = """() => {
+  const el = document.activeElement;
+  if (!el) return {};
+  const label = el.labels && el.labels.length ? el.labels[0].innerText.trim() : "";
+  const legend = el.closest("fieldset") ? el.closest("fieldset").innerText : "";
+  return {tag: el.tagName.toLowerCase(), type: el.type || "", text: (el.innerText || el.value || "").trim(),
+          label: label, checked: !!el.checked, group: legend};
+}"""
+
+
+def focused(page) -> dict:
+    return page.evaluate(FOCUSED)
+
+
+def tab_to(page, matches, limit: int = 200) -> dict:
+    """Press Tab until the focused element matches; fail if it never does."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        info = focused(page)
+        if matches(info):
+            return info
+    raise AssertionError(f"Tab never reached the element on {page.url}")
+
+
+def activate_link(page, text: str) -> None:
+    tab_to(page, lambda i: i["tag"] == "a" and i["text"].startswith(text))
+    page.keyboard.press("Enter")
+
+
+def press_button(page, text: str) -> None:
+    tab_to(page, lambda i: i["tag"] == "button" and i["text"].startswith(text))
+    page.keyboard.press("Enter")
+
+
+def type_into(page, label: str, value: str) -> None:
+    tab_to(page, lambda i: i["label"].startswith(label) and i["tag"] in ("input", "select"))
+    page.keyboard.type(value)
+
+
+def pick_radio(page, group_text: str, label: str) -> None:
+    """Tab into a radio group, then arrow to the wanted option (arrows select as they move)."""
+    info = tab_to(page, lambda i: i["type"] == "radio" and group_text in i["group"])
+    for _ in range(10):
+        if info["label"] == label:
+            if not info["checked"]:
+                page.keyboard.press("Space")
+            return
+        page.keyboard.press("ArrowDown")
+        info = focused(page)
+    raise AssertionError(f"no option {label!r} in {group_text!r}")
+
+
+def tick(page, group_text: str, label: str) -> None:
+    tab_to(page, lambda i: i["type"] == "checkbox" and i["label"] == label and group_text in i["group"])
+    page.keyboard.press("Space")
+
+
+def choose(page, group_text: str, label: str, option: str) -> None:
+    tab_to(page, lambda i: i["tag"] == "select" and i["label"] == label and group_text in i["group"])
+    page.keyboard.type(option)
+
+
+def start_from_top(page) -> None:
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    page.keyboard.press("Escape")
+
+
+def test_agent_journey_with_the_keyboard_alone(page):
+    email = f"keys-{uuid.uuid4().hex[:6]}@example.com"
+    page.goto("/")
+    activate_link(page, "Create an account")
+    page.wait_for_url("**/account/sign-up")
+    type_into(page, "Email address", email)
+    type_into(page, "Password", TEST_PASSWORD)
+    type_into(page, "Confirm password", TEST_PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/profile")
+
+    type_into(page, "Legal first name", "Ana")
+    type_into(page, "Legal last name", "Ruiz")
+    type_into(page, "National Producer Number", "1234567")
+    type_into(page, "Resident state", "Texas")
+    tick(page, "States where you sell", "Texas")
+    type_into(page, "Phone number", "512-555-0100")
+    page.keyboard.press("Enter")
+    page.get_by_text("Profile saved").wait_for()
+
+    start_from_top(page)
+    activate_link(page, "Home")
+    page.wait_for_url("**/home")
+    activate_link(page, "Continue")
+    page.wait_for_url("**/learn/py2030/core/intro")
+    press_button(page, "Mark")
+    page.wait_for_url("**/learn/py2030/core/rules")
+    press_button(page, "Mark")
+    page.wait_for_url("**/exams/py2030/core/rules")
+    press_button(page, "Start the exam")
+    page.wait_for_url(re.compile(r".*/attempts/\d+$"))
+    press_button(page, "Submit for scoring")
+    page.get_by_text("Not passed", exact=True).wait_for()
+
+    activate_link(page, "Back to the exam")
+    page.wait_for_url("**/exams/py2030/core/rules")
+    press_button(page, "Start attempt 2")
+    page.wait_for_url(re.compile(r".*/attempts/\d+$"))
+    answer_with_keyboard(page)
+    start_from_top(page)
+    press_button(page, "Submit for scoring")
+    page.get_by_text("100.0%", exact=True).wait_for()
+    activate_link(page, "Review your answers")
+    page.get_by_text("Only silver plans carry cost-sharing reductions.").wait_for()
+
+    page.goto("/learn/py2030/core")
+    page.get_by_text("You have completed Core Marketplace Training").wait_for()
+
+
+def answer_with_keyboard(page) -> None:
+    """Answer in page order, whatever order this attempt's shuffle chose."""
+    prompts = page.locator("fieldset.question .prompt").all_inner_texts()
+    for prompt in prompts:
+        if "metal level" in prompt:
+            pick_radio(page, "metal level", "Silver")
+        elif "qualifying life events" in prompt:
+            for label in RIGHT["pick-many"]:
+                tick(page, "qualifying life events", label)
+        elif "own NPN" in prompt:
+            pick_radio(page, "own NPN", "True")
+        elif "How many days" in prompt:
+            tab_to(page, lambda i: i["tag"] == "input" and "How many days" in i["group"])
+            page.keyboard.type(RIGHT["days"])
+        elif "Match each term" in prompt:
+            for left, right in RIGHT["match"].items():
+                choose(page, "Match each term", left, right)
+        else:
+            for item, position in RIGHT["order"].items():
+                choose(page, "Put the registration steps", item, position)
+    counts = page.evaluate("""() => [...document.querySelectorAll('select')].filter(s => !s.value).length""")
+    assert counts == 0
+
+
+def test_the_accessibility_check_does_find_violations(page):
+    """The control for every axe assertion above: a page with known faults is reported."""
+    page.set_content("<html><body><img src='chart.png'><a href='#'></a></body></html>")
+    violations = " ".join(axe_violations(page))
+    assert "image-alt" in violations and "html-has-lang" in violations
