@@ -16,7 +16,6 @@ from sqlalchemy import insert, select
 from lms.models import Attempt, User
 from lms.services import exam_versions, passwords
 from lms.services.layout import layout_for, new_seed
-from lms.services.scoring import field_name
 
 
 def create_agents(app: Flask, count: int, prefix: str) -> list[int]:
@@ -54,25 +53,9 @@ def open_attempts(app: Flask, exam, user_ids: list[int]) -> list[int]:
 
 def right_answers(exam, seed: int) -> dict[str, list[str]]:
     """Form values answering an attempt correctly (what a well-prepared agent submits)."""
-    layout = layout_for(exam, seed)
-    questions = {question.id: question for question in exam.questions}
-    values: dict[str, list[str]] = {}
-    for qlayout in layout.questions:
-        question = questions[qlayout.question_id]
-        name = field_name(question)
-        if question.type in ("single", "multiple"):
-            values[name] = [qlayout.tokens[i] for i, c in enumerate(question.choices) if c.correct]
-        elif question.type == "true_false":
-            values[name] = [str(question.answer).lower()]
-        elif question.type == "numeric":
-            values[name] = [f"{question.answer:g}"]
-        elif question.type == "matching":
-            for left in range(len(question.pairs)):
-                values[f"{name}-{left}"] = [qlayout.tokens[left]]
-        else:
-            for item in range(len(question.items_html)):
-                values[f"{name}-{qlayout.tokens[item]}"] = [str(item + 1)]
-    return values
+    from tests.player_tree import answer_values
+
+    return answer_values(exam, layout_for(exam, seed), right=True)
 
 
 def random_secret() -> str:

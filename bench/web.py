@@ -25,6 +25,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' helpers
 from fixtures import create_agents, open_attempts, random_secret, right_answers, session_cookie  # noqa: E402
 
 from lms import migrate  # noqa: E402

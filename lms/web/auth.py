@@ -9,9 +9,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from lms.db import db_session
 from lms.services import accounts
-from lms.services.errors import FieldErrors, RuleError
+from lms.services.errors import RuleError
 from lms.web.forms import (
-    ChangePasswordForm, ResetPasswordForm, ResetRequestForm, SignInForm, SignUpForm, apply_field_errors,
+    ChangePasswordForm, ResetPasswordForm, ResetRequestForm, SignInForm, SignUpForm, failed, save_or_show_errors,
 )
 from lms.web.mailer import mailer
 from lms.web.security import SIGN_IN_LIMIT, limiter
@@ -38,13 +38,8 @@ def sign_up():
         return redirect(url_for("player.home"))
     form = SignUpForm()
     if form.validate_on_submit():
-        try:
-            user = accounts.sign_up(db_session(), form.email.data, form.password.data)
-            db_session().commit()
-        except FieldErrors as error:
-            db_session().rollback()
-            apply_field_errors(form, error)
-        else:
+        user = save_or_show_errors(form, lambda: accounts.sign_up(db_session(), form.email.data, form.password.data))
+        if not failed(user):
             _start_session(user)
             flash("Your account is ready. Start by completing your agent profile.", "success")
             return redirect(url_for("player.profile"))
@@ -84,13 +79,9 @@ def sign_out():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        try:
-            accounts.change_password(db_session(), current_user, form.current_password.data, form.new_password.data)
-            db_session().commit()
-        except FieldErrors as error:
-            db_session().rollback()
-            apply_field_errors(form, error)
-        else:
+        done = save_or_show_errors(form, lambda: accounts.change_password(
+            db_session(), current_user, form.current_password.data, form.new_password.data))
+        if not failed(done):
             _start_session(current_user._get_current_object())
             flash("Your password is changed. Other devices signed in to your account are signed out.", "success")
             return redirect(url_for("player.home"))
@@ -121,13 +112,9 @@ def reset_password(token: str):
         return redirect(url_for("auth.request_reset"))
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        try:
-            user = accounts.reset_password(db_session(), token, secret, form.new_password.data)
-            db_session().commit()
-        except FieldErrors as error:
-            db_session().rollback()
-            apply_field_errors(form, error)
-        else:
+        user = save_or_show_errors(form, lambda: accounts.reset_password(db_session(), token, secret,
+                                                                          form.new_password.data))
+        if not failed(user):
             _start_session(user)
             flash("Your password is reset and you are signed in.", "success")
             return redirect(url_for("player.home"))

@@ -1,4 +1,4 @@
-"""Home, agent profile, training choice and the Registration Tracker."""
+"""Agent profile, training choice and the Registration Tracker."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from flask_login import current_user, login_required
 
 from lms.db import db_session
 from lms.services import programs, registration
-from lms.services.errors import FieldErrors, RuleError
+from lms.services.errors import RuleError
 from lms.services.profiles import NPN_STATUS_WORDS, ProfileInput, save_profile
 from lms.web.catalog_store import current_catalog
 from lms.web.context import current_program_or_404
-from lms.web.forms import ProfileForm, apply_field_errors
+from lms.web.forms import ProfileForm, failed, save_or_show_errors
 from lms.web.player import bp
 
 @bp.get("/tracker")
@@ -34,13 +34,8 @@ def profile():
             first_name=form.first_name.data or "", last_name=form.last_name.data or "", npn=form.npn.data or "",
             is_business_entity=bool(form.is_business_entity.data), resident_state=form.resident_state.data or "",
             sell_states=list(form.sell_states.data or []), phone=form.phone.data or "")
-        try:
-            saved = save_profile(db_session(), current_user, data)
-            db_session().commit()
-        except FieldErrors as error:
-            db_session().rollback()
-            apply_field_errors(form, error)
-        else:
+        saved = save_or_show_errors(form, lambda: save_profile(db_session(), current_user, data))
+        if not failed(saved):
             category = "success" if saved.npn_status == "valid" else "warning"
             flash(f"Profile saved. NPN check: {NPN_STATUS_WORDS[saved.npn_status]}", category)
             return redirect(url_for("player.profile"))
