@@ -170,6 +170,15 @@ class Catalog:
     def __post_init__(self) -> None:
         for name in ("programs", "tracks", "modules", "exams", "agreements"):
             object.__setattr__(self, name, _frozen(getattr(self, name)))
+        by_exam: dict[str, Module] = {}
+        for module in self.modules.values():
+            if module.exam_key:
+                by_exam.setdefault(module.exam_key, module)
+        object.__setattr__(self, "_module_by_exam", _frozen(by_exam))
+
+    def module_for_exam(self, exam_key: str) -> Module | None:
+        """The module an exam belongs to (the first one listing it)."""
+        return self._module_by_exam.get(exam_key)
 
     @property
     def error_count(self) -> int:

@@ -79,7 +79,19 @@
     }, 60000);
   }
 
+  // Times are printed in UTC for everyone; show them in the agent's own time zone instead.
+  function localTimes() {
+    var times = document.querySelectorAll("time.js-local-time");
+    for (var i = 0; i < times.length; i++) {
+      var when = new Date(times[i].getAttribute("datetime"));
+      if (!isNaN(when)) {
+        times[i].textContent = when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+      }
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    localTimes();
     var form = document.getElementById("attempt-form");
     if (form) { autosave(form); }
     var timer = document.getElementById("timer");

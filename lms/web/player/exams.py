@@ -21,7 +21,7 @@ from lms.web.player.learning import refuse_if_closed
 def _exam_or_404(exam_key: str):
     catalog = current_catalog()
     exam = catalog.exams.get(exam_key) or abort(404)
-    module = next((m for m in catalog.modules.values() if m.exam_key == exam_key), None) or abort(404)
+    module = catalog.module_for_exam(exam_key) or abort(404)
     return exam, module
 
 
