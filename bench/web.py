@@ -188,8 +188,9 @@ def print_results(results: dict[str, dict]) -> None:
         print(f"{name:<18} {r['rps']:>9.1f} {r['p50']:>8.2f} {r['p95']:>8.2f} {r['p99']:>8.2f} {errors:>7d} "
               f"{r['rps'] / ceiling:>7.0%}")
     sub = results["exam submission"]
-    print(f"(exam submission: {sub['requests']} requests scored {sub['distinct_scored']} distinct attempts"
-          + ("; more requests than attempts, so the rest were repeat submissions" if sub["requests"] > SUBMITTERS
+    print(f"(exam submission: {sub['requests']} measured requests; {sub['distinct_scored']} distinct attempts "
+          "scored, warm-up included"
+          + ("; more requests than attempts, so some were repeat submissions" if sub["requests"] > SUBMITTERS
              else "") + ")")
     for name, target in (("module page", 0.5), ("exam submission", 0.25)):
         ratio = results[name]["rps"] / ceiling
