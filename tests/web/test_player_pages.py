@@ -122,3 +122,21 @@ def test_tracker_links_the_training_step_to_the_chosen_track(agent):
     page = agent.get("/tracker").get_data(as_text=True)
     training = page.split('id="step-training"')[1].split("</li>")[0]
     assert 'href="/learn/py2030/core"' in training and "Not started" in training
+
+
+def test_an_attempt_past_its_deadline_is_scored_with_saved_answers_and_says_so(agent, player_app):
+    import datetime as dt
+
+    from lms.models import Attempt
+
+    url = _start(agent)
+    attempt_id = int(url.rsplit("/", 1)[1])
+    with player_app.extensions["lms.db"].writing() as session:
+        attempt = session.get(Attempt, attempt_id)
+        attempt.deadline = attempt.started_at - dt.timedelta(minutes=1)
+    response = agent.get(url)
+    assert response.headers["Location"] == f"{url}/result"
+    page = agent.get(f"{url}/result").get_data(as_text=True)
+    assert "Time ran out on this attempt" in page and "0.0%" in page
+    late = agent.post(f"{url}/save", data={"csrf_token": csrf_token(agent, "/home")}, follow_redirects=True)
+    assert "already submitted" in late.get_data(as_text=True)
