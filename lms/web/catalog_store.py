@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -53,8 +54,8 @@ class CatalogStore:
     def watch(self, interval: float = 1.0) -> threading.Thread:
         """Poll the content root in the background (for authors running `make run`)."""
         def loop() -> None:
-            stop = threading.Event()
-            while not stop.wait(interval):
+            while True:
+                time.sleep(interval)
                 try:
                     if self.reload_if_changed():
                         log.info("content reloaded (%d files re-rendered)", self.loader.rebuilt_last_load)

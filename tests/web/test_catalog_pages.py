@@ -72,3 +72,16 @@ def test_assets_are_served_only_when_content_links_them(tmp_path, monkeypatch, s
     assert client.get("/assets/courses/py2030/core/chart.png").data == b"\x89PNG\r\n"
     assert client.get("/assets/courses/py2030/core/secret.png").status_code == 404
     assert client.get("/assets/quizzes/py2030/core/rules.yaml").status_code == 404
+
+
+def test_store_reloads_only_when_content_changes(tmp_path):
+    from lms.web.catalog_store import CatalogStore
+    from tests.content.trees import VALID_TREE, write_tree
+
+    module = "courses/py2030/core/01-intro.md"
+    store = CatalogStore(write_tree(tmp_path, {}))
+    assert store.reload_if_changed() is False
+    (tmp_path / module).write_text(VALID_TREE[module].replace("# Welcome", "# Welcome again"))
+    assert store.reload_if_changed() is True
+    assert "Welcome again" in store.catalog.modules["py2030/core/intro"].html
+    assert store.loader.rebuilt_last_load == 1
