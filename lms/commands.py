@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from lms import migrate
 from lms.db import get_db
@@ -141,7 +141,51 @@ def program_current(key: str | None, automatic: bool) -> None:
     click.echo(f"Current program: {program.key} ({program.title})" if program else "No program is published.")
 
 
+DEMO_AGENTS = (
+    # (email, first, last, npn, state): Ana is new; Ben completed py2021, so he may take the returning track.
+    ("ana@example.com", "Ana", "Ruiz", "1234567", "TX"),
+    ("ben@example.com", "Ben", "Cole", "2345678", "OH"),
+)
+
+
+@click.command("demo")
+@with_appcontext
+@click.option("--password", envvar="LMS_DEMO_PASSWORD", default=None,
+              help="Password for the demo accounts (default: a new random one, printed once).")
+def demo_command(password: str | None) -> None:
+    """Load demo data: the sample producer registry and completions in docs/examples, an admin,
+    an author and two agents. Safe to run again; existing accounts are left alone."""
+    import secrets
+
+    from lms.config import PROJECT_ROOT
+    from lms.models.types import utcnow
+    from lms.services.profiles import ProfileInput, save_profile
+
+    password = password or secrets.token_urlsafe(12)
+    examples = PROJECT_ROOT / "docs" / "examples"
+    created = []
+    with get_db().writing() as session:
+        registry.import_registry(session, (examples / "producer-registry.csv").read_bytes())
+        import_completions(session, (examples / "completions-py2021.csv").read_bytes())
+        for email, role in (("admin@example.com", "admin"), ("author@example.com", "author")):
+            if accounts.find_by_email(session, email) is None:
+                accounts.sign_up(session, email, password, role=role)
+                created.append(f"{role} {email}")
+        for email, first, last, npn, state in DEMO_AGENTS:
+            if accounts.find_by_email(session, email) is not None:
+                continue
+            agent = accounts.sign_up(session, email, password)
+            session.flush()
+            save_profile(session, agent, ProfileInput(first, last, npn, False, state, [state], "2025550100"))
+            agent.identity_verified_at = utcnow()
+            created.append(f"agent {email}")
+    if created:
+        click.echo("Created " + ", ".join(created) + f" with the password: {password}")
+    else:
+        click.echo("Demo data already loaded; registry and completions refreshed.")
+
+
 def init_app(app: Flask) -> None:
     for group in (db_cli, users_cli, registry_cli, completions_cli, program_cli):
         app.cli.add_command(group)
-
+    app.cli.add_command(demo_command)

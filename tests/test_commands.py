@@ -84,3 +84,18 @@ def test_db_upgrade_on_a_new_database(tmp_path, monkeypatch):
     again = app.test_cli_runner().invoke(args=["db", "upgrade"])
     assert again.exit_code == 0 and "was" not in again.output
     app.extensions["lms.db"].dispose()
+
+
+def test_demo_loads_accounts_registry_and_completions_once(runner, app):
+    from lms.services import accounts
+
+    result = runner.invoke(args=["demo", "--password", "demo passphrase 2022"])
+    assert result.exit_code == 0, result.output
+    assert "admin admin@example.com" in result.output and "agent ben@example.com" in result.output
+    with app.extensions["lms.db"].reading() as session:
+        ben = accounts.find_by_email(session, "ben@example.com")
+        assert ben.profile.npn_status == "valid" and ben.identity_verified
+        assert accounts.authenticate(session, "admin@example.com", "demo passphrase 2022").role == "admin"
+        assert session.get(ProducerRecord, "4567890").health_authority is False
+    again = runner.invoke(args=["demo"])
+    assert again.exit_code == 0 and "already loaded" in again.output

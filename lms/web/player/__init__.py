@@ -2,6 +2,15 @@
 
 from flask import Blueprint
 
+from lms.web.catalog_store import current_catalog
+
 bp = Blueprint("player", __name__)
+
+
+@bp.app_template_global()
+def track_title(track_key: str) -> str:
+    track = current_catalog().tracks.get(track_key)
+    return track.title if track else "Track"
+
 
 from lms.web.player import account, exams, learning  # noqa: E402,F401  (registers routes)
