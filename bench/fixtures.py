@@ -29,9 +29,11 @@ def create_agents(app: Flask, count: int, prefix: str) -> list[int]:
 
 def session_cookie(app: Flask, user_id: int) -> tuple[str, str]:
     """(cookie header value, CSRF token) for a signed-in session of this agent."""
-    with app.test_request_context("/"):
+    # As login_user leaves it for a client on 127.0.0.1 (wrk sends no User-Agent).
+    with app.test_request_context("/", environ_base={"REMOTE_ADDR": "127.0.0.1"}):
         session["_user_id"] = f"{user_id}:1"
         session["_fresh"] = True
+        session["_id"] = app.login_manager._session_identifier_generator()
         token = generate_csrf()
         data = dict(session)
     cookie = app.session_interface.get_signing_serializer(app).dumps(data)
