@@ -112,13 +112,16 @@ class Gunicorn:
         self.process.wait(timeout=20)
 
 
-def run_wrk(wrk: str, base: str, lines: list[str], work: Path, name: str) -> dict:
-    data = work / f"{name}.requests"
+def run_wrk(wrk: str, base: str, lines: list[str], work: Path, name: str,
+            warmup_lines: list[str] | None = None) -> dict:
+    """`warmup_lines` keeps the warm-up off the measured requests (submissions must not repeat)."""
+    data, warmup = work / f"{name}.requests", work / f"{name}.warmup"
     data.write_text("\n".join(lines) + "\n")
+    warmup.write_text("\n".join(warmup_lines or lines) + "\n")
     script = work / "requests.lua"
     script.write_text(LUA)
     # A short warm-up fills caches and lets each worker load the catalog.
-    subprocess.run([wrk, "-t2", f"-c{CONNECTIONS}", "-d2s", "-s", str(script), base, "--", str(data), "2"],
+    subprocess.run([wrk, "-t2", f"-c{CONNECTIONS}", "-d2s", "-s", str(script), base, "--", str(warmup), "2"],
                    capture_output=True, check=True)
     output = subprocess.run([wrk, "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}s", "-s", str(script), base, "--",
                              str(data), "2"], capture_output=True, text=True, check=True).stdout
@@ -165,7 +168,9 @@ def web_benchmark(wrk: str, work: Path) -> dict[str, dict]:
         results["module page"] = run_wrk(wrk, server.base, [f"GET\t{MODULE_PATH}\t{reader_cookie}\t"], work, "module")
         results["exam page"] = run_wrk(wrk, server.base, [f"GET\t/attempts/{reader_attempt}\t{reader_cookie}\t"],
                                        work, "exam")
-        results["exam submission"] = run_wrk(wrk, server.base, submissions, work, "submit")
+        warm = len(submissions) // 4
+        results["exam submission"] = run_wrk(wrk, server.base, submissions[warm:], work, "submit",
+                                             warmup_lines=submissions[:warm])
     finally:
         server.stop()
     check = create_app({"DATABASE_URL": database})
@@ -188,10 +193,11 @@ def print_results(results: dict[str, dict]) -> None:
         print(f"{name:<18} {r['rps']:>9.1f} {r['p50']:>8.2f} {r['p95']:>8.2f} {r['p99']:>8.2f} {errors:>7d} "
               f"{r['rps'] / ceiling:>7.0%}")
     sub = results["exam submission"]
-    print(f"(exam submission: {sub['requests']} measured requests; {sub['distinct_scored']} distinct attempts "
-          "scored, warm-up included"
-          + ("; more requests than attempts, so some were repeat submissions" if sub["requests"] > SUBMITTERS
-             else "") + ")")
+    measured_pool = SUBMITTERS - SUBMITTERS // 4
+    print(f"(exam submission: {sub['requests']} measured requests, each a different open attempt"
+          if sub["requests"] <= measured_pool else
+          f"(exam submission: {sub['requests']} measured requests for {measured_pool} attempts, so some repeated",
+          f"; {sub['distinct_scored']} attempts scored in all, warm-up included)", sep="")
     for name, target in (("module page", 0.5), ("exam submission", 0.25)):
         ratio = results[name]["rps"] / ceiling
         print(f"target {name} >= {target:.0%} of bare: {ratio:.0%} -> {'met' if ratio >= target else 'MISSED'}")
