@@ -132,3 +132,32 @@ def test_sign_out_needs_a_post(client):
     sign_up(client)
     assert client.get("/account/sign-out").status_code == 405
     assert client.get("/home").status_code == 200
+
+
+def test_sign_in_throttling_counts_in_redis_when_configured(tmp_path, monkeypatch, sqlite_url):
+    """Production shares the counters between workers through Redis (RATELIMIT_STORAGE_URI)."""
+    import uuid
+
+    import pytest
+    import redis
+
+    from tests.conftest import IN_CI
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.exceptions.ConnectionError:
+        if IN_CI:
+            pytest.fail("CI=true but Redis is not reachable on 127.0.0.1:6379")
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    redis.Redis.from_url(url).flushdb()
+    app = make_app(tmp_path, monkeypatch, sqlite_url, RATELIMIT_STORAGE_URI=url)
+    first, second = app.test_client(), app.test_client()  # two browsers: the count is per address
+    email = f"redis-{uuid.uuid4().hex[:6]}@example.com"
+    for _ in range(5):
+        assert sign_in(first, email, "wrong password!").status_code == 422
+        assert sign_in(second, email, "wrong password!").status_code == 422
+    assert sign_in(first, email, "wrong password!").status_code == 429
+    assert any(key.startswith(b"LIMITS") for key in redis.Redis.from_url(url).keys())
+    redis.Redis.from_url(url).flushdb()
+    app.extensions["lms.db"].dispose()
