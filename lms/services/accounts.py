@@ -8,7 +8,7 @@ from typing import Callable
 
 from email_validator import EmailNotValidError, validate_email
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -156,6 +156,3 @@ def set_role(session: Session, user: User, role: str, actor_id: int | None) -> N
     audit.record(session, "role.changed", actor_id=actor_id, subject_user_id=user.id, old=user.role, new=role)
     user.role = role
 
-
-def count_users(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(User)) or 0

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from lms.models import PriorCompletion
 from lms.services.csvfiles import read_rows
-from lms.services.profiles import npn_problem
+from lms.services.npn import npn_problem
 from lms.services.registry import ImportReport
 
 REQUIRED_COLUMNS = ("npn", "program", "completed_on")
@@ -21,9 +21,10 @@ def import_completions(session: Session, data: bytes) -> ImportReport:
     """Upsert (npn, program) completions; bad rows are listed by line and skipped."""
     report = ImportReport()
     seen: dict[tuple[str, str], int] = {}
-    for line, row in read_rows(data, REQUIRED_COLUMNS):
-        if "__error__" in row:
-            report.rejected.append((line, row["__error__"]))
+    for csv_row in read_rows(data, REQUIRED_COLUMNS):
+        line, row = csv_row.line, csv_row.values
+        if csv_row.problem:
+            report.rejected.append((line, csv_row.problem))
             continue
         npn, program = row["npn"].strip(), row["program"].strip().lower()
         problem = npn_problem(npn)

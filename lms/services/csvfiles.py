@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass, field
 
 
 class CsvFileError(Exception):
     """The file as a whole cannot be imported; nothing was imported."""
 
 
-def read_rows(data: bytes, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
-    """(line number, row) for each data row, with header names lower-cased and trimmed."""
+@dataclass(frozen=True)
+class CsvRow:
+    line: int
+    values: dict[str, str] = field(default_factory=dict)  # header name (lower-cased, trimmed) -> value
+    problem: str | None = None  # why the row cannot be read at all
+
+
+def read_rows(data: bytes, required: tuple[str, ...]) -> list[CsvRow]:
+    """Every non-blank data row with its line number; a bad file raises CsvFileError."""
     if b"\x00" in data[:4096]:
         raise CsvFileError("this is not a CSV file (it contains binary data)")
     try:
@@ -29,16 +37,16 @@ def read_rows(data: bytes, required: tuple[str, ...]) -> list[tuple[int, dict[st
     if missing:
         raise CsvFileError(f"missing required column{'s' if len(missing) > 1 else ''}: {', '.join(missing)} "
                            f"(the header row has: {', '.join(h for h in header if h) or 'nothing'})")
-    rows: list[tuple[int, dict[str, str]]] = []
+    rows: list[CsvRow] = []
     try:
         for values in reader:
             if not any(value.strip() for value in values):
                 continue
             line = reader.line_num
             if len(values) != len(header):
-                rows.append((line, {"__error__": f"has {len(values)} fields; the header has {len(header)}"}))
+                rows.append(CsvRow(line, problem=f"has {len(values)} fields; the header has {len(header)}"))
                 continue
-            rows.append((line, dict(zip(header, values))))
+            rows.append(CsvRow(line, dict(zip(header, values))))
     except csv.Error as exc:
         raise CsvFileError(f"line {reader.line_num}: {exc}") from None
     return rows

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from lms.models import AgentProfile, User
 from lms.models.types import utcnow
 from lms.services.errors import FieldErrors
+from lms.services.npn import npn_problem
 from lms.services.registry import npn_status
 from lms.services.states import STATES, normalise_state
 
@@ -35,18 +36,6 @@ class ProfileInput:
     resident_state: str = ""
     sell_states: list[str] = field(default_factory=list)
     phone: str = ""
-
-
-def npn_problem(npn: str) -> str | None:
-    if not npn:
-        return "Enter your National Producer Number (NPN)."
-    if not npn.isdigit() or not npn.isascii():
-        return "An NPN has digits only: no letters, spaces or dashes."
-    if len(npn) > 10:
-        return f"An NPN has at most 10 digits (this one has {len(npn)})."
-    if npn.startswith("0"):
-        return "An NPN never starts with 0. Check the number on your licence."
-    return None
 
 
 def normalise_phone(raw: str) -> str:

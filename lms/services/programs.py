@@ -15,11 +15,17 @@ from lms.services.errors import RuleError
 CURRENT_PROGRAM = "current_program"
 
 
+def admin_choice(session: Session) -> str | None:
+    """The program key an admin chose, or None when the newest open program is used."""
+    setting = session.get(Setting, CURRENT_PROGRAM)
+    return setting.value if setting else None
+
+
 def current_program(session: Session, catalog: Catalog, today: dt.date) -> Program | None:
     """The admin's choice when set and still published, else the catalog's newest open program."""
-    setting = session.get(Setting, CURRENT_PROGRAM)
-    if setting is not None and setting.value in catalog.programs:
-        return catalog.programs[setting.value]
+    chosen = admin_choice(session)
+    if chosen in catalog.programs:
+        return catalog.programs[chosen]
     return catalog.current_program(today)
 
 
@@ -87,11 +93,6 @@ def chosen_track(session: Session, catalog: Catalog, user: User, program: Progra
             if track.key == choice.track_key:
                 return track
     return options[0] if options else None
-
-
-def has_choice(session: Session, user: User, program: Program) -> bool:
-    query = select(TrackChoice.id).where(TrackChoice.user_id == user.id, TrackChoice.program_key == program.key)
-    return session.scalar(query) is not None
 
 
 def choice_locked(session: Session, catalog: Catalog, user: User, program: Program) -> bool:

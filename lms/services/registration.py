@@ -88,14 +88,15 @@ def training_step(session: Session, catalog: Catalog, user: User, program: Progr
     from lms.services.progress import track_progress
 
     title = "Complete the Marketplace training"
-    satisfying = [t for t in catalog.tracks_of(program) if t.satisfies == program.registration_training]
-    for track in satisfying:
-        if track_progress(session, catalog, user.id, track).complete:
-            return Step("training", title, COMPLETE, f"You completed {track.title}.", "training", track.key)
+    satisfying = {t.key: track_progress(session, catalog, user.id, t)
+                  for t in catalog.tracks_of(program) if t.satisfies == program.registration_training}
+    for done in satisfying.values():
+        if done.complete:
+            return Step("training", title, COMPLETE, f"You completed {done.track.title}.", "training", done.track.key)
     track = chosen_track(session, catalog, user, program)
     if track is None:
         return Step("training", title, UNAVAILABLE, "No Marketplace training is published for this plan year yet.")
-    done = track_progress(session, catalog, user.id, track)
+    done = satisfying.get(track.key) or track_progress(session, catalog, user.id, track)
     if done.locked_exams:
         exam = done.locked_exams[0].standing.exam
         return Step("training", title, ACTION_NEEDED, f"You used every attempt at “{exam.title}” without passing. "

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from lms.models import AgentProfile, ProducerRecord
 from lms.models.types import utcnow
-from lms.services.csvfiles import CsvFileError, read_rows
+from lms.services.csvfiles import read_rows
+from lms.services.npn import npn_problem
 from lms.services.states import normalise_state
 
 REQUIRED_COLUMNS = ("npn", "name", "resident_state", "license_active", "health_authority")
@@ -54,8 +55,6 @@ def _flag(value: str) -> bool:
 
 
 def _record(row: dict[str, str]) -> dict:
-    from lms.services.profiles import npn_problem
-
     npn = row["npn"].strip()
     problem = npn_problem(npn)
     if problem:
@@ -82,12 +81,13 @@ def import_registry(session: Session, data: bytes) -> ImportReport:
     report = ImportReport()
     rows = read_rows(data, REQUIRED_COLUMNS)
     seen: dict[str, int] = {}
-    for line, row in rows:
-        if "__error__" in row:
-            report.rejected.append((line, row["__error__"]))
+    for row in rows:
+        line = row.line
+        if row.problem:
+            report.rejected.append((line, row.problem))
             continue
         try:
-            values = _record(row)
+            values = _record(row.values)
         except ValueError as exc:
             report.rejected.append((line, str(exc)))
             continue
@@ -130,5 +130,3 @@ def revalidate(session: Session, progress: Callable[[Iterable], Iterable] = lamb
         report.by_status[status] = report.by_status.get(status, 0) + 1
     return report
 
-
-__all__ = ["CsvFileError", "ImportReport", "import_registry", "npn_status", "revalidate"]

@@ -92,6 +92,5 @@ def program():
             session.rollback()
             flash(str(error), "error")
         return redirect(url_for("admin.program"))
-    current = programs.current_program(session, catalog, today())
-    return render_template("admin/program.html", programs=catalog.programs_newest_first(), current=current,
-                           automatic=catalog.current_program(today()))
+    return render_template("admin/program.html", programs=catalog.programs_newest_first(),
+                           chosen=programs.admin_choice(session), automatic=catalog.current_program(today()))

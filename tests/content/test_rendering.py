@@ -97,3 +97,11 @@ def test_fragments_report_raw_html_and_links(renderer):
     rendered = renderer.fragment("Read <b>this</b> and [that](02-rules.md)", "quizzes/py2030/core/rules.yaml")
     assert [raw.text for raw in rendered.raw_html] == ["<b>", "</b>"]
     assert rendered.links[0].resolved == "quizzes/py2030/core/02-rules.md"
+
+
+def test_shipped_code_stylesheet_matches_the_highlighter():
+    """static/css/code.css is generated from Pygments; regenerate it if this fails after an upgrade."""
+    from lms.config import PROJECT_ROOT
+    from lms.content.markdown import pygments_css
+
+    assert pygments_css() in (PROJECT_ROOT / "static" / "css" / "code.css").read_text()

@@ -7,7 +7,8 @@ import pytest
 from lms.models import ProducerRecord
 from lms.services import accounts
 from lms.services.errors import FieldErrors
-from lms.services.profiles import ProfileInput, npn_problem, save_profile
+from lms.services.npn import npn_problem
+from lms.services.profiles import ProfileInput, save_profile
 from tests.conftest import TEST_PASSWORD
 
 GOOD = dict(first_name="Ana", last_name="Ruiz", npn="1234567", resident_state="TX",

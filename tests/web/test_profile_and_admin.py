@@ -62,3 +62,16 @@ def test_authors_see_the_content_report_and_can_reload(app, make_user, learner):
     assert "Content reloaded: 0 changed files re-rendered" in author.get(response.headers["Location"]).get_data(
         as_text=True)
     assert learner.get("/author/content").status_code == 403
+
+
+def test_admin_sets_the_current_program_and_the_page_shows_the_choice(app, make_user):
+    from tests.conftest import sign_in
+
+    admin = app.test_client()
+    sign_in(admin, make_user("admin").email)
+    assert 'id="program-auto" name="program" value="" checked' in admin.get("/admin/program").get_data(as_text=True)
+    post_form(admin, "/admin/program", {"program": "py2022"}, form_url="/admin/program")
+    page = admin.get("/admin/program").get_data(as_text=True)
+    assert 'value="py2022" checked' in page and 'value="" checked' not in page
+    post_form(admin, "/admin/program", {"program": "py1999"}, form_url="/admin/program")
+    assert "There is no program &#39;py1999&#39;" in admin.get("/admin/program").get_data(as_text=True)

@@ -32,15 +32,17 @@ def _attempt_or_404(attempt_id: int) -> Attempt:
     return attempt
 
 
-def _track_closed(module):
-    return refuse_if_closed(current_catalog().tracks[module.track_key])
+def _open_exam(exam_key: str):
+    """(exam, module, None) when the agent may take it, else (None, None, the refusal page)."""
+    found, module = _exam_or_404(exam_key)
+    refused = refuse_if_closed(current_catalog().tracks[module.track_key])
+    return (None, None, refused) if refused else (found, module, None)
 
 
 @bp.get("/exams/<path:exam_key>")
 @login_required
 def exam(exam_key: str):
-    found, module = _exam_or_404(exam_key)
-    refused = _track_closed(module)
+    found, module, refused = _open_exam(exam_key)
     if refused:
         return refused
     standing = exams.standing(db_session(), found, current_user.id)
@@ -50,8 +52,7 @@ def exam(exam_key: str):
 @bp.post("/exams/<path:exam_key>/start")
 @login_required
 def start(exam_key: str):
-    found, module = _exam_or_404(exam_key)
-    refused = _track_closed(module)
+    found, _module, refused = _open_exam(exam_key)
     if refused:
         return refused
     try:
