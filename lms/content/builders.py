@@ -119,6 +119,7 @@ def build_module(key: str, path: str, data: bytes, renderer: Renderer) -> FileRe
             key=key, track_key=track_key, slug=slug, title=meta.title, minutes=meta.minutes,
             objectives=tuple(meta.objectives), exam_key=meta.exam, html=rendered.html,
             headings=rendered.headings, content_hash=sha256(data), source=path,
+            sources_html=_sources(meta, renderer, path, result, sink),
         )
     result.problems = sink.problems
     return result
@@ -135,6 +136,7 @@ def build_agreement(key: str, path: str, data: bytes, renderer: Renderer) -> Fil
             key=key, program_key=program_key, slug=slug, title=meta.title, version=meta.version,
             requires_signature=meta.requires_signature, html=rendered.html,
             text_sha256=sha256(body.encode()), source=path,
+            sources_html=_sources(meta, renderer, path, result, sink),
         )
     result.problems = sink.problems
     return result
@@ -212,6 +214,12 @@ def _fragment(renderer, text, path, places, where, sink, result, inline=False) -
     for link in rendered.links:
         result.links.append(LinkRef(link.kind, link.target, link.resolved, line, column))
     return rendered.html
+
+
+def _sources(meta, renderer, path, result, sink) -> tuple[str, ...]:
+    """The public sources a page cites, each one line of inline Markdown (usually a link)."""
+    return tuple(_fragment(renderer, text, path, result.places, ("sources", index), sink, result, inline=True)
+                 for index, text in enumerate(meta.sources))
 
 
 def _questions(spec, path, places, sink, renderer, result) -> list[c.Question]:

@@ -101,6 +101,7 @@ class Module:
     headings: tuple[Heading, ...]
     content_hash: str
     source: str
+    sources_html: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,7 @@ class Agreement:
     html: str
     text_sha256: str
     source: str
+    sources_html: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

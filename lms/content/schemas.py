@@ -148,12 +148,14 @@ class ModuleSpec(Spec):
     minutes: Minutes | None = None
     objectives: list[Text] = []
     exam: Annotated[str, StringConstraints(pattern=EXAM_REF_PATTERN)] | None = None
+    sources: list[Text] = []
 
 
 class AgreementSpec(Spec):
     title: Text
     version: Annotated[Text, BeforeValidator(_quoted_text)]
     requires_signature: StrictBool = True
+    sources: list[Text] = []
 
 
 # --- exams --------------------------------------------------------------------------------

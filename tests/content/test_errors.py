@@ -202,3 +202,13 @@ def test_module_links_work_from_any_page(tmp_path):
     track = VALID_TREE[TRACK] + "description: Start with [the introduction](01-intro.md#welcome).\n"
     catalog = load(tmp_path, {TRACK: track})
     assert 'href="/learn/py2030/core/intro#welcome"' in catalog.tracks["py2030/core"].description_html
+
+
+def test_sources_render_as_links_and_are_checked_at_their_place(tmp_path):
+    module = VALID_TREE[MODULE].replace(
+        "minutes: 5\n", "minutes: 5\nsources:\n  - \"[HealthCare.gov: SEPs](https://www.healthcare.gov/sep-list/)\"\n"
+                        "  - \"[missing](nothing.md)\"\n")
+    catalog = load(tmp_path, {MODULE: module})
+    sources = catalog.modules["py2030/core/intro"].sources_html
+    assert 'href="https://www.healthcare.gov/sep-list/"' in sources[0]
+    assert [(p.line, p.column, p.code) for p in catalog.problems] == [(6, 5, "broken-link")]
