@@ -22,7 +22,7 @@ def create_agents(app: Flask, count: int, prefix: str) -> list[int]:
     shared_hash = passwords.hash_password("bench passphrase not used")
     rows = [{"email": f"{prefix}{i}@bench.example", "password_hash": shared_hash, "role": "learner",
              "auth_version": 1, "created_at": dt.datetime.now(dt.timezone.utc)} for i in range(count)]
-    with app.extensions["lms.db"].writing() as db:
+    with app.extensions["lms.db"].unit_of_work() as uow, uow.write() as db:
         db.execute(insert(User), rows)
         return list(db.scalars(select(User.id).where(User.email.like(f"{prefix}%")).order_by(User.id)))
 
@@ -42,11 +42,11 @@ def session_cookie(app: Flask, user_id: int) -> tuple[str, str]:
 
 def open_attempts(app: Flask, exam, user_ids: list[int]) -> list[int]:
     now = dt.datetime.now(dt.timezone.utc)
-    with app.extensions["lms.db"].writing() as db:
+    with app.extensions["lms.db"].unit_of_work() as uow, uow.write() as db:
         exam_versions.ensure_version(db, exam)
         rows = [{"user_id": uid, "exam_key": exam.key, "number": 1, "content_hash": exam.content_hash,
-                 "seed": new_seed(), "status": "in_progress", "started_at": now, "answers": "{}",
-                 "timed_out": False, "results": "{}"} for uid in user_ids]
+                 "seed": new_seed(), "status": "in_progress", "started_at": now, "answers": {},
+                 "timed_out": False, "results": {}} for uid in user_ids]
         db.execute(insert(Attempt), rows)
         found = db.execute(select(Attempt.id, Attempt.user_id, Attempt.seed).where(Attempt.exam_key == exam.key))
         by_user = {user_id: (attempt_id, seed) for attempt_id, user_id, seed in found}
@@ -55,7 +55,7 @@ def open_attempts(app: Flask, exam, user_ids: list[int]) -> list[int]:
 
 def right_answers(exam, seed: int) -> dict[str, list[str]]:
     """Form values answering an attempt correctly (what a well-prepared agent submits)."""
-    from tests.player_tree import answer_values
+    from tests.support.player_tree import answer_values
 
     return answer_values(exam, layout_for(exam, seed), right=True)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import sys
 from pathlib import Path
 
@@ -10,13 +11,15 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from lms import migrate
-from lms.db import get_db
-from lms.services import accounts, programs, registry
+from lms.config import PROJECT_ROOT
+from lms.db import UnitOfWork
+from lms.extensions import catalog, clock, database
+from lms.services import accounts, people, programs, registry
 from lms.services.completions import import_completions
 from lms.services.csvfiles import CsvFileError
 from lms.services.errors import FieldErrors, RuleError
+from lms.services.profiles import ProfileInput, save_profile
 from lms.services.registry import ImportReport
-from lms.web.catalog_store import current_catalog
 
 db_cli = AppGroup("db", help="The database schema.")
 users_cli = AppGroup("users", help="Accounts and roles.")
@@ -30,13 +33,17 @@ def _fail(message: str, code: int = 1) -> None:
     sys.exit(code)
 
 
+def _uow() -> UnitOfWork:
+    return database().unit_of_work()
+
+
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
     """Create the database or bring it up to the newest schema, keeping its data."""
     url = current_app.config["DATABASE_URL"]
-    before = migrate.current_revision(get_db().engine)
+    before = migrate.current_revision(database().engine)
     migrate.upgrade(url)
-    after = migrate.current_revision(get_db().engine)
+    after = migrate.current_revision(database().engine)
     click.echo(f"Database at revision {after}" + ("" if before == after else f" (was {before or 'empty'})."))
 
 
@@ -47,13 +54,12 @@ def db_upgrade() -> None:
                        help="Prompted for when not given (or set LMS_NEW_PASSWORD).")
 def users_create(email: str, role: str, password: str) -> None:
     """Create an account."""
-    with get_db().writing() as session:
+    with _uow() as uow:
         try:
-            user = accounts.sign_up(session, email, password, role=role)
+            user = accounts.sign_up(uow, email, password, role=role)
         except FieldErrors as error:
             _fail(" ".join(error.errors.values()))
-        session.flush()
-        click.echo(f"Created {role} {user.email} (id {user.id}).")
+    click.echo(f"Created {role} {user.email} (id {user.id}).")
 
 
 @users_cli.command("set-role")
@@ -61,12 +67,17 @@ def users_create(email: str, role: str, password: str) -> None:
 @click.option("--role", type=click.Choice(["learner", "author", "admin"]), required=True)
 def users_set_role(email: str, role: str) -> None:
     """Change an account's role (written to the audit log)."""
-    with get_db().writing() as session:
-        user = accounts.find_by_email(session, email)
+    with _uow() as uow:
+        user = accounts.find_by_email(uow.session, email)
         if user is None:
             _fail(f"no account uses {email.strip().lower()}")
-        accounts.set_role(session, user, role, actor_id=None)
-        click.echo(f"{user.email} is now {role}.")
+            return
+        try:
+            changed = accounts.set_role(uow, user.id, role, actor_id=None)
+        except RuleError as error:
+            _fail(str(error))
+            return
+    click.echo(f"{changed.email} is now {role}.")
 
 
 def _print_report(report: ImportReport) -> None:
@@ -90,8 +101,8 @@ def registry_import(csv_file: Path) -> None:
     health_authority). Re-importing a file changes nothing; bad rows are listed by line."""
     data = _read(csv_file)
     try:
-        with get_db().writing() as session:
-            report = registry.import_registry(session, data)
+        with _uow() as uow:
+            report = registry.import_registry(uow, data)
     except CsvFileError as error:
         _fail(f"{csv_file}: {error}; nothing was imported")
     _print_report(report)
@@ -100,12 +111,12 @@ def registry_import(csv_file: Path) -> None:
 @registry_cli.command("revalidate")
 def registry_revalidate() -> None:
     """Re-check every agent's NPN against the producer registry."""
-    with get_db().writing() as session:
-        def progress(items):
-            with click.progressbar(items, label="Checking NPNs", show_pos=True, file=sys.stderr) as bar:
-                yield from bar
+    def progress(items):
+        with click.progressbar(items, label="Checking NPNs", show_pos=True, file=sys.stderr) as bar:
+            yield from bar
 
-        report = registry.revalidate(session, progress)
+    with _uow() as uow:
+        report = registry.revalidate(uow, progress)
     counts = ", ".join(f"{count} {status.replace('_', ' ')}" for status, count in sorted(report.by_status.items()))
     click.echo(f"Checked {report.checked} profiles; {report.changed} changed status. {counts}".rstrip(". ") + ".")
 
@@ -116,8 +127,8 @@ def completions_import(csv_file: Path) -> None:
     """Load completions of years run elsewhere (columns: npn, program, completed_on)."""
     data = _read(csv_file)
     try:
-        with get_db().writing() as session:
-            report = import_completions(session, data)
+        with _uow() as uow:
+            report = import_completions(uow, data)
     except CsvFileError as error:
         _fail(f"{csv_file}: {error}; nothing was imported")
     _print_report(report)
@@ -128,16 +139,13 @@ def completions_import(csv_file: Path) -> None:
 @click.option("--automatic", is_flag=True, help="Forget the admin's choice; use the newest open program.")
 def program_current(key: str | None, automatic: bool) -> None:
     """Show, or set, the program agents work in."""
-    catalog = current_catalog()
-    from lms.web.context import today
-
-    with get_db().writing() as session:
+    with _uow() as uow:
         if key or automatic:
             try:
-                programs.set_current_program(session, catalog, None if automatic else key, actor_id=None)
+                programs.set_current_program(uow, catalog(), None if automatic else key, actor_id=None)
             except RuleError as error:
                 _fail(str(error))
-        program = programs.current_program(session, catalog, today())
+        program = programs.current_program(uow.session, catalog(), clock().today())
     click.echo(f"Current program: {program.key} ({program.title})" if program else "No program is published.")
 
 
@@ -155,29 +163,24 @@ DEMO_AGENTS = (
 def demo_command(password: str | None) -> None:
     """Load demo data: the sample producer registry and completions in docs/examples, an admin,
     an author and two agents. Safe to run again; existing accounts are left alone."""
-    import secrets
-
-    from lms.config import PROJECT_ROOT
-    from lms.models.types import utcnow
-    from lms.services.profiles import ProfileInput, save_profile
-
     password = password or secrets.token_urlsafe(12)
     examples = PROJECT_ROOT / "docs" / "examples"
     created = []
-    with get_db().writing() as session:
-        registry.import_registry(session, (examples / "producer-registry.csv").read_bytes())
-        import_completions(session, (examples / "completions-py2021.csv").read_bytes())
+    with _uow() as uow, uow.write() as session:  # one transaction: all of it or nothing
+        registry.import_registry(uow, (examples / "producer-registry.csv").read_bytes())
+        import_completions(uow, (examples / "completions-py2021.csv").read_bytes())
         for email, role in (("admin@example.com", "admin"), ("author@example.com", "author")):
             if accounts.find_by_email(session, email) is None:
-                accounts.sign_up(session, email, password, role=role)
+                accounts.sign_up(uow, email, password, role=role)
                 created.append(f"{role} {email}")
+        admin = accounts.find_by_email(session, "admin@example.com")
         for email, first, last, npn, state in DEMO_AGENTS:
             if accounts.find_by_email(session, email) is not None:
                 continue
-            agent = accounts.sign_up(session, email, password)
-            session.flush()
-            save_profile(session, agent, ProfileInput(first, last, npn, False, state, [state], "2025550100"))
-            agent.identity_verified_at = utcnow()
+            agent = accounts.sign_up(uow, email, password)
+            save_profile(uow, agent.id, ProfileInput(first, last, npn, False, state, [state], "2025550100"))
+            if admin is not None:
+                people.attest_identity(uow, agent.id, admin.id)
             created.append(f"agent {email}")
     if created:
         click.echo("Created " + ", ".join(created) + f" with the password: {password}")

@@ -1,40 +1,43 @@
-"""Engine and sessions for SQLite (embedded default) and PostgreSQL (how it scales).
+"""Engine, sessions and the unit of work, for SQLite (embedded default) and PostgreSQL (how it scales).
 
-On SQLite every write transaction starts with BEGIN IMMEDIATE, so it holds the write lock from
-its first statement: a read-then-write can wait its turn (busy timeout) but never fails half-way
-with "database is locked". Reads use plain BEGIN and run alongside writers thanks to WAL.
+Nothing here knows about Flask: the web layer, the `lms` commands and the tests all reach the
+database through a `UnitOfWork`.
+
+On SQLite a write transaction starts with BEGIN IMMEDIATE, so it holds the write lock from its
+first statement: a read-then-write waits its turn (busy timeout) but never fails half-way with
+"database is locked". Reads use plain BEGIN and run beside writers thanks to WAL.
 """
 
 from __future__ import annotations
 
 import contextlib
-import contextvars
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
-from flask import Flask, g, request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
-_write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("lms_write_intent", default=False)
+# Connections checked out for a write carry this execution option; their BEGIN takes the write lock.
+WRITE_INTENT = "lms_write_intent"
 
 
 class Base(DeclarativeBase):
     pass
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
-    def configure(dbapi_connection, _record) -> None:
+    def configure(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event below decide how transactions start.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -45,34 +48,31 @@ def make_engine(url: str) -> Engine:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def begin(connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+    def begin(connection: Any) -> None:
+        writes = connection.get_execution_options().get(WRITE_INTENT, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
     return engine
 
 
 class Database:
-    def __init__(self, url: str):
+    def __init__(self, url: str, **engine_options: Any):
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, **engine_options)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.write_sessions = sessionmaker(self.engine.execution_options(**{WRITE_INTENT: True}),
+                                           expire_on_commit=False)
 
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
-    @contextlib.contextmanager
-    def writing(self) -> Iterator[Session]:
-        """A session whose transactions take the write lock at once; commits on success."""
-        token = _write_intent.set(True)
-        try:
-            with self.sessions() as session, session.begin():
-                yield session
-        finally:
-            _write_intent.reset(token)
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self)
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[Session]:
+        """A session to look at rows (tests, benchmarks); services use a UnitOfWork."""
         with self.sessions() as session:
             yield session
 
@@ -80,45 +80,80 @@ class Database:
         self.engine.dispose()
 
 
-def init_app(app: Flask) -> None:
-    database = Database(app.config["DATABASE_URL"])
-    app.extensions["lms.db"] = database
+class UnitOfWork:
+    """How a service touches the database: one session to read, short transactions to write.
 
-    @app.before_request
-    def mark_write_intent() -> None:
-        # Requests that change things write; their transactions lock at BEGIN (see module doc),
-        # unless the view keeps its writes short itself (short_writes).
-        view = app.view_functions.get(request.endpoint)
-        writes = request.method not in ("GET", "HEAD", "OPTIONS") and not getattr(view, "short_writes", False)
-        g._lms_write_token = _write_intent.set(writes)
+    `session` reads (plain BEGIN, opened on first use). `write()` runs one transaction in a session
+    of its own that takes SQLite's write lock at BEGIN, commits when the block ends and rolls back
+    when it raises, a domain error included. A `write()` inside another joins it. Inside a write,
+    `session` is the writing session, so helpers that read see what the write has done so far.
 
-    @app.teardown_request
-    def close_session(_exc) -> None:
-        session = g.pop("_lms_session", None)
-        if session is not None:
-            session.close()
-        token = g.pop("_lms_write_token", None)
-        if token is not None:
-            _write_intent.reset(token)
-
-
-def short_writes(view):
-    """Mark a view whose request session only reads; it writes in its own brief `writing()` block.
-
-    On SQLite the write lock is then held for the write alone, not the whole request.
+    Services take and return plain values or ids across a write: ORM objects belong to the session
+    that loaded them.
     """
-    view.short_writes = True
-    return view
 
+    def __init__(self, database: Database):
+        self.database = database
+        self._reader: Session | None = None
+        self._writer: Session | None = None
+        self._after_commit: list[Callable[[], None]] = []
 
-def get_db() -> Database:
-    from flask import current_app
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database.is_sqlite
 
-    return current_app.extensions["lms.db"]
+    @property
+    def session(self) -> Session:
+        if self._writer is not None:
+            return self._writer
+        if self._reader is None:
+            self._reader = self.database.sessions()
+        return self._reader
 
+    @property
+    def writing(self) -> bool:
+        return self._writer is not None
 
-def db_session() -> Session:
-    """The request's session; views commit it when they change something."""
-    if "_lms_session" not in g:
-        g._lms_session = get_db().sessions()
-    return g._lms_session
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Session]:
+        if self._writer is not None:
+            yield self._writer
+            return
+        # Release the read snapshot: the write, and every read after it, see the newest rows.
+        self.end_reads()
+        try:
+            with self.database.write_sessions() as session, session.begin():
+                self._writer = session
+                yield session
+        except BaseException:
+            self._after_commit.clear()
+            raise
+        finally:
+            self._writer = None
+        # A read that slipped in during the write (a lazy load) must not pin a snapshot from before it.
+        self.end_reads()
+        callbacks, self._after_commit = self._after_commit, []
+        for callback in callbacks:
+            callback()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once the current write commits (never if it rolls back)."""
+        if self._writer is None:
+            callback()
+        else:
+            self._after_commit.append(callback)
+
+    def end_reads(self) -> None:
+        if self._reader is not None and self._reader.in_transaction():
+            self._reader.rollback()
+
+    def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+    def __enter__(self) -> UnitOfWork:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()

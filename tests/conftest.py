@@ -1,13 +1,12 @@
-"""Shared fixtures in the flaskr style: app, client, runner, plus databases and signed-in users.
+"""Shared fixtures in the flaskr style: app, client, runner, auth, plus databases and units of work.
 
 Database tests run on SQLite always and on PostgreSQL when LMS_TEST_DATABASE_URL names a
 throw-away database (.ci/run sets it). In CI a missing PostgreSQL fails instead of skipping.
+Helpers live in tests/support/; no test imports this file.
 """
 
 from __future__ import annotations
 
-import os
-import re
 import shutil
 import uuid
 
@@ -16,14 +15,13 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from lms import migrate
-from lms.app import create_app
-from lms.config import PROJECT_ROOT
+from lms.content import load_catalog
 from lms.db import Database
 from lms.models import Base
-
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-PG_URL = os.environ.get("LMS_TEST_DATABASE_URL")
-TEST_PASSWORD = "correct horse battery staple"
+from lms.services import accounts
+from tests.support.apps import IN_CI, PG_URL, TEST_PASSWORD, make_app
+from tests.support.player_tree import write_player_tree
+from tests.support.web import AuthActions
 
 
 @pytest.fixture(scope="session")
@@ -84,14 +82,6 @@ def sqlite_url(tmp_path, sqlite_template):
     return f"sqlite:///{path}"
 
 
-def make_app(tmp_path, monkeypatch, database_url: str, **overrides):
-    monkeypatch.setenv("LMS_INSTANCE_PATH", str(tmp_path / "instance"))
-    config = {"TESTING": True, "SECRET_KEY": "test-secret", "CONTENT_ROOT": str(PROJECT_ROOT),
-              "DATABASE_URL": database_url, "TODAY": "2021-09-15"}
-    config.update(overrides)
-    return create_app(config)
-
-
 @pytest.fixture
 def app(tmp_path, monkeypatch, sqlite_url):
     app = make_app(tmp_path, monkeypatch, sqlite_url)
@@ -110,6 +100,11 @@ def runner(app):
 
 
 @pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
 def database(db_url):
     database = Database(db_url)
     yield database
@@ -117,70 +112,42 @@ def database(db_url):
 
 
 @pytest.fixture
+def uow(database):
+    """A unit of work on each kind of database, as services receive it."""
+    with database.unit_of_work() as work:
+        yield work
+
+
+@pytest.fixture
 def catalog(app):
     return app.extensions["lms.catalog"].catalog
-
-
-_CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
-
-
-def csrf_token(client, url: str) -> str:
-    page = client.get(url).get_data(as_text=True)
-    match = _CSRF.search(page)
-    assert match, f"no CSRF token on {url}"
-    return match.group(1)
-
-
-def post_form(client, url: str, data: dict, *, form_url: str | None = None, follow_redirects: bool = False):
-    """Post like a browser: fetch the form page for its CSRF token first."""
-    token = csrf_token(client, form_url or url)
-    return client.post(url, data={**data, "csrf_token": token}, follow_redirects=follow_redirects)
-
-
-def sign_up(client, email: str | None = None, password: str = TEST_PASSWORD):
-    email = email or f"agent-{uuid.uuid4().hex[:8]}@example.com"
-    response = post_form(client, "/account/sign-up", {"email": email, "password": password, "confirm": password})
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return email
-
-
-def sign_in(client, email: str, password: str = TEST_PASSWORD):
-    return post_form(client, "/account/sign-in", {"email": email, "password": password})
 
 
 @pytest.fixture
 def make_user(app):
     """Create a user directly through the service: make_user(role="admin", email=...)."""
-    from lms.services import accounts
-
     def create(role: str = "learner", email: str | None = None):
-        with app.extensions["lms.db"].writing() as session:
-            user = accounts.sign_up(session, email or f"{role}-{uuid.uuid4().hex[:8]}@example.com",
-                                    TEST_PASSWORD, role=role)
-            session.flush()
-            return user
+        with app.extensions["lms.db"].unit_of_work() as work:
+            return accounts.sign_up(work, email or f"{role}-{uuid.uuid4().hex[:8]}@example.com", TEST_PASSWORD,
+                                    role=role)
 
     return create
 
 
 @pytest.fixture
-def learner(client):
-    """A client signed in as a new learner; yields the client (its email is client.email)."""
-    client.email = sign_up(client)
+def learner(client, auth):
+    """A client signed in as a new learner; its email is client.email."""
+    client.email = auth.sign_up()
     return client
 
 
 @pytest.fixture(scope="session")
 def player_root(tmp_path_factory):
-    from tests.player_tree import write_player_tree
-
     return write_player_tree(tmp_path_factory.mktemp("player-content"))
 
 
 @pytest.fixture(scope="session")
 def player_catalog(player_root):
-    from lms.content import load_catalog
-
     catalog = load_catalog(player_root)
     assert not catalog.problems, [problem.format() for problem in catalog.problems]
     return catalog

@@ -17,6 +17,10 @@ def test_users_create_and_set_role(runner, app):
                            env={"LMS_NEW_PASSWORD": "a long admin passphrase"})
     assert result.exit_code == 1 and "already exists" in result.output
     result = runner.invoke(args=["users", "set-role", "--email", "BOSS@example.com", "--role", "author"])
+    assert result.exit_code == 1 and "boss@example.com is the only admin" in result.output
+    runner.invoke(args=["users", "create", "--email", "deputy@example.com", "--role", "admin"],
+                  env={"LMS_NEW_PASSWORD": "a long admin passphrase"})
+    result = runner.invoke(args=["users", "set-role", "--email", "BOSS@example.com", "--role", "author"])
     assert result.exit_code == 0 and "boss@example.com is now author" in result.output
     result = runner.invoke(args=["users", "set-role", "--email", "ghost@example.com", "--role", "author"])
     assert result.exit_code == 1 and "no account uses ghost@example.com" in result.output
@@ -48,11 +52,11 @@ def test_registry_import_of_a_bad_file_is_one_line_and_imports_nothing(runner, t
 
 def test_registry_revalidate_shows_progress_and_summary(runner, app, make_user):
     user = make_user()
-    with app.extensions["lms.db"].writing() as session:
-        save_profile(session, session.get(User, user.id),
-                     ProfileInput("Ana", "Ruiz", "1234567", False, "TX", ["TX"], "5125550100"))
-        session.add(ProducerRecord(npn="1234567", name="Ana Ruiz", resident_state="TX", license_active=True,
-                                   health_authority=True))
+    with app.extensions["lms.db"].unit_of_work() as uow:
+        save_profile(uow, user.id, ProfileInput("Ana", "Ruiz", "1234567", False, "TX", ["TX"], "5125550100"))
+        with uow.write() as session:
+            session.add(ProducerRecord(npn="1234567", name="Ana Ruiz", resident_state="TX", license_active=True,
+                                       health_authority=True))
     result = runner.invoke(args=["registry", "revalidate"])
     assert result.exit_code == 0, result.output
     assert "Checked 1 profiles; 1 changed status. 1 valid." in result.output
@@ -76,7 +80,7 @@ def test_program_current(runner):
 
 
 def test_db_upgrade_on_a_new_database(tmp_path, monkeypatch):
-    from tests.conftest import make_app
+    from tests.support.apps import make_app
 
     app = make_app(tmp_path, monkeypatch, f"sqlite:///{tmp_path / 'new.db'}")
     result = app.test_cli_runner().invoke(args=["db", "upgrade"])
@@ -92,10 +96,10 @@ def test_demo_loads_accounts_registry_and_completions_once(runner, app):
     result = runner.invoke(args=["demo", "--password", "demo passphrase 2022"])
     assert result.exit_code == 0, result.output
     assert "admin admin@example.com" in result.output and "agent ben@example.com" in result.output
-    with app.extensions["lms.db"].reading() as session:
-        ben = accounts.find_by_email(session, "ben@example.com")
+    with app.extensions["lms.db"].unit_of_work() as uow:
+        ben = accounts.find_by_email(uow.session, "ben@example.com")
         assert ben.profile.npn_status == "valid" and ben.identity_verified
-        assert accounts.authenticate(session, "admin@example.com", "demo passphrase 2022").role == "admin"
-        assert session.get(ProducerRecord, "4567890").health_authority is False
+        assert accounts.authenticate(uow, "admin@example.com", "demo passphrase 2022").role == "admin"
+        assert uow.session.get(ProducerRecord, "4567890").health_authority is False
     again = runner.invoke(args=["demo"])
     assert again.exit_code == 0 and "already loaded" in again.output

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from lms.models import User
-from tests.conftest import TEST_PASSWORD, make_app
-from tests.live import Browser, live_server, run_together
+from tests.support.apps import TEST_PASSWORD, make_app
+from tests.support.live import Browser, live_server, run_together
 
 
 def test_concurrent_sign_ups_differing_only_in_case_create_one_account(tmp_path, monkeypatch, db_url):

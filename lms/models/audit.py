@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import String, Text
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.db import Base
-from lms.models.types import UTCDateTime, utcnow
+from lms.models.types import JSONText, UTCDateTime, utcnow
 
 
 class AuditEntry(Base):
@@ -20,4 +20,4 @@ class AuditEntry(Base):
     actor_id: Mapped[int | None] = mapped_column()
     subject_user_id: Mapped[int | None] = mapped_column(index=True)
     action: Mapped[str] = mapped_column(String(64), index=True)
-    details: Mapped[str] = mapped_column(Text, default="{}")  # JSON
+    details: Mapped[dict] = mapped_column(JSONText, default=dict)

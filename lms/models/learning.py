@@ -8,7 +8,7 @@ from sqlalchemy import BigInteger, Boolean, CheckConstraint, Float, ForeignKey, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.db import Base
-from lms.models.types import UTCDateTime, utcnow
+from lms.models.types import JSONText, UTCDateTime, utcnow
 
 ATTEMPT_STATUSES = ("in_progress", "submitted")
 
@@ -37,7 +37,7 @@ class ExamVersion(Base):
 
     content_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     exam_key: Mapped[str] = mapped_column(String(200), index=True)
-    snapshot: Mapped[str] = mapped_column(Text)  # JSON
+    snapshot: Mapped[dict] = mapped_column(JSONText)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -59,13 +59,13 @@ class Attempt(Base):
     deadline: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     saved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    answers: Mapped[str] = mapped_column(Text, default="{}")  # JSON: question id -> answer
+    answers: Mapped[dict] = mapped_column(JSONText, default=dict)  # question id -> answer
     points: Mapped[float | None] = mapped_column(Float)
     max_points: Mapped[float | None] = mapped_column(Float)
     percent: Mapped[float | None] = mapped_column(Float)
     passed: Mapped[bool | None] = mapped_column(Boolean)
     timed_out: Mapped[bool] = mapped_column(Boolean, default=False)
-    results: Mapped[str] = mapped_column(Text, default="{}")  # JSON: question id -> points earned
+    results: Mapped[dict] = mapped_column(JSONText, default=dict)  # question id -> points earned
 
     @property
     def submitted(self) -> bool:

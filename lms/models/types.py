@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
-from sqlalchemy import DateTime, TypeDecorator
+from sqlalchemy import DateTime, Text, TypeDecorator
 
 
 class UTCDateTime(TypeDecorator):
@@ -30,3 +31,16 @@ class UTCDateTime(TypeDecorator):
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
+
+
+class JSONText(TypeDecorator):
+    """A JSON value kept in a TEXT column: models hand out dicts and lists, never strings to parse."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else json.dumps(value, sort_keys=True, default=str)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else json.loads(value)

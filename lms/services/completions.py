@@ -9,7 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lms.models import PriorCompletion
-from lms.services.csvfiles import read_rows
+from lms.db import UnitOfWork
+from lms.services.csvfiles import CsvRow, read_rows
 from lms.services.npn import npn_problem
 from lms.services.registry import ImportReport
 
@@ -17,11 +18,17 @@ REQUIRED_COLUMNS = ("npn", "program", "completed_on")
 _PROGRAM_KEY = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
-def import_completions(session: Session, data: bytes) -> ImportReport:
+def import_completions(uow: UnitOfWork, data: bytes) -> ImportReport:
     """Upsert (npn, program) completions; bad rows are listed by line and skipped."""
+    rows = read_rows(data, REQUIRED_COLUMNS)
+    with uow.write() as session:
+        return _upsert_completions(session, rows)
+
+
+def _upsert_completions(session: Session, rows: list[CsvRow]) -> ImportReport:
     report = ImportReport()
     seen: dict[tuple[str, str], int] = {}
-    for csv_row in read_rows(data, REQUIRED_COLUMNS):
+    for csv_row in rows:
         line, row = csv_row.line, csv_row.values
         if csv_row.problem:
             report.rejected.append((line, csv_row.problem))

@@ -1,4 +1,4 @@
-"""Domain errors that views turn into form messages or HTTP codes."""
+"""Domain errors. The web layer turns them into form messages, flash messages or HTTP codes."""
 
 from __future__ import annotations
 
@@ -13,3 +13,10 @@ class FieldErrors(RuleError):
     def __init__(self, errors: dict[str, str]):
         super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
         self.errors = errors
+
+
+class NotFound(RuleError):
+    """What was asked for does not exist, or not for this person (an agent never learns which)."""
+
+    def __init__(self, message: str = "We could not find that."):
+        super().__init__(message)

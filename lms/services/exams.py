@@ -1,24 +1,26 @@
 """The exam engine: starting, saving, submitting and scoring attempts, and an exam's standing.
 
-Starting and submitting are safe under double-clicks and concurrent requests: the caller's
-transaction takes the write lock first (BEGIN IMMEDIATE on SQLite, row locks on PostgreSQL), and
-a unique (user, exam, number) constraint backs that up.
+Starting and submitting are safe under double-clicks and concurrent requests: each runs in one
+write transaction that takes the write lock first (BEGIN IMMEDIATE on SQLite, row locks on
+PostgreSQL), and a unique (user, exam, number) constraint backs that up. Reading the exam and the
+learner's form happens before that transaction, so the lock is held for the write alone.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lms.content.catalog import Exam
+from lms.content.catalog import Exam, Question
 from lms.models import Attempt, AttemptGrant, User
-from lms.services import audit, scoring
-from lms.services.errors import RuleError
+from lms import events
+from lms.db import UnitOfWork
+from lms.services import scoring
+from lms.services.errors import NotFound, RuleError
 from lms.services.exam_versions import ensure_version, load_version
 from lms.services.layout import AttemptLayout, layout_for, new_seed
 
@@ -116,27 +118,71 @@ def standing(session: Session, exam: Exam, user_id: int, attempts: list[Attempt]
     return Standing(exam, tuple(attempts), allowed, percent, passed)
 
 
-def start_attempt(session: Session, exam: Exam, user_id: int, now: dt.datetime) -> Attempt:
-    """The agent's open attempt, or a new one if attempts remain (idempotent under double-clicks)."""
-    # Serialise starts by the same agent: a row lock on PostgreSQL; SQLite's BEGIN IMMEDIATE already did.
-    session.execute(select(User.id).where(User.id == user_id).with_for_update())
-    current = standing(session, exam, user_id)
-    open_attempt = current.in_progress
-    if open_attempt is not None:
-        if expired(open_attempt, now):
-            finish(session, open_attempt, now)
+class TimeIsUp(RuleError):
+    """The attempt ran out of time; it has been scored with the answers saved before the deadline."""
+
+    def __init__(self, attempt_id: int):
+        super().__init__("Time is up for this attempt. It was scored with the answers saved before the deadline.")
+        self.attempt_id = attempt_id
+
+
+@dataclass(frozen=True)
+class AttemptView:
+    """An attempt with the exam version it was taken on and how it shows that exam."""
+
+    attempt: Attempt
+    exam: Exam
+    layout: AttemptLayout
+
+    @property
+    def questions(self) -> dict[str, Question]:
+        return {question.id: question for question in self.exam.questions}
+
+    @property
+    def answered(self) -> int:
+        questions, answers = self.questions, self.attempt.answers
+        return sum(scoring.is_answered(questions[qid], answers.get(qid)) for qid in self.layout.question_ids)
+
+
+def attempt_for(session: Session, attempt_id: int, user_id: int, *, lock: bool = False) -> Attempt:
+    """The agent's own attempt; another agent's attempt does not exist as far as this agent can tell."""
+    query = select(Attempt).where(Attempt.id == attempt_id)
+    if lock:
+        # The lock makes a second tab wait; populate_existing makes it see what the first tab wrote.
+        query = query.with_for_update().execution_options(populate_existing=True)
+    attempt = session.scalar(query)
+    if attempt is None or attempt.user_id != user_id:
+        raise NotFound("There is no such attempt.")
+    return attempt
+
+
+def start_attempt(uow: UnitOfWork, exam: Exam, user_id: int, now: dt.datetime) -> Attempt:
+    """The agent's open attempt, or a new one if attempts remain (idempotent under double-clicks).
+
+    An open attempt whose time ran out is scored first, so it counts before the limit is checked.
+    """
+    with uow.write() as session:
+        # Serialise starts by the same agent: a row lock on PostgreSQL; SQLite's BEGIN IMMEDIATE already did.
+        session.execute(select(User.id).where(User.id == user_id).with_for_update())
+        current = standing(session, exam, user_id)
+        open_attempt = current.in_progress
+        if open_attempt is not None:
+            if not expired(open_attempt, now):
+                return open_attempt
+            _finish(session, open_attempt, now)
             current = standing(session, exam, user_id)
-        else:
-            return open_attempt
-    if not current.can_start:
-        raise RuleError("You have used all your attempts at this exam without passing it. Contact an "
-                        "administrator, who can grant another attempt.")
-    ensure_version(session, exam)
-    attempt = Attempt(user_id=user_id, exam_key=exam.key, number=current.used + 1, content_hash=exam.content_hash,
-                      seed=new_seed(), status="in_progress", started_at=now,
-                      deadline=now + dt.timedelta(minutes=exam.time_limit_minutes) if exam.time_limit_minutes else None)
-    session.add(attempt)
-    session.flush()
+        if not current.can_start:
+            raise RuleError("You have used all your attempts at this exam without passing it. Contact an "
+                            "administrator, who can grant another attempt.")
+        ensure_version(session, exam)
+        deadline = now + dt.timedelta(minutes=exam.time_limit_minutes) if exam.time_limit_minutes else None
+        attempt = Attempt(user_id=user_id, exam_key=exam.key, number=current.used + 1,
+                          content_hash=exam.content_hash, seed=new_seed(), status="in_progress", started_at=now,
+                          deadline=deadline, answers={}, results={})
+        session.add(attempt)
+        session.flush()
+        events.emit(session, "attempt.started", actor_id=user_id, subject_user_id=user_id, attempt=attempt.id,
+                    exam=exam.key, number=attempt.number, content_hash=exam.content_hash)
     return attempt
 
 
@@ -146,12 +192,20 @@ def attempt_exam(session: Session, attempt: Attempt) -> tuple[Exam, AttemptLayou
     return exam, layout_for(exam, attempt.seed)
 
 
+def view_attempt(uow: UnitOfWork, attempt_id: int, user_id: int, now: dt.datetime) -> AttemptView:
+    """The agent's attempt as it stands; one whose time ran out is scored first, in its own transaction."""
+    attempt = attempt_for(uow.session, attempt_id, user_id)
+    if not attempt.submitted and expired(attempt, now):
+        with uow.write() as session:
+            attempt = attempt_for(session, attempt_id, user_id, lock=True)
+            if not attempt.submitted:
+                _finish(session, attempt, now)
+    exam, layout = attempt_exam(uow.session, attempt)
+    return AttemptView(attempt, exam, layout)
+
+
 def expired(attempt: Attempt, now: dt.datetime) -> bool:
     return attempt.deadline is not None and now > attempt.deadline + DEADLINE_GRACE
-
-
-def answers_of(attempt: Attempt) -> dict[str, Any]:
-    return json.loads(attempt.answers or "{}")
 
 
 def read_answers(exam: Exam, layout: AttemptLayout, values: scoring.FormValues) -> dict[str, Any]:
@@ -159,60 +213,60 @@ def read_answers(exam: Exam, layout: AttemptLayout, values: scoring.FormValues) 
     return {qid: scoring.read_answer(questions[qid], layout.of(qid), values) for qid in layout.question_ids}
 
 
-def _locked_attempt(session: Session, attempt_id: int, user_id: int) -> Attempt:
-    # The lock makes a second tab wait; populate_existing makes it see what the first tab wrote.
-    query = (select(Attempt).where(Attempt.id == attempt_id).with_for_update()
-             .execution_options(populate_existing=True))
-    attempt = session.scalar(query)
-    if attempt is None or attempt.user_id != user_id:
-        raise LookupError("no such attempt")
-    return attempt
-
-
-def save_answers(session: Session, attempt_id: int, user_id: int, values: scoring.FormValues,
+def save_answers(uow: UnitOfWork, attempt_id: int, user_id: int, values: scoring.FormValues,
                  now: dt.datetime) -> Attempt:
-    """Keep what the agent has answered so far; refused once submitted or out of time."""
-    attempt = _locked_attempt(session, attempt_id, user_id)
-    if attempt.submitted:
-        raise RuleError("This attempt is already submitted; your answers can no longer change.")
-    if expired(attempt, now):
-        finish(session, attempt, now)
-        raise RuleError("Time is up for this attempt. It was scored with the answers saved before the deadline.")
-    exam, layout = attempt_exam(session, attempt)
-    attempt.answers = json.dumps(read_answers(exam, layout, values), sort_keys=True)
-    attempt.saved_at = now
+    """Keep what the agent has answered so far; refused once submitted.
+
+    Past the deadline the attempt is scored with what was saved before, and TimeIsUp is raised
+    after that score is committed.
+    """
+    before = attempt_for(uow.session, attempt_id, user_id)
+    exam, layout = attempt_exam(uow.session, before)
+    answers = read_answers(exam, layout, values)
+    with uow.write() as session:
+        attempt = attempt_for(session, attempt_id, user_id, lock=True)
+        if attempt.submitted:
+            raise RuleError("This attempt is already submitted; your answers can no longer change.")
+        timed_out = expired(attempt, now)
+        if timed_out:
+            _finish(session, attempt, now, exam, layout)
+        else:
+            attempt.answers = answers
+            attempt.saved_at = now
+    if timed_out:
+        raise TimeIsUp(attempt_id)
     return attempt
 
 
-def submit_attempt(session: Session, attempt_id: int, user_id: int, values: scoring.FormValues | None,
-                   now: dt.datetime, answers: dict[str, Any] | None = None) -> Attempt:
+def submit_attempt(uow: UnitOfWork, attempt_id: int, user_id: int, values: scoring.FormValues | None,
+                   now: dt.datetime) -> Attempt:
     """Score the attempt once; a repeat (double-click, second tab) returns the recorded result.
 
-    `answers` may be read from the form beforehand (see answers_from_form), so the write
-    transaction that scores the attempt stays short.
+    The exam version, the layout and the answers are read before the write transaction, which
+    then only locks the attempt, stores the answers and the score.
     """
-    attempt = _locked_attempt(session, attempt_id, user_id)
-    if attempt.submitted:
-        return attempt
-    if not expired(attempt, now) and (values is not None or answers is not None):
-        if answers is None:
-            exam, layout = attempt_exam(session, attempt)
-            answers = read_answers(exam, layout, values)
-        attempt.answers = json.dumps(answers, sort_keys=True)
-        attempt.saved_at = now
-    finish(session, attempt, now)
+    before = attempt_for(uow.session, attempt_id, user_id)
+    if before.submitted:
+        return before
+    exam, layout = attempt_exam(uow.session, before)
+    answers = read_answers(exam, layout, values) if values is not None else None
+    with uow.write() as session:
+        attempt = attempt_for(session, attempt_id, user_id, lock=True)
+        if attempt.submitted:
+            return attempt
+        if answers is not None and not expired(attempt, now):
+            attempt.answers = answers
+            attempt.saved_at = now
+        _finish(session, attempt, now, exam, layout)
     return attempt
 
 
-def answers_from_form(session: Session, attempt: Attempt, values: scoring.FormValues) -> dict[str, Any]:
-    exam, layout = attempt_exam(session, attempt)
-    return read_answers(exam, layout, values)
-
-
-def finish(session: Session, attempt: Attempt, now: dt.datetime) -> None:
+def _finish(session: Session, attempt: Attempt, now: dt.datetime, exam: Exam | None = None,
+            layout: AttemptLayout | None = None) -> None:
     """Score with the saved answers; past the deadline the attempt is marked as timed out."""
-    exam, layout = attempt_exam(session, attempt)
-    answers = answers_of(attempt)
+    if exam is None or layout is None:
+        exam, layout = attempt_exam(session, attempt)
+    answers = attempt.answers or {}
     questions = {question.id: question for question in exam.questions}
     results = {qid: scoring.score_question(questions[qid], answers.get(qid)) for qid in layout.question_ids}
     maximum = sum(questions[qid].points for qid in layout.question_ids)
@@ -220,20 +274,21 @@ def finish(session: Session, attempt: Attempt, now: dt.datetime) -> None:
     attempt.max_points = maximum
     attempt.percent = round(100 * attempt.points / maximum, 2) if maximum else 0.0
     attempt.passed = attempt.percent >= exam.pass_percent
-    attempt.results = json.dumps(results, sort_keys=True)
+    attempt.results = results
     attempt.timed_out = expired(attempt, now)
     attempt.status = "submitted"
     attempt.submitted_at = min(now, attempt.deadline + DEADLINE_GRACE) if attempt.deadline else now
-    audit.record(session, "attempt.scored", actor_id=attempt.user_id, subject_user_id=attempt.user_id,
-                 attempt=attempt.id, exam=attempt.exam_key, number=attempt.number, percent=attempt.percent,
-                 timed_out=attempt.timed_out)
+    events.emit(session, "attempt.scored", actor_id=attempt.user_id, subject_user_id=attempt.user_id,
+                attempt=attempt.id, exam=attempt.exam_key, number=attempt.number, percent=attempt.percent,
+                passed=attempt.passed, timed_out=attempt.timed_out)
 
 
-def grant_attempt(session: Session, exam: Exam, user_id: int, admin_id: int | None, reason: str = "") -> None:
+def grant_attempt(uow: UnitOfWork, exam: Exam, user_id: int, admin_id: int | None, reason: str = "") -> None:
     """One more attempt for an agent who used every attempt without passing."""
-    if not standing(session, exam, user_id).locked:
-        raise RuleError("An extra attempt can only be granted once every attempt is used without a pass.")
-    exam_key = exam.key
-    session.add(AttemptGrant(user_id=user_id, exam_key=exam_key, granted_by_id=admin_id, reason=reason))
-    audit.record(session, "attempt.granted", actor_id=admin_id, subject_user_id=user_id, exam=exam_key,
-                 reason=reason)
+    with uow.write() as session:
+        session.execute(select(User.id).where(User.id == user_id).with_for_update())
+        if not standing(session, exam, user_id).locked:
+            raise RuleError("An extra attempt can only be granted once every attempt is used without a pass.")
+        session.add(AttemptGrant(user_id=user_id, exam_key=exam.key, granted_by_id=admin_id, reason=reason))
+        events.emit(session, "attempt.granted", actor_id=admin_id, subject_user_id=user_id, exam=exam.key,
+                    reason=reason)

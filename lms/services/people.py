@@ -7,8 +7,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from lms.models import AgentProfile, User
 from lms.models.types import utcnow
-from lms.services import audit
-from lms.services.errors import RuleError
+from lms import events
+from lms.db import UnitOfWork
+from lms.services.errors import NotFound, RuleError
 
 
 def find_users(session: Session, query: str = "", limit: int = 100) -> list[User]:
@@ -22,10 +23,15 @@ def find_users(session: Session, query: str = "", limit: int = 100) -> list[User
     return list(session.scalars(statement))
 
 
-def attest_identity(session: Session, user: User, admin: User) -> None:
+def attest_identity(uow: UnitOfWork, user_id: int, admin_id: int) -> User:
     """An admin confirms the agent completed remote identity proofing."""
-    if user.identity_verified_at is not None:
-        raise RuleError(f"{user.email}'s identity was already verified.")
-    user.identity_verified_at = utcnow()
-    user.identity_verified_by_id = admin.id
-    audit.record(session, "identity.attested", actor_id=admin.id, subject_user_id=user.id, method="admin")
+    with uow.write() as session:
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFound("There is no such account.")
+        if user.identity_verified_at is not None:
+            raise RuleError(f"{user.email}'s identity was already verified.")
+        user.identity_verified_at = utcnow()
+        user.identity_verified_by_id = admin_id
+        events.emit(session, "identity.attested", actor_id=admin_id, subject_user_id=user.id, method="admin")
+    return user

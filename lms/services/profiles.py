@@ -9,12 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lms.models import AgentProfile, User
+from lms import events
+from lms.db import UnitOfWork
+from lms.models import AgentProfile
 from lms.models.types import utcnow
 from lms.services.errors import FieldErrors
 from lms.services.npn import npn_problem
 from lms.services.registry import npn_status
-from lms.services.states import STATES, normalise_state
+from lms.services.us_states import STATES, normalise_state
 
 NPN_STATUS_WORDS = {
     "valid": "Valid: your NPN is in the producer registry with an active licence and health authority.",
@@ -47,7 +49,7 @@ def normalise_phone(raw: str) -> str:
     return f"({digits[:3]}) {digits[3:6]}-{digits[6:]}"
 
 
-def save_profile(session: Session, user: User, data: ProfileInput) -> AgentProfile:
+def save_profile(uow: UnitOfWork, user_id: int, data: ProfileInput) -> AgentProfile:
     """Validate every field, report all problems at once, then save and check the NPN."""
     errors: dict[str, str] = {}
     first, last = data.first_name.strip(), data.last_name.strip()
@@ -71,22 +73,28 @@ def save_profile(session: Session, user: User, data: ProfileInput) -> AgentProfi
         phone = normalise_phone(data.phone)
     except ValueError as exc:
         errors["phone"] = str(exc)
-    if not problem and _npn_taken(session, npn, user.id):
-        errors["npn"] = ("Another account already uses this NPN. Each NPN belongs to one account; if this is "
-                         "your NPN, contact an administrator.")
+    taken = FieldErrors({"npn": "Another account already uses this NPN. Each NPN belongs to one account; if "
+                                "this is your NPN, contact an administrator."})
+    if not problem and _npn_taken(uow.session, npn, user_id):
+        errors["npn"] = taken.errors["npn"]
     if errors:
         raise FieldErrors(errors)
-    profile = user.profile or AgentProfile(user_id=user.id)
-    profile.first_name, profile.last_name, profile.npn = first, last, npn
-    profile.is_business_entity = data.is_business_entity
-    profile.resident_state, profile.sell_states, profile.phone = resident, ",".join(sell), phone
-    profile.npn_status, profile.npn_checked_at = npn_status(session, npn), utcnow()
-    try:
-        with session.begin_nested():
-            session.add(profile)
-    except IntegrityError:
-        raise FieldErrors({"npn": "Another account already uses this NPN."}) from None
-    user.profile = profile
+    with uow.write() as session:
+        profile = session.get(AgentProfile, user_id)
+        created = profile is None
+        if profile is None:
+            profile = AgentProfile(user_id=user_id)
+        profile.first_name, profile.last_name, profile.npn = first, last, npn
+        profile.is_business_entity = data.is_business_entity
+        profile.resident_state, profile.sell_states, profile.phone = resident, ",".join(sell), phone
+        profile.npn_status, profile.npn_checked_at = npn_status(session, npn), utcnow()
+        try:
+            with session.begin_nested():
+                session.add(profile)
+        except IntegrityError:
+            raise taken from None
+        events.emit(session, "profile.saved", actor_id=user_id, subject_user_id=user_id, created=created,
+                    npn=npn, npn_status=profile.npn_status)
     return profile
 
 

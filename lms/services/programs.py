@@ -9,8 +9,10 @@ from sqlalchemy.orm import Session
 
 from lms.content import Catalog, Program, Track
 from lms.models import PriorCompletion, RegistrationCompletion, Setting, TrackChoice, User
-from lms.services import audit
-from lms.services.errors import RuleError
+from lms import events
+from lms.db import UnitOfWork
+from lms.services.errors import NotFound, RuleError
+from lms.services.progress import exam_attempted
 
 CURRENT_PROGRAM = "current_program"
 
@@ -29,19 +31,21 @@ def current_program(session: Session, catalog: Catalog, today: dt.date) -> Progr
     return catalog.current_program(today)
 
 
-def set_current_program(session: Session, catalog: Catalog, key: str | None, actor_id: int | None) -> None:
+def set_current_program(uow: UnitOfWork, catalog: Catalog, key: str | None, actor_id: int | None) -> None:
+    """Pin the program agents work in (None: follow the newest open program)."""
     if key is not None and key not in catalog.programs:
         raise RuleError(f"There is no program '{key}'. Published programs: {', '.join(sorted(catalog.programs))}.")
-    setting = session.get(Setting, CURRENT_PROGRAM)
-    old = setting.value if setting else None
-    if key is None:
-        if setting is not None:
-            session.delete(setting)
-    elif setting is None:
-        session.add(Setting(key=CURRENT_PROGRAM, value=key))
-    else:
-        setting.value = key
-    audit.record(session, "program.current_set", actor_id=actor_id, old=old, new=key)
+    with uow.write() as session:
+        setting = session.get(Setting, CURRENT_PROGRAM)
+        old = setting.value if setting else None
+        if key is None:
+            if setting is not None:
+                session.delete(setting)
+        elif setting is None:
+            session.add(Setting(key=CURRENT_PROGRAM, value=key))
+        else:
+            setting.value = key
+        events.emit(session, "program.current_set", actor_id=actor_id, old=old, new=key)
 
 
 def training_tracks(catalog: Catalog, program: Program) -> tuple[Track | None, Track | None]:
@@ -97,25 +101,27 @@ def chosen_track(session: Session, catalog: Catalog, user: User, program: Progra
 
 def choice_locked(session: Session, catalog: Catalog, user: User, program: Program) -> bool:
     """The choice is final once an exam of the chosen track has been attempted."""
-    from lms.services.progress import exam_attempted
-
     current = chosen_track(session, catalog, user, program)
     return current is not None and exam_attempted(session, catalog, user.id, current)
 
 
-def choose_track(session: Session, catalog: Catalog, user: User, program: Program, track_key: str) -> Track:
+def choose_track(uow: UnitOfWork, catalog: Catalog, user_id: int, program: Program, track_key: str) -> Track:
     """Record the agent's choice of full or returning-agent training, while it may still change."""
-    options = {track.key: track for track in track_options(session, catalog, user, program)}
-    if track_key not in options:
-        raise RuleError("That training is not available to you for this plan year.")
-    current = chosen_track(session, catalog, user, program)
-    if current is not None and current.key != track_key and choice_locked(session, catalog, user, program):
-        raise RuleError(f"You have already taken an exam in {current.title}, so your training choice can no "
-                        "longer change. Contact an administrator if you need help.")
-    choice = session.scalar(select(TrackChoice).where(TrackChoice.user_id == user.id,
-                                                      TrackChoice.program_key == program.key))
-    if choice is None:
-        session.add(TrackChoice(user_id=user.id, program_key=program.key, track_key=track_key))
-    else:
-        choice.track_key = track_key
+    with uow.write() as session:
+        user = session.get(User, user_id)
+        if user is None:
+            raise NotFound("There is no such account.")
+        options = {track.key: track for track in track_options(session, catalog, user, program)}
+        if track_key not in options:
+            raise RuleError("That training is not available to you for this plan year.")
+        current = chosen_track(session, catalog, user, program)
+        if current is not None and current.key != track_key and choice_locked(session, catalog, user, program):
+            raise RuleError(f"You have already taken an exam in {current.title}, so your training choice can no "
+                            "longer change. Contact an administrator if you need help.")
+        choice = session.scalar(select(TrackChoice).where(TrackChoice.user_id == user.id,
+                                                          TrackChoice.program_key == program.key))
+        if choice is None:
+            session.add(TrackChoice(user_id=user.id, program_key=program.key, track_key=track_key))
+        else:
+            choice.track_key = track_key
     return options[track_key]

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from lms.content import Catalog, Module, Track
 from lms.models import Attempt, ModuleProgress
+from lms import events
+from lms.db import UnitOfWork
 from lms.services import exams
 
 # Time away from the page (lunch, another tab) is not seat time: one stretch counts up to this.
@@ -22,7 +24,7 @@ def progress_row(session: Session, user_id: int, module_key: str) -> ModuleProgr
                                                        ModuleProgress.module_key == module_key))
 
 
-def record_visit(session: Session, user_id: int, module_key: str, now: dt.datetime) -> ModuleProgress:
+def _visit(session: Session, user_id: int, module_key: str, now: dt.datetime) -> ModuleProgress:
     row = progress_row(session, user_id, module_key)
     if row is None:
         row = ModuleProgress(user_id=user_id, module_key=module_key, first_seen_at=now, last_seen_at=now)
@@ -31,23 +33,34 @@ def record_visit(session: Session, user_id: int, module_key: str, now: dt.dateti
                 session.add(row)
         except IntegrityError:  # the same agent's other tab got there first
             row = progress_row(session, user_id, module_key)
+    assert row is not None
     return row
 
 
-def add_seat_time(session: Session, user_id: int, module_key: str, since: dt.datetime | None,
-                  now: dt.datetime) -> ModuleProgress:
-    row = record_visit(session, user_id, module_key, now)
+def _add_stretch(row: ModuleProgress, since: dt.datetime | None, now: dt.datetime) -> None:
     if since is not None and since <= now:
         row.seconds_spent += int(min(now - since, MAX_STRETCH).total_seconds())
     row.last_seen_at = now
+
+
+def add_seat_time(uow: UnitOfWork, user_id: int, module_key: str, since: dt.datetime | None,
+                  now: dt.datetime) -> ModuleProgress:
+    """Count the time since the agent last showed up on the module (one stretch at most MAX_STRETCH)."""
+    with uow.write() as session:
+        row = _visit(session, user_id, module_key, now)
+        _add_stretch(row, since, now)
     return row
 
 
-def complete_module(session: Session, user_id: int, module_key: str, since: dt.datetime | None,
+def complete_module(uow: UnitOfWork, user_id: int, module_key: str, since: dt.datetime | None,
                     now: dt.datetime) -> ModuleProgress:
-    row = add_seat_time(session, user_id, module_key, since, now)
-    if row.completed_at is None:
-        row.completed_at = now
+    with uow.write() as session:
+        row = _visit(session, user_id, module_key, now)
+        _add_stretch(row, since, now)
+        if row.completed_at is None:
+            row.completed_at = now
+            events.emit(session, "module.completed", actor_id=user_id, subject_user_id=user_id, module=module_key,
+                        seconds_spent=row.seconds_spent)
     return row
 
 

@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 from lms.content import Catalog, Program
 from lms.models import User
 from lms.services.profiles import NPN_STATUS_WORDS, profile_is_complete
+from lms.services.programs import chosen_track
+from lms.services.progress import track_progress
 
 NOT_STARTED, IN_PROGRESS, COMPLETE, ACTION_NEEDED, UNAVAILABLE = (
     "not_started", "in_progress", "complete", "action_needed", "unavailable")
@@ -77,16 +79,11 @@ def identity_step(user: User) -> Step:
 
 def requirement_met(session: Session, catalog: Catalog, user: User, program: Program, requirement: str) -> bool:
     """A requirement (such as marketplace-training) is met by completing any track that satisfies it."""
-    from lms.services.progress import track_progress
-
     return any(track_progress(session, catalog, user.id, track).complete
                for track in catalog.tracks_of(program) if track.satisfies == requirement)
 
 
 def training_step(session: Session, catalog: Catalog, user: User, program: Program) -> Step:
-    from lms.services.programs import chosen_track
-    from lms.services.progress import track_progress
-
     title = "Complete the Marketplace training"
     satisfying = {t.key: track_progress(session, catalog, user.id, t)
                   for t in catalog.tracks_of(program) if t.satisfies == program.registration_training}

@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session
 
 from lms.models import AgentProfile, ProducerRecord
 from lms.models.types import utcnow
-from lms.services.csvfiles import read_rows
+from lms.db import UnitOfWork
+from lms.services.csvfiles import CsvRow, read_rows
 from lms.services.npn import npn_problem
-from lms.services.states import normalise_state
+from lms.services.us_states import normalise_state
 
 REQUIRED_COLUMNS = ("npn", "name", "resident_state", "license_active", "health_authority")
 _TRUE = {"true", "yes", "y", "1", "active", "t"}
@@ -76,10 +77,15 @@ def _record(row: dict[str, str]) -> dict:
     return {"npn": npn, "name": name, "resident_state": state, "license_active": active, "health_authority": health}
 
 
-def import_registry(session: Session, data: bytes) -> ImportReport:
+def import_registry(uow: UnitOfWork, data: bytes) -> ImportReport:
     """Upsert every good row (idempotent); list bad rows by line. Raises CsvFileError for a bad file."""
-    report = ImportReport()
     rows = read_rows(data, REQUIRED_COLUMNS)
+    with uow.write() as session:
+        return _upsert_records(session, rows)
+
+
+def _upsert_records(session: Session, rows: list[CsvRow]) -> ImportReport:
+    report = ImportReport()
     seen: dict[str, int] = {}
     for row in rows:
         line = row.line
@@ -115,8 +121,13 @@ class RevalidationReport:
     by_status: dict[str, int] = field(default_factory=dict)
 
 
-def revalidate(session: Session, progress: Callable[[Iterable], Iterable] = lambda items: items) -> RevalidationReport:
+def revalidate(uow: UnitOfWork, progress: Callable[[Iterable], Iterable] = lambda items: items) -> RevalidationReport:
     """Re-check every profile's NPN against the registry (the real programme does this weekly)."""
+    with uow.write() as session:
+        return _revalidate(session, progress)
+
+
+def _revalidate(session: Session, progress: Callable[[Iterable], Iterable]) -> RevalidationReport:
     report = RevalidationReport()
     profiles = list(session.scalars(select(AgentProfile).where(AgentProfile.npn.is_not(None))))
     now = utcnow()

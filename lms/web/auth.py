@@ -7,12 +7,11 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from lms.db import db_session
 from lms.services import accounts
-from lms.services.errors import RuleError
-from lms.web.forms import (
-    ChangePasswordForm, ResetPasswordForm, ResetRequestForm, SignInForm, SignUpForm, failed, save_or_show_errors,
-)
+from lms.services.errors import FieldErrors, RuleError
+from lms.web.database import uow
+from lms.web.errors import show_field_errors
+from lms.web.forms import ChangePasswordForm, ResetPasswordForm, ResetRequestForm, SignInForm, SignUpForm
 from lms.web.mailer import mailer
 from lms.web.security import SIGN_IN_LIMIT, limiter
 
@@ -32,18 +31,25 @@ def _start_session(user) -> None:
     login_user(user)
 
 
+def _form_status(form) -> int:
+    return 422 if form.errors or form.form_errors else 200
+
+
 @bp.route("/sign-up", methods=["GET", "POST"])
 def sign_up():
     if current_user.is_authenticated:
         return redirect(url_for("player.home"))
     form = SignUpForm()
     if form.validate_on_submit():
-        user = save_or_show_errors(form, lambda: accounts.sign_up(db_session(), form.email.data, form.password.data))
-        if not failed(user):
+        try:
+            user = accounts.sign_up(uow(), form.email.data, form.password.data)
+        except FieldErrors as error:
+            show_field_errors(form, error)
+        else:
             _start_session(user)
             flash("Your account is ready. Start by completing your agent profile.", "success")
             return redirect(url_for("player.profile"))
-    return render_template("auth/sign_up.html", form=form), 422 if form.errors else 200
+    return render_template("auth/sign_up.html", form=form), _form_status(form)
 
 
 def _failed_sign_in(response) -> bool:
@@ -57,13 +63,12 @@ def sign_in():
         return redirect(_safe_next(request.args.get("next")))
     form = SignInForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(db_session(), form.email.data, form.password.data)
+        user = accounts.authenticate(uow(), form.email.data, form.password.data)
         if user is not None:
-            db_session().commit()  # keeps a rehashed password
             _start_session(user)
             return redirect(_safe_next(request.args.get("next")))
         form.form_errors.append("The email address or password is not right. Check both and try again.")
-    return render_template("auth/sign_in.html", form=form), 422 if form.errors or form.form_errors else 200
+    return render_template("auth/sign_in.html", form=form), _form_status(form)
 
 
 @bp.post("/sign-out")
@@ -79,13 +84,16 @@ def sign_out():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        done = save_or_show_errors(form, lambda: accounts.change_password(
-            db_session(), current_user, form.current_password.data, form.new_password.data))
-        if not failed(done):
-            _start_session(current_user._get_current_object())
+        try:
+            user = accounts.change_password(uow(), current_user.id, form.current_password.data,
+                                            form.new_password.data)
+        except FieldErrors as error:
+            show_field_errors(form, error)
+        else:
+            _start_session(user)
             flash("Your password is changed. Other devices signed in to your account are signed out.", "success")
             return redirect(url_for("player.home"))
-    return render_template("auth/change_password.html", form=form), 422 if form.errors else 200
+    return render_template("auth/change_password.html", form=form), _form_status(form)
 
 
 @bp.route("/reset", methods=["GET", "POST"])
@@ -93,29 +101,29 @@ def request_reset():
     form = ResetRequestForm()
     if form.validate_on_submit():
         accounts.request_password_reset(
-            db_session(), form.email.data, current_app.config["SECRET_KEY"], mailer(),
+            uow(), form.email.data, current_app.config["SECRET_KEY"], mailer(),
             lambda token: url_for("auth.reset_password", token=token, _external=True))
         # The same answer whether or not the account exists, so no one can probe for addresses.
         flash("If an account uses that address, we have emailed it a link to reset the password. "
               "The link works for one hour.", "info")
         return redirect(url_for("auth.sign_in"))
-    return render_template("auth/request_reset.html", form=form), 422 if form.errors else 200
+    return render_template("auth/request_reset.html", form=form), _form_status(form)
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     secret = current_app.config["SECRET_KEY"]
-    try:
-        accounts.user_for_reset_token(db_session(), token, secret)
-    except RuleError as error:
-        flash(str(error), "error")
-        return redirect(url_for("auth.request_reset"))
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        user = save_or_show_errors(form, lambda: accounts.reset_password(db_session(), token, secret,
-                                                                          form.new_password.data))
-        if not failed(user):
+    try:
+        accounts.check_reset_token(uow(), token, secret)
+        if form.validate_on_submit():
+            user = accounts.reset_password(uow(), token, secret, form.new_password.data)
             _start_session(user)
             flash("Your password is reset and you are signed in.", "success")
             return redirect(url_for("player.home"))
-    return render_template("auth/reset_password.html", form=form), 422 if form.errors else 200
+    except FieldErrors as error:
+        show_field_errors(form, error)
+    except RuleError as error:
+        flash(str(error), "error")
+        return redirect(url_for("auth.request_reset"))
+    return render_template("auth/reset_password.html", form=form), _form_status(form)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 
-from lms.web.catalog_store import current_catalog
+from lms.extensions import catalog, catalog_store
 from lms.web.security import role_required
 
 bp = Blueprint("author", __name__, url_prefix="/author")
@@ -18,14 +18,14 @@ def require_author():
 
 @bp.get("/content")
 def content():
-    catalog = current_catalog()
-    return render_template("author/content.html", catalog=catalog, problems=catalog.problems)
+    found = catalog()
+    return render_template("author/content.html", catalog=found, problems=found.problems)
 
 
 @bp.post("/content/reload")
 def reload_content():
-    store = current_app.extensions["lms.catalog"]
-    catalog = store.reload()
+    store = catalog_store()
+    reloaded = store.reload()
     flash(f"Content reloaded: {store.loader.rebuilt_last_load} changed files re-rendered; "
-          f"{catalog.error_count} errors, {catalog.warning_count} warnings.", "success")
+          f"{reloaded.error_count} errors, {reloaded.warning_count} warnings.", "success")
     return redirect(url_for("author.content"))

@@ -1,24 +1,17 @@
-"""Helpers views share: today's date, the catalog, the agent's current program."""
+"""What several views need: the agent's current program."""
 
 from __future__ import annotations
 
-import datetime as dt
-
-from flask import abort, current_app
+from flask import abort
 
 from lms.content import Program
-from lms.db import db_session
+from lms.extensions import catalog, clock
 from lms.services import programs
-from lms.web.catalog_store import current_catalog
-
-
-def today() -> dt.date:
-    override = current_app.config.get("TODAY")  # tests pin the date
-    return dt.date.fromisoformat(override) if override else dt.date.today()
+from lms.web.database import db_session
 
 
 def current_program_or_404() -> Program:
-    program = programs.current_program(db_session(), current_catalog(), today())
+    program = programs.current_program(db_session(), catalog(), clock().today())
     if program is None:
         abort(404)
     return program

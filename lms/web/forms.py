@@ -7,7 +7,6 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, Select
 from wtforms.validators import EqualTo, InputRequired
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from lms.services.errors import FieldErrors
 from lms.services.profiles import state_choices
 
 
@@ -69,34 +68,3 @@ class ProfileForm(FlaskForm):
         choices = state_choices()
         self.resident_state.choices = [("", "Choose a state")] + [(code, name) for code, name in choices]
         self.sell_states.choices = [(code, name) for code, name in choices]
-
-
-_FAILED = object()
-
-
-def save_or_show_errors(form: FlaskForm, action):
-    """Run a service call and commit; on FieldErrors roll back, show them on the form, return None."""
-    from lms.db import db_session
-
-    try:
-        value = action()
-        db_session().commit()
-    except FieldErrors as error:
-        db_session().rollback()
-        apply_field_errors(form, error)
-        return _FAILED
-    return value
-
-
-def failed(value) -> bool:
-    return value is _FAILED
-
-
-def apply_field_errors(form: FlaskForm, error: FieldErrors) -> None:
-    """Show a service's field errors next to the matching form fields."""
-    for name, message in error.errors.items():
-        field = getattr(form, name, None)
-        if field is None:
-            form.form_errors.append(message)
-        else:
-            field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]

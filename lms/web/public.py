@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
-from lms.web.catalog_store import current_catalog
+from lms.extensions import catalog
 
 bp = Blueprint("public", __name__)
 
@@ -14,5 +14,4 @@ bp = Blueprint("public", __name__)
 def home():
     if current_user.is_authenticated:
         return redirect(url_for("player.home"))
-    catalog = current_catalog()
-    return render_template("public/home.html", programs=catalog.programs_newest_first())
+    return render_template("public/home.html", programs=catalog().programs_newest_first())

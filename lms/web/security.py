@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Flask, abort, flash, redirect, render_template, request, url_for
+from flask import Flask, abort, flash, redirect, request, url_for
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from lms.db import db_session
 from lms.services import accounts
+from lms.web.database import db_session
+from lms.web.errors import error_page
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -39,15 +40,14 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error):
-        return render_template("error.html", code=400, title="Form expired",
-                               message="This form was open too long or came from another site. "
-                                       "Go back, reload the page and try again."), 400
+        return error_page(400, "Form expired", "This form was open too long or came from another site. "
+                                               "Go back, reload the page and try again.")
 
     @app.errorhandler(429)
     def too_many(error):
-        return render_template("error.html", code=429, title="Too many attempts",
-                               message="Too many sign-in attempts from your connection. Wait a minute, "
-                                       "then try again. If you have forgotten your password, reset it."), 429
+        return error_page(429, "Too many attempts", "Too many sign-in attempts from your connection. Wait a "
+                                                    "minute, then try again. If you have forgotten your "
+                                                    "password, reset it.")
 
     @app.after_request
     def headers(response):

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from lms.config import PROJECT_ROOT
-from tests.conftest import IN_CI, make_app
-from tests.live import live_server
+from tests.support.apps import IN_CI, make_app
+from tests.support.live import live_server
 
 CHROMIUM = os.environ.get("LMS_CHROMIUM", "/usr/bin/chromium")
 AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"

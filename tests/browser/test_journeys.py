@@ -12,7 +12,7 @@ import uuid
 import pytest
 
 from tests.browser.conftest import axe_violations
-from tests.conftest import TEST_PASSWORD
+from tests.support.apps import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
 

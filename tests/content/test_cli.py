@@ -7,7 +7,7 @@ import json
 from click.testing import CliRunner
 
 from lms.cli import main
-from tests.content.trees import VALID_TREE, write_tree
+from tests.support.content_trees import VALID_TREE, write_tree
 
 EXAM = "quizzes/py2030/core/rules.yaml"
 

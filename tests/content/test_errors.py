@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.content.trees import VALID_TREE, load
+from tests.support.content_trees import VALID_TREE, load
 
 EXAM = "quizzes/py2030/core/rules.yaml"
 TRACK = "courses/py2030/core/track.yaml"

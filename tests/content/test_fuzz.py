@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lms.content import ContentLoader
-from tests.content.trees import VALID_TREE, write_tree
+from tests.support.content_trees import VALID_TREE, write_tree
 
 TARGETS = {
     "exam": "quizzes/py2030/core/rules.yaml",

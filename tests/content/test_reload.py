@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from lms.content import ContentLoader
-from tests.content.trees import VALID_TREE, write_tree
+from tests.support.content_trees import VALID_TREE, write_tree
 
 MODULE = "courses/py2030/core/01-intro.md"
 

@@ -1,4 +1,4 @@
-"""Accounts: email normalisation, password rules, sign-in, password changes and resets."""
+"""Accounts: email normalisation, password rules, sign-in, password changes, resets and roles."""
 
 from __future__ import annotations
 
@@ -7,23 +7,21 @@ import email.policy
 
 import pytest
 
-from lms.services import accounts, passwords
+from lms.services import accounts, audit, passwords
 from lms.services.errors import FieldErrors, RuleError
 from lms.services.mail import Mailer, MailSettings
-from tests.conftest import TEST_PASSWORD
+from tests.support.apps import TEST_PASSWORD
 
 
-def test_email_is_normalised(database):
-    with database.writing() as session:
-        user = accounts.sign_up(session, "  Agent.Smith@Example.COM ", TEST_PASSWORD)
+def test_email_is_normalised(uow):
+    user = accounts.sign_up(uow, "  Agent.Smith@Example.COM ", TEST_PASSWORD)
     assert user.email == "agent.smith@example.com"
 
 
-def test_two_accounts_cannot_differ_only_by_case_or_spaces(database):
-    with database.writing() as session:
-        accounts.sign_up(session, "agent@example.com", TEST_PASSWORD)
-    with database.writing() as session, pytest.raises(FieldErrors) as error:
-        accounts.sign_up(session, " AGENT@example.com", TEST_PASSWORD)
+def test_two_accounts_cannot_differ_only_by_case_or_spaces(uow):
+    accounts.sign_up(uow, "agent@example.com", TEST_PASSWORD)
+    with pytest.raises(FieldErrors) as error:
+        accounts.sign_up(uow, " AGENT@example.com", TEST_PASSWORD)
     assert "already exists" in error.value.errors["email"]
 
 
@@ -43,78 +41,89 @@ def test_password_policy_accepts_length_without_composition_rules(password):
     assert passwords.policy_problem(password, "agent@example.com") is None
 
 
-def test_passwords_are_stored_as_argon2_hashes(database):
-    with database.writing() as session:
-        user = accounts.sign_up(session, "hash@example.com", TEST_PASSWORD)
+def test_passwords_are_stored_as_argon2_hashes(uow):
+    user = accounts.sign_up(uow, "hash@example.com", TEST_PASSWORD)
     assert user.password_hash.startswith("$argon2id$")
     assert TEST_PASSWORD not in user.password_hash
 
 
-def test_authenticate(database):
-    with database.writing() as session:
-        accounts.sign_up(session, "auth@example.com", TEST_PASSWORD)
-    with database.reading() as session:
-        assert accounts.authenticate(session, " AUTH@example.com", TEST_PASSWORD).email == "auth@example.com"
-        assert accounts.authenticate(session, "auth@example.com", "wrong password") is None
-        assert accounts.authenticate(session, "nobody@example.com", TEST_PASSWORD) is None
+def test_authenticate(uow):
+    accounts.sign_up(uow, "auth@example.com", TEST_PASSWORD)
+    assert accounts.authenticate(uow, " AUTH@example.com", TEST_PASSWORD).email == "auth@example.com"
+    assert accounts.authenticate(uow, "auth@example.com", "wrong password") is None
+    assert accounts.authenticate(uow, "nobody@example.com", TEST_PASSWORD) is None
 
 
-def test_change_password_signs_out_other_sessions(database):
-    with database.writing() as session:
-        user = accounts.sign_up(session, "change@example.com", TEST_PASSWORD)
-        session.flush()
-        old_session_id = user.get_id()
-        with pytest.raises(FieldErrors) as error:
-            accounts.change_password(session, user, "not it", "a brand new passphrase")
-        assert "current_password" in error.value.errors
-        accounts.change_password(session, user, TEST_PASSWORD, "a brand new passphrase")
-    with database.reading() as session:
-        assert accounts.load_session_user(session, old_session_id) is None
-        assert accounts.load_session_user(session, user.get_id()).email == "change@example.com"
+def test_sign_up_is_audited(uow):
+    user = accounts.sign_up(uow, "new@example.com", TEST_PASSWORD)
+    assert [(e.action, e.details) for e in audit.entries_for(uow.session, user.id)] == [
+        ("account.created", {"role": "learner"})]
 
 
-def test_reset_token_works_once_and_expires(database, tmp_path, monkeypatch):
+def test_change_password_signs_out_other_sessions(uow):
+    user = accounts.sign_up(uow, "change@example.com", TEST_PASSWORD)
+    old_session_id = user.get_id()
+    with pytest.raises(FieldErrors) as error:
+        accounts.change_password(uow, user.id, "not it", "a brand new passphrase")
+    assert "current_password" in error.value.errors
+    changed = accounts.change_password(uow, user.id, TEST_PASSWORD, "a brand new passphrase")
+    assert accounts.load_session_user(uow.session, old_session_id) is None
+    assert accounts.load_session_user(uow.session, changed.get_id()).email == "change@example.com"
+
+
+def test_reset_token_works_once_and_expires(uow, tmp_path, monkeypatch):
     mailer = Mailer(MailSettings(sender="lms@example.com", outbox=tmp_path / "outbox"))
     links: list[str] = []
-    with database.writing() as session:
-        accounts.sign_up(session, "reset@example.com", TEST_PASSWORD)
-    with database.reading() as session:
-        accounts.request_password_reset(session, "Reset@Example.com", "secret", mailer, lambda t: links.append(t) or t)
+    accounts.sign_up(uow, "reset@example.com", TEST_PASSWORD)
+    accounts.request_password_reset(uow, "Reset@Example.com", "secret", mailer, lambda t: links.append(t) or t)
     token = links[0]
     raw = next((tmp_path / "outbox").glob("*.eml")).read_bytes()
     message = email.message_from_bytes(raw, policy=email.policy.default)
     assert message["To"] == "reset@example.com"
     assert token in message.get_content()
     assert token.encode() in raw  # readable in the file itself, not broken by line wrapping
-    with database.writing() as session:
-        accounts.reset_password(session, token, "secret", "a fresh passphrase here")
-    with database.writing() as session, pytest.raises(RuleError, match="already been used"):
-        accounts.reset_password(session, token, "secret", "another passphrase here")
-    with database.reading() as session:
-        with pytest.raises(RuleError, match="not valid"):
-            accounts.user_for_reset_token(session, token + "x", "secret")
-        monkeypatch.setattr(accounts, "RESET_TOKEN_MAX_AGE", -1)
-        with database.reading() as session2, pytest.raises(RuleError, match="expired"):
-            fresh = accounts.reset_token(accounts.find_by_email(session2, "reset@example.com"), "secret")
-            accounts.user_for_reset_token(session2, fresh, "secret")
+    accounts.reset_password(uow, token, "secret", "a fresh passphrase here")
+    with pytest.raises(RuleError, match="already been used"):
+        accounts.reset_password(uow, token, "secret", "another passphrase here")
+    with pytest.raises(RuleError, match="not valid"):
+        accounts.check_reset_token(uow, token + "x", "secret")
+    monkeypatch.setattr(accounts, "RESET_TOKEN_MAX_AGE", -1)
+    fresh = accounts.reset_token(accounts.find_by_email(uow.session, "reset@example.com"), "secret")
+    with pytest.raises(RuleError, match="expired"):
+        accounts.check_reset_token(uow, fresh, "secret")
 
 
-def test_reset_for_unknown_email_sends_nothing(database, tmp_path):
+def test_reset_for_unknown_email_sends_nothing(uow, tmp_path):
     mailer = Mailer(MailSettings(sender="lms@example.com", outbox=tmp_path / "outbox"))
-    with database.reading() as session:
-        accounts.request_password_reset(session, "ghost@example.com", "secret", mailer, lambda t: t)
+    accounts.request_password_reset(uow, "ghost@example.com", "secret", mailer, lambda t: t)
     assert not (tmp_path / "outbox").exists()
 
 
-def test_role_changes_are_audited(database):
-    from lms.services import audit
+def test_role_changes_are_audited(uow):
+    user = accounts.sign_up(uow, "role@example.com", TEST_PASSWORD)
+    accounts.set_role(uow, user.id, "author", actor_id=None)
+    with pytest.raises(RuleError):
+        accounts.set_role(uow, user.id, "superuser", actor_id=None)
+    entries = audit.entries_for(uow.session, user.id)
+    assert [(e.action, e.details) for e in entries][0] == ("role.changed", {"new": "author", "old": "learner"})
 
-    with database.writing() as session:
-        user = accounts.sign_up(session, "role@example.com", TEST_PASSWORD)
-        session.flush()
-        accounts.set_role(session, user, "author", actor_id=None)
-        with pytest.raises(RuleError):
-            accounts.set_role(session, user, "superuser", actor_id=None)
-    with database.reading() as session:
-        entries = audit.entries_for(session, user.id)
-    assert [(e.action, e.details) for e in entries] == [("role.changed", '{"new": "author", "old": "learner"}')]
+
+def test_nobody_removes_their_own_admin_role_and_one_admin_always_remains(uow):
+    first = accounts.sign_up(uow, "first-admin@example.com", TEST_PASSWORD, role="admin")
+    second = accounts.sign_up(uow, "second-admin@example.com", TEST_PASSWORD, role="admin")
+    with pytest.raises(RuleError, match="your own admin role"):
+        accounts.set_role(uow, first.id, "learner", actor_id=first.id)
+    accounts.set_role(uow, second.id, "author", actor_id=first.id)
+    with pytest.raises(RuleError, match="only admin"):
+        accounts.set_role(uow, first.id, "learner", actor_id=None)  # the `lms users set-role` path
+    assert accounts.find_by_email(uow.session, "first-admin@example.com").role == "admin"
+
+
+def test_a_failed_write_leaves_nothing_behind(uow):
+    user = accounts.sign_up(uow, "atomic@example.com", TEST_PASSWORD)
+    with pytest.raises(RuleError):
+        with uow.write() as session:
+            accounts.set_role(uow, user.id, "author", actor_id=None)  # joins the outer write
+            raise RuleError("something later in the same action failed")
+    assert accounts.find_by_email(uow.session, "atomic@example.com").role == "learner"
+    assert [e.action for e in audit.entries_for(uow.session, user.id)] == ["account.created"]

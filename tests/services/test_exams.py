@@ -10,10 +10,10 @@ import pytest
 
 from lms.models import Attempt
 from lms.services import accounts, exams
-from lms.services.errors import RuleError
+from lms.services.errors import NotFound, RuleError
 from lms.services.layout import layout_for
-from tests.conftest import TEST_PASSWORD
-from tests.player_tree import answer_values, getter
+from tests.support.apps import TEST_PASSWORD
+from tests.support.player_tree import answer_values, getter
 
 NOW = dt.datetime(2029, 9, 1, 12, 0, tzinfo=dt.timezone.utc)
 
@@ -24,22 +24,14 @@ def rules(player_catalog):
 
 
 @pytest.fixture
-def session(database):
-    with database.writing() as session:
-        yield session
+def user_id(uow):
+    return accounts.sign_up(uow, "examinee@example.com", TEST_PASSWORD).id
 
 
-@pytest.fixture
-def user_id(session):
-    user = accounts.sign_up(session, "examinee@example.com", TEST_PASSWORD)
-    session.flush()
-    return user.id
-
-
-def take(session, exam, user_id, right=True, now=NOW):
-    attempt = exams.start_attempt(session, exam, user_id, now)
-    version, layout = exams.attempt_exam(session, attempt)
-    return exams.submit_attempt(session, attempt.id, user_id, getter(answer_values(version, layout, right)), now)
+def take(uow, exam, user_id, right=True, now=NOW):
+    attempt = exams.start_attempt(uow, exam, user_id, now)
+    version, layout = exams.attempt_exam(uow.session, attempt)
+    return exams.submit_attempt(uow, attempt.id, user_id, getter(answer_values(version, layout, right)), now)
 
 
 def test_layout_is_deterministic_per_seed_and_varies_between_seeds(rules):
@@ -76,84 +68,84 @@ def test_tokens_do_not_reveal_positions(rules):
     assert all(len(token) == 12 and not token.isdigit() for token in tokens)
 
 
-def test_start_is_idempotent_while_an_attempt_is_open(session, rules, user_id):
-    first = exams.start_attempt(session, rules, user_id, NOW)
-    again = exams.start_attempt(session, rules, user_id, NOW + dt.timedelta(minutes=5))
+def test_start_is_idempotent_while_an_attempt_is_open(uow, rules, user_id):
+    first = exams.start_attempt(uow, rules, user_id, NOW)
+    again = exams.start_attempt(uow, rules, user_id, NOW + dt.timedelta(minutes=5))
     assert first.id == again.id and first.number == 1
     assert first.content_hash == rules.content_hash
 
 
-def test_scoring_all_right_and_all_wrong(session, rules, user_id):
-    right = take(session, rules, user_id, right=True)
+def test_scoring_all_right_and_all_wrong(uow, rules, user_id):
+    right = take(uow, rules, user_id, right=True)
     assert (right.percent, right.passed, right.points, right.max_points) == (100.0, True, 6.0, 6.0)
-    wrong = take(session, rules, user_id, right=False)
+    wrong = take(uow, rules, user_id, right=False)
     assert wrong.percent == 0.0 and wrong.passed is False
-    assert json.loads(wrong.results) == {q.id: 0.0 for q in rules.questions}
+    assert wrong.results == {q.id: 0.0 for q in rules.questions}
 
 
-def test_attempt_limit_locks_the_exam_until_an_admin_grants_one(session, rules, user_id):
+def test_attempt_limit_locks_the_exam_until_an_admin_grants_one(uow, rules, user_id):
     with pytest.raises(RuleError, match="only be granted once every attempt is used"):
-        exams.grant_attempt(session, rules, user_id, admin_id=None)
+        exams.grant_attempt(uow, rules, user_id, admin_id=None)
     for _ in range(3):
-        take(session, rules, user_id, right=False)
-    standing = exams.standing(session, rules, user_id)
+        take(uow, rules, user_id, right=False)
+    standing = exams.standing(uow.session, rules, user_id)
     assert standing.locked and standing.left == 0
     with pytest.raises(RuleError, match="Contact an administrator"):
-        exams.start_attempt(session, rules, user_id, NOW)
-    exams.grant_attempt(session, rules, user_id, admin_id=None, reason="network failure")
-    assert exams.standing(session, rules, user_id).left == 1
-    assert take(session, rules, user_id).number == 4
-    assert exams.standing(session, rules, user_id).passed
+        exams.start_attempt(uow, rules, user_id, NOW)
+    exams.grant_attempt(uow, rules, user_id, admin_id=None, reason="network failure")
+    assert exams.standing(uow.session, rules, user_id).left == 1
+    assert take(uow, rules, user_id).number == 4
+    assert exams.standing(uow.session, rules, user_id).passed
 
 
-def test_a_repeated_submission_is_scored_once(session, rules, user_id):
-    attempt = exams.start_attempt(session, rules, user_id, NOW)
-    version, layout = exams.attempt_exam(session, attempt)
-    first = exams.submit_attempt(session, attempt.id, user_id, getter(answer_values(version, layout, True)), NOW)
-    second = exams.submit_attempt(session, attempt.id, user_id, getter(answer_values(version, layout, False)),
+def test_a_repeated_submission_is_scored_once(uow, rules, user_id):
+    attempt = exams.start_attempt(uow, rules, user_id, NOW)
+    version, layout = exams.attempt_exam(uow.session, attempt)
+    first = exams.submit_attempt(uow, attempt.id, user_id, getter(answer_values(version, layout, True)), NOW)
+    second = exams.submit_attempt(uow, attempt.id, user_id, getter(answer_values(version, layout, False)),
                                   NOW + dt.timedelta(seconds=1))
     assert second.percent == first.percent == 100.0
     assert second.submitted_at == NOW
 
 
-def test_saved_answers_survive_and_are_what_a_timeout_scores(session, player_catalog, user_id):
+def test_saved_answers_survive_and_are_what_a_timeout_scores(uow, player_catalog, user_id):
     exam = player_catalog.exams["py2030/returning/refresh"]
-    attempt = exams.start_attempt(session, exam, user_id, NOW)
+    attempt = exams.start_attempt(uow, exam, user_id, NOW)
     assert attempt.deadline == NOW + dt.timedelta(minutes=10)
-    version, layout = exams.attempt_exam(session, attempt)
-    exams.save_answers(session, attempt.id, user_id, getter(answer_values(version, layout, True)), NOW)
+    version, layout = exams.attempt_exam(uow.session, attempt)
+    exams.save_answers(uow, attempt.id, user_id, getter(answer_values(version, layout, True)), NOW)
     late = NOW + dt.timedelta(minutes=11)
     with pytest.raises(RuleError, match="Time is up"):
-        exams.save_answers(session, attempt.id, user_id, getter(answer_values(version, layout, False)), late)
-    scored = session.get(Attempt, attempt.id)
+        exams.save_answers(uow, attempt.id, user_id, getter(answer_values(version, layout, False)), late)
+    scored = uow.session.get(Attempt, attempt.id)
     assert scored.submitted and scored.timed_out and scored.percent == 100.0
     assert scored.submitted_at == attempt.deadline + exams.DEADLINE_GRACE
 
 
-def test_submission_after_the_deadline_ignores_late_answers(session, player_catalog, user_id):
+def test_submission_after_the_deadline_ignores_late_answers(uow, player_catalog, user_id):
     exam = player_catalog.exams["py2030/returning/refresh"]
-    attempt = exams.start_attempt(session, exam, user_id, NOW)
-    version, layout = exams.attempt_exam(session, attempt)
+    attempt = exams.start_attempt(uow, exam, user_id, NOW)
+    version, layout = exams.attempt_exam(uow.session, attempt)
     late = NOW + dt.timedelta(minutes=30)
-    scored = exams.submit_attempt(session, attempt.id, user_id, getter(answer_values(version, layout, True)), late)
+    scored = exams.submit_attempt(uow, attempt.id, user_id, getter(answer_values(version, layout, True)), late)
     assert scored.timed_out and scored.percent == 0.0
 
 
-def test_an_expired_open_attempt_counts_and_is_scored_when_the_next_starts(session, player_catalog, user_id):
+def test_an_expired_open_attempt_counts_and_is_scored_when_the_next_starts(uow, player_catalog, user_id):
     exam = player_catalog.exams["py2030/returning/refresh"]
-    first = exams.start_attempt(session, exam, user_id, NOW)
-    second = exams.start_attempt(session, exam, user_id, NOW + dt.timedelta(hours=1))
-    assert second.number == 2 and session.get(Attempt, first.id).timed_out
+    first = exams.start_attempt(uow, exam, user_id, NOW)
+    second = exams.start_attempt(uow, exam, user_id, NOW + dt.timedelta(hours=1))
+    assert second.number == 2 and uow.session.get(Attempt, first.id).timed_out
 
 
 @pytest.mark.parametrize(("grading", "expected"), [("highest", 100.0), ("last", 0.0), ("first", 0.0),
                                                    ("average", 33.33)])
-def test_grading_methods(session, rules, user_id, grading, expected):
+def test_grading_methods(uow, rules, user_id, grading, expected):
     exam = dataclasses.replace(rules, grading=grading)
-    take(session, exam, user_id, right=False)
-    take(session, exam, user_id, right=True)
-    take(session, exam, user_id, right=False)
-    standing = exams.standing(session, exam, user_id)
+    take(uow, exam, user_id, right=False)
+    take(uow, exam, user_id, right=True)
+    take(uow, exam, user_id, right=False)
+    standing = exams.standing(uow.session, exam, user_id)
     assert standing.percent == pytest.approx(expected, abs=0.01)
     assert standing.passed == (standing.percent >= 70)
 
@@ -164,25 +156,47 @@ def test_grading_methods(session, rules, user_id, grading, expected):
     ("after_final", False, False, False), ("after_final", False, True, True), ("after_final", True, False, True),
     ("never", True, True, False),
 ])
-def test_review_policy(session, rules, user_id, review, passed, used_up, allowed):
+def test_review_policy(uow, rules, user_id, review, passed, used_up, allowed):
     exam = dataclasses.replace(rules, review=review, attempts=1 if used_up else 3)
-    take(session, exam, user_id, right=passed)
-    assert exams.standing(session, exam, user_id).review_allowed is allowed
+    take(uow, exam, user_id, right=passed)
+    assert exams.standing(uow.session, exam, user_id).review_allowed is allowed
 
 
-def test_after_final_with_unlimited_attempts_waits_for_a_pass(session, rules, user_id):
+def test_after_final_with_unlimited_attempts_waits_for_a_pass(uow, rules, user_id):
     exam = dataclasses.replace(rules, review="after_final", attempts=None)
-    take(session, exam, user_id, right=False)
-    assert not exams.standing(session, exam, user_id).review_allowed
-    assert exams.standing(session, exam, user_id).left is None
+    take(uow, exam, user_id, right=False)
+    assert not exams.standing(uow.session, exam, user_id).review_allowed
+    assert exams.standing(uow.session, exam, user_id).left is None
 
 
-def test_editing_the_exam_never_changes_a_recorded_score(session, rules, user_id):
-    attempt = take(session, rules, user_id, right=True)
+def test_editing_the_exam_never_changes_a_recorded_score(uow, rules, user_id):
+    attempt = take(uow, rules, user_id, right=True)
     edited = dataclasses.replace(rules, content_hash="0" * 64, pass_percent=100.0,
                                  questions=tuple(dataclasses.replace(q, points=10) for q in rules.questions))
     assert (attempt.percent, attempt.points) == (100.0, 6.0)
-    version, _ = exams.attempt_exam(session, attempt)
+    version, _ = exams.attempt_exam(uow.session, attempt)
     assert version == rules and version != edited
-    next_attempt = exams.start_attempt(session, edited, user_id, NOW)
+    next_attempt = exams.start_attempt(uow, edited, user_id, NOW)
     assert next_attempt.content_hash == "0" * 64
+
+
+def test_viewing_an_expired_attempt_scores_it_with_what_was_saved(uow, player_catalog, user_id):
+    exam = player_catalog.exams["py2030/returning/refresh"]
+    attempt = exams.start_attempt(uow, exam, user_id, NOW)
+    version, layout = exams.attempt_exam(uow.session, attempt)
+    exams.save_answers(uow, attempt.id, user_id, getter(answer_values(version, layout, True)), NOW)
+    view = exams.view_attempt(uow, attempt.id, user_id, NOW + dt.timedelta(hours=2))
+    assert view.attempt.submitted and view.attempt.timed_out and view.attempt.percent == 100.0
+    assert uow.session.get(Attempt, attempt.id).submitted  # committed, not just shown
+
+
+def test_another_agents_attempt_does_not_exist_for_them(uow, rules, user_id):
+    attempt = exams.start_attempt(uow, rules, user_id, NOW)
+    stranger = accounts.sign_up(uow, "stranger@example.com", TEST_PASSWORD).id
+    for call in (lambda: exams.view_attempt(uow, attempt.id, stranger, NOW),
+                 lambda: exams.submit_attempt(uow, attempt.id, stranger, getter({}), NOW),
+                 lambda: exams.save_answers(uow, attempt.id, stranger, getter({}), NOW),
+                 lambda: exams.attempt_for(uow.session, attempt.id + 1000, user_id)):
+        with pytest.raises(NotFound):
+            call()
+    assert not uow.session.get(Attempt, attempt.id).submitted

@@ -9,16 +9,14 @@ from lms.services import accounts
 from lms.services.errors import FieldErrors
 from lms.services.npn import npn_problem
 from lms.services.profiles import ProfileInput, save_profile
-from tests.conftest import TEST_PASSWORD
+from tests.support.apps import TEST_PASSWORD
 
 GOOD = dict(first_name="Ana", last_name="Ruiz", npn="1234567", resident_state="TX",
             sell_states=["TX", "OK"], phone="(512) 555-0100")
 
 
-def new_user(session, email="npn@example.com"):
-    user = accounts.sign_up(session, email, TEST_PASSWORD)
-    session.flush()
-    return user
+def new_user(uow, email="npn@example.com") -> int:
+    return accounts.sign_up(uow, email, TEST_PASSWORD).id
 
 
 @pytest.mark.parametrize(("npn", "message"), [
@@ -38,26 +36,24 @@ def test_valid_npn_shapes(npn):
     assert npn_problem(npn) is None
 
 
-def test_another_accounts_npn_is_refused_with_a_clear_message(database):
-    with database.writing() as session:
-        save_profile(session, new_user(session, "first@example.com"), ProfileInput(**GOOD))
-    with database.writing() as session, pytest.raises(FieldErrors) as error:
-        save_profile(session, new_user(session, "second@example.com"), ProfileInput(**GOOD))
+def test_another_accounts_npn_is_refused_with_a_clear_message(uow):
+    save_profile(uow, new_user(uow, "first@example.com"), ProfileInput(**GOOD))
+    with pytest.raises(FieldErrors) as error:
+        save_profile(uow, new_user(uow, "second@example.com"), ProfileInput(**GOOD))
     assert "Another account already uses this NPN" in error.value.errors["npn"]
 
 
-def test_every_problem_is_reported_at_once(database):
+def test_every_problem_is_reported_at_once(uow):
     bad = ProfileInput(first_name=" ", last_name="", npn="0", resident_state="Atlantis", sell_states=["ZZ"],
                        phone="555")
-    with database.writing() as session, pytest.raises(FieldErrors) as error:
-        save_profile(session, new_user(session), bad)
+    with pytest.raises(FieldErrors) as error:
+        save_profile(uow, new_user(uow), bad)
     assert set(error.value.errors) == {"first_name", "last_name", "npn", "resident_state", "sell_states", "phone"}
 
 
-def test_profile_is_normalised_and_saved(database):
-    with database.writing() as session:
-        profile = save_profile(session, new_user(session), ProfileInput(
-            **{**GOOD, "resident_state": "texas", "sell_states": ["ok", "TX"], "phone": "1-512-555-0100"}))
+def test_profile_is_normalised_and_saved(uow):
+    profile = save_profile(uow, new_user(uow), ProfileInput(
+        **{**GOOD, "resident_state": "texas", "sell_states": ["ok", "TX"], "phone": "1-512-555-0100"}))
     assert (profile.resident_state, profile.sell_states, profile.phone) == ("TX", "OK,TX", "(512) 555-0100")
 
 
@@ -67,9 +63,9 @@ def test_profile_is_normalised_and_saved(database):
     (dict(license_active=False, health_authority=True), "inactive"),
     (dict(license_active=True, health_authority=False), "no_health_authority"),
 ])
-def test_npn_is_checked_against_the_registry(database, record, status):
-    with database.writing() as session:
-        if record:
+def test_npn_is_checked_against_the_registry(uow, record, status):
+    if record:
+        with uow.write() as session:
             session.add(ProducerRecord(npn="1234567", name="Ana Ruiz", resident_state="TX", **record))
-        profile = save_profile(session, new_user(session), ProfileInput(**GOOD))
+    profile = save_profile(uow, new_user(uow), ProfileInput(**GOOD))
     assert profile.npn_status == status

@@ -6,129 +6,123 @@ import datetime as dt
 
 import pytest
 
-from lms.models import ProducerRecord, RegistrationCompletion
+from lms.models import ProducerRecord, RegistrationCompletion, User
 from lms.services import accounts, exams, people, player, progress, registration, unlock
 from lms.services.profiles import ProfileInput, save_profile
-from tests.conftest import TEST_PASSWORD
-from tests.player_tree import answer_values, getter
+from tests.support.apps import TEST_PASSWORD
+from tests.support.player_tree import answer_values, getter
 
 NOW = dt.datetime(2029, 9, 1, 12, 0, tzinfo=dt.timezone.utc)
 
 
 @pytest.fixture
-def session(database):
-    with database.writing() as session:
-        yield session
+def user(uow):
+    """The learner as the read session sees them (fresh after every write)."""
+    return uow.session.get(User, accounts.sign_up(uow, "learner@example.com", TEST_PASSWORD).id)
 
 
-@pytest.fixture
-def user(session):
-    user = accounts.sign_up(session, "learner@example.com", TEST_PASSWORD)
-    session.flush()
-    return user
+def pass_exam(uow, exam, user_id, right=True):
+    attempt = exams.start_attempt(uow, exam, user_id, NOW)
+    version, layout = exams.attempt_exam(uow.session, attempt)
+    return exams.submit_attempt(uow, attempt.id, user_id, getter(answer_values(version, layout, right)), NOW)
 
 
-def pass_exam(session, exam, user_id, right=True):
-    attempt = exams.start_attempt(session, exam, user_id, NOW)
-    version, layout = exams.attempt_exam(session, attempt)
-    return exams.submit_attempt(session, attempt.id, user_id, getter(answer_values(version, layout, right)), NOW)
-
-
-def finish_core(session, catalog, user):
+def finish_core(uow, catalog, user):
     for key in ("py2030/core/intro", "py2030/core/rules"):
-        progress.complete_module(session, user.id, key, NOW - dt.timedelta(minutes=3), NOW)
-    pass_exam(session, catalog.exams["py2030/core/rules"], user.id)
+        progress.complete_module(uow, user.id, key, NOW - dt.timedelta(minutes=3), NOW)
+    pass_exam(uow, catalog.exams["py2030/core/rules"], user.id)
 
 
-def test_track_completes_when_every_module_is_read_and_every_exam_passed(session, player_catalog, user):
+def test_track_completes_when_every_module_is_read_and_every_exam_passed(uow, player_catalog, user):
     track = player_catalog.tracks["py2030/core"]
-    state = progress.track_progress(session, player_catalog, user.id, track)
+    state = progress.track_progress(uow.session, player_catalog, user.id, track)
     assert (state.modules_done, state.exams_passed, state.complete, state.next_step.module.slug) == (0, 0, False, "intro")
-    progress.complete_module(session, user.id, "py2030/core/intro", None, NOW)
-    progress.complete_module(session, user.id, "py2030/core/rules", None, NOW)
-    state = progress.track_progress(session, player_catalog, user.id, track)
+    progress.complete_module(uow, user.id, "py2030/core/intro", None, NOW)
+    progress.complete_module(uow, user.id, "py2030/core/rules", None, NOW)
+    state = progress.track_progress(uow.session, player_catalog, user.id, track)
     assert (state.modules_done, state.complete, state.next_step.module.slug) == (2, False, "rules")
-    pass_exam(session, player_catalog.exams["py2030/core/rules"], user.id, right=False)
-    assert not progress.track_progress(session, player_catalog, user.id, track).complete
-    pass_exam(session, player_catalog.exams["py2030/core/rules"], user.id)
-    state = progress.track_progress(session, player_catalog, user.id, track)
+    pass_exam(uow, player_catalog.exams["py2030/core/rules"], user.id, right=False)
+    assert not progress.track_progress(uow.session, player_catalog, user.id, track).complete
+    pass_exam(uow, player_catalog.exams["py2030/core/rules"], user.id)
+    state = progress.track_progress(uow.session, player_catalog, user.id, track)
     assert state.complete and state.next_step is None and state.exams_passed == 1
 
 
-def test_seat_time_adds_up_and_caps_long_absences(session, user):
+def test_seat_time_adds_up_and_caps_long_absences(uow, user):
     start = NOW - dt.timedelta(hours=3)
-    row = progress.add_seat_time(session, user.id, "py2030/core/intro", start, start + dt.timedelta(minutes=4))
+    row = progress.add_seat_time(uow, user.id, "py2030/core/intro", start, start + dt.timedelta(minutes=4))
     assert row.seconds_spent == 240
-    progress.complete_module(session, user.id, "py2030/core/intro", start + dt.timedelta(minutes=4), NOW)
+    row = progress.complete_module(uow, user.id, "py2030/core/intro", start + dt.timedelta(minutes=4), NOW)
     assert row.seconds_spent == 240 + 30 * 60 and row.completed_at == NOW
 
 
-def test_completed_condition_unlocks_after_the_track(session, player_catalog, user):
+def test_completed_condition_unlocks_after_the_track(uow, player_catalog, user):
     program, extra = player_catalog.programs["py2030"], player_catalog.tracks["py2030/extra"]
-    state = unlock.track_unlock(session, player_catalog, user, program, extra)
+    state = unlock.track_unlock(uow.session, player_catalog, user, program, extra)
     assert not state.unlocked and state.reason == "Unlocks when you complete Core Marketplace Training."
-    finish_core(session, player_catalog, user)
-    assert unlock.track_unlock(session, player_catalog, user, program, extra).unlocked
+    finish_core(uow, player_catalog, user)
+    assert unlock.track_unlock(uow.session, player_catalog, user, program, extra).unlocked
 
 
-def test_accepted_condition_stays_false_until_agreements_exist(session, player_catalog, user):
+def test_accepted_condition_stays_false_until_agreements_exist(uow, player_catalog, user):
     program, shop = player_catalog.programs["py2030"], player_catalog.tracks["py2030/shop"]
-    state = unlock.track_unlock(session, player_catalog, user, program, shop)
+    state = unlock.track_unlock(uow.session, player_catalog, user, program, shop)
     assert state.reason == ("Unlocks when your Marketplace registration is complete and you accept the "
                             "SHOP Agreement.")
 
 
-def test_tracker_training_step_follows_progress(session, player_catalog, user):
+def test_tracker_training_step_follows_progress(uow, player_catalog, user):
     program = player_catalog.programs["py2030"]
 
     def training():
-        return registration.registration_status(session, player_catalog, user, program).step("training")
+        return registration.registration_status(uow.session, player_catalog, user, program).step("training")
 
     assert (training().status, training().target) == ("not_started", "py2030/core")
-    progress.complete_module(session, user.id, "py2030/core/intro", None, NOW)
+    progress.complete_module(uow, user.id, "py2030/core/intro", None, NOW)
     assert training().status == "in_progress" and "1 of 2 modules read" in training().detail
     for _ in range(3):
-        pass_exam(session, player_catalog.exams["py2030/core/rules"], user.id, right=False)
+        pass_exam(uow, player_catalog.exams["py2030/core/rules"], user.id, right=False)
     assert training().status == "action_needed" and "Contact an administrator" in training().detail
-    exams.grant_attempt(session, player_catalog.exams["py2030/core/rules"], user.id, None)
-    finish_core(session, player_catalog, user)
+    exams.grant_attempt(uow, player_catalog.exams["py2030/core/rules"], user.id, None)
+    finish_core(uow, player_catalog, user)
     assert training().status == "complete"
 
 
-def test_returning_track_satisfies_the_training_requirement(session, player_catalog, user):
+def test_returning_track_satisfies_the_training_requirement(uow, player_catalog, user):
     program = player_catalog.programs["py2030"]
-    save_profile(session, user, ProfileInput("Ana", "Ruiz", "1234567", False, "TX", ["TX"], "5125550100"))
-    session.add(RegistrationCompletion(user_id=user.id, program_key="py2029", npn="1234567"))
-    session.flush()
-    progress.complete_module(session, user.id, "py2030/returning/refresh", None, NOW)
-    pass_exam(session, player_catalog.exams["py2030/returning/refresh"], user.id)
-    assert registration.requirement_met(session, player_catalog, user, program, "marketplace-training")
-    assert registration.registration_status(session, player_catalog, user, program).step("training").status == \
+    save_profile(uow, user.id, ProfileInput("Ana", "Ruiz", "1234567", False, "TX", ["TX"], "5125550100"))
+    with uow.write() as session:
+        session.add(RegistrationCompletion(user_id=user.id, program_key="py2029", npn="1234567"))
+    progress.complete_module(uow, user.id, "py2030/returning/refresh", None, NOW)
+    pass_exam(uow, player_catalog.exams["py2030/returning/refresh"], user.id)
+    assert registration.requirement_met(uow.session, player_catalog, user, program, "marketplace-training")
+    assert registration.registration_status(uow.session, player_catalog, user, program).step("training").status == \
         "complete"
 
 
-def test_registration_needs_agreements_so_it_is_not_complete_yet(session, player_catalog, user):
+def test_registration_needs_agreements_so_it_is_not_complete_yet(uow, player_catalog, user):
     program = player_catalog.programs["py2030"]
-    session.add(ProducerRecord(npn="1234567", name="Ana", resident_state="TX", license_active=True,
-                               health_authority=True))
-    save_profile(session, user, ProfileInput("Ana", "Ruiz", "1234567", False, "TX", ["TX"], "5125550100"))
-    people.attest_identity(session, user, user)
-    finish_core(session, player_catalog, user)
-    status = registration.registration_status(session, player_catalog, user, program)
+    with uow.write() as session:
+        session.add(ProducerRecord(npn="1234567", name="Ana", resident_state="TX", license_active=True,
+                                   health_authority=True))
+    save_profile(uow, user.id, ProfileInput("Ana", "Ruiz", "1234567", False, "TX", ["TX"], "5125550100"))
+    people.attest_identity(uow, user.id, user.id)
+    finish_core(uow, player_catalog, user)
+    status = registration.registration_status(uow.session, player_catalog, user, program)
     assert [s.status for s in status.steps][:3] == ["complete", "complete", "complete"]
     assert status.step("agreements").status == "unavailable" and not status.complete
 
 
-def test_continue_target_is_the_first_unfinished_step(session, player_catalog, user):
+def test_continue_target_is_the_first_unfinished_step(uow, player_catalog, user):
     program = player_catalog.programs["py2030"]
 
     def target():
-        found = player.continue_target(player.home_tracks(session, player_catalog, user, program))
+        found = player.continue_target(player.home_tracks(uow.session, player_catalog, user, program))
         return found and (found[0].track.slug, found[1].module.slug, found[1].completed)
 
     assert target() == ("core", "intro", False)
-    progress.complete_module(session, user.id, "py2030/core/intro", None, NOW)
-    progress.complete_module(session, user.id, "py2030/core/rules", None, NOW)
+    progress.complete_module(uow, user.id, "py2030/core/intro", None, NOW)
+    progress.complete_module(uow, user.id, "py2030/core/rules", None, NOW)
     assert target() == ("core", "rules", True)  # read, but its exam is not passed: go to the exam
-    pass_exam(session, player_catalog.exams["py2030/core/rules"], user.id)
+    pass_exam(uow, player_catalog.exams["py2030/core/rules"], user.id)
     assert target() == ("extra", "more", False)  # core complete, so extra unlocked

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from lms.content.catalog import Exam
-from tests.conftest import csrf_token, post_form, sign_up
+from tests.support.web import csrf_token, post_form, sign_up
 
 
 def key_markers(exam: Exam) -> set[str]:
@@ -73,7 +73,7 @@ def test_the_same_walk_shows_the_key_once_review_is_allowed(player_app, player_c
     """The control: after a pass (review: after_pass) the markers do appear, so the check above can fail."""
     from lms.models import Attempt
     from lms.services import exams
-    from tests.player_tree import answer_values
+    from tests.support.player_tree import answer_values
 
     client = player_app.test_client()
     sign_up(client)
@@ -94,10 +94,11 @@ def test_review_never_keeps_the_key_hidden_even_after_a_pass(player_app, player_
 
     client = player_app.test_client()
     email = sign_up(client)
-    with player_app.extensions["lms.db"].writing() as session:
-        user = session.query(User).filter_by(email=email).one()
-        save_profile(session, user, ProfileInput("Ana", "Ruiz", "1234567", False, "TX", ["TX"], "5125550100"))
-        session.add(RegistrationCompletion(user_id=user.id, program_key="py2029", npn="1234567"))
+    with player_app.extensions["lms.db"].unit_of_work() as uow:
+        user = uow.session.query(User).filter_by(email=email).one()
+        save_profile(uow, user.id, ProfileInput("Ana", "Ruiz", "1234567", False, "TX", ["TX"], "5125550100"))
+        with uow.write() as session:
+            session.add(RegistrationCompletion(user_id=user.id, program_key="py2029", npn="1234567"))
     exam = player_catalog.exams["py2030/returning/refresh"]
     markers = key_markers(exam)
     for step, body in walk_until_submitted(client, "/learn/py2030/returning/refresh", exam.key):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from tests.conftest import TEST_PASSWORD, csrf_token, make_app, post_form, sign_in, sign_up
+from tests.support.apps import TEST_PASSWORD, make_app
+from tests.support.web import csrf_token, post_form, sign_in, sign_up
 
 
 def test_sign_up_signs_in_and_asks_for_the_profile(client):
@@ -141,7 +142,7 @@ def test_sign_in_throttling_counts_in_redis_when_configured(tmp_path, monkeypatc
     import pytest
     import redis
 
-    from tests.conftest import IN_CI
+    from tests.support.apps import IN_CI
 
     url = "redis://127.0.0.1:6379/15"
     try:

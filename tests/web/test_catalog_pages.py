@@ -57,8 +57,9 @@ def test_unknown_pages_are_404_with_a_friendly_page(learner, url):
 
 
 def test_assets_are_served_only_when_content_links_them(tmp_path, monkeypatch, sqlite_url):
-    from tests.conftest import make_app, sign_up
-    from tests.content.trees import VALID_TREE, write_tree
+    from tests.support.apps import make_app
+    from tests.support.web import sign_up
+    from tests.support.content_trees import VALID_TREE, write_tree
 
     module = "courses/py2030/core/01-intro.md"
     root = write_tree(tmp_path / "content", {
@@ -75,8 +76,8 @@ def test_assets_are_served_only_when_content_links_them(tmp_path, monkeypatch, s
 
 
 def test_store_reloads_only_when_content_changes(tmp_path):
-    from lms.web.catalog_store import CatalogStore
-    from tests.content.trees import VALID_TREE, write_tree
+    from lms.content.store import CatalogStore
+    from tests.support.content_trees import VALID_TREE, write_tree
 
     module = "courses/py2030/core/01-intro.md"
     store = CatalogStore(write_tree(tmp_path, {}))

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.conftest import csrf_token, post_form, sign_up
+from tests.support.web import csrf_token, post_form, sign_up
 
 
 @pytest.fixture
@@ -68,7 +68,7 @@ def test_attempt_page_is_stable_across_reloads_and_accessible(agent):
 def test_saving_keeps_answers_and_submission_scores(agent, player_app):
     from lms.models import Attempt
     from lms.services import exams
-    from tests.player_tree import answer_values
+    from tests.support.player_tree import answer_values
 
     url = _start(agent)
     attempt_id = int(url.rsplit("/", 1)[1])
@@ -131,7 +131,7 @@ def test_an_attempt_past_its_deadline_is_scored_with_saved_answers_and_says_so(a
 
     url = _start(agent)
     attempt_id = int(url.rsplit("/", 1)[1])
-    with player_app.extensions["lms.db"].writing() as session:
+    with player_app.extensions["lms.db"].unit_of_work() as uow, uow.write() as session:
         attempt = session.get(Attempt, attempt_id)
         attempt.deadline = attempt.started_at - dt.timedelta(minutes=1)
     response = agent.get(url)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import csrf_token, post_form, sign_in, sign_up
+from tests.support.web import csrf_token, post_form, sign_in, sign_up
 
 PROFILE = {"first_name": "Ana", "last_name": "Ruiz", "npn": "1234567", "resident_state": "TX",
            "sell_states": ["TX", "OK"], "phone": "512-555-0100"}
@@ -52,7 +52,7 @@ def test_admin_attests_identity_with_an_audit_entry(app, make_user):
 
 
 def test_authors_see_the_content_report_and_can_reload(app, make_user, learner):
-    from tests.conftest import sign_in
+    from tests.support.web import sign_in
 
     author = app.test_client()
     sign_in(author, make_user("author").email)
@@ -65,7 +65,7 @@ def test_authors_see_the_content_report_and_can_reload(app, make_user, learner):
 
 
 def test_admin_sets_the_current_program_and_the_page_shows_the_choice(app, make_user):
-    from tests.conftest import sign_in
+    from tests.support.web import sign_in
 
     admin = app.test_client()
     sign_in(admin, make_user("admin").email)

@@ -2,14 +2,14 @@
 
 from flask import Blueprint
 
-from lms.web.catalog_store import current_catalog
+from lms.extensions import catalog
 
 bp = Blueprint("player", __name__)
 
 
 @bp.app_template_global()
 def track_title(track_key: str) -> str:
-    track = current_catalog().tracks.get(track_key)
+    track = catalog().tracks.get(track_key)
     return track.title if track else "Track"
 
 

@@ -5,20 +5,22 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from lms.db import db_session
+from lms.extensions import catalog
 from lms.services import programs, registration
-from lms.services.errors import RuleError
+from lms.services.errors import FieldErrors
 from lms.services.profiles import NPN_STATUS_WORDS, ProfileInput, save_profile
-from lms.web.catalog_store import current_catalog
 from lms.web.context import current_program_or_404
-from lms.web.forms import ProfileForm, failed, save_or_show_errors
+from lms.web.database import db_session, uow
+from lms.web.errors import redirect_on_rule_error, show_field_errors
+from lms.web.forms import ProfileForm
 from lms.web.player import bp
+
 
 @bp.get("/tracker")
 @login_required
 def tracker():
     program = current_program_or_404()
-    status = registration.registration_status(db_session(), current_catalog(), current_user, program)
+    status = registration.registration_status(db_session(), catalog(), current_user, program)
     return render_template("player/tracker.html", program=program, status=status)
 
 
@@ -34,8 +36,11 @@ def profile():
             first_name=form.first_name.data or "", last_name=form.last_name.data or "", npn=form.npn.data or "",
             is_business_entity=bool(form.is_business_entity.data), resident_state=form.resident_state.data or "",
             sell_states=list(form.sell_states.data or []), phone=form.phone.data or "")
-        saved = save_or_show_errors(form, lambda: save_profile(db_session(), current_user, data))
-        if not failed(saved):
+        try:
+            saved = save_profile(uow(), current_user.id, data)
+        except FieldErrors as error:
+            show_field_errors(form, error)
+        else:
             category = "success" if saved.npn_status == "valid" else "warning"
             flash(f"Profile saved. NPN check: {NPN_STATUS_WORDS[saved.npn_status]}", category)
             return redirect(url_for("player.profile"))
@@ -44,23 +49,21 @@ def profile():
         422 if form.errors else 200
 
 
-@bp.route("/training-choice", methods=["GET", "POST"])
+@bp.get("/training-choice")
 @login_required
 def choose_training():
-    catalog, session = current_catalog(), db_session()
-    program = current_program_or_404()
-    options = programs.track_options(session, catalog, current_user, program)
-    if request.method == "POST":
-        try:
-            chosen = programs.choose_track(session, catalog, current_user, program, request.form.get("track", ""))
-            session.commit()
-        except RuleError as error:
-            session.rollback()
-            flash(str(error), "error")
-        else:
-            flash(f"You are taking {chosen.title}.", "success")
-            return redirect(url_for("player.home"))
-    current = programs.chosen_track(session, catalog, current_user, program)
-    eligible = programs.completed_previous_year(session, current_user, program)
-    return render_template("player/choose_training.html", program=program, options=options, current=current,
-                           eligible=eligible)
+    session, program = db_session(), current_program_or_404()
+    return render_template("player/choose_training.html", program=program,
+                           options=programs.track_options(session, catalog(), current_user, program),
+                           current=programs.chosen_track(session, catalog(), current_user, program),
+                           eligible=programs.completed_previous_year(session, current_user, program))
+
+
+@bp.post("/training-choice")
+@login_required
+@redirect_on_rule_error("player.choose_training")
+def save_training_choice():
+    chosen = programs.choose_track(uow(), catalog(), current_user.id, current_program_or_404(),
+                                   request.form.get("track", ""))
+    flash(f"You are taking {chosen.title}.", "success")
+    return redirect(url_for("player.home"))

@@ -7,11 +7,11 @@ import datetime as dt
 from flask import abort, flash, redirect, render_template, session, url_for
 from flask_login import current_user, login_required
 
-from lms.db import db_session, get_db
-from lms.models.types import utcnow
 from lms.services import player, programs, progress, registration
-from lms.web.catalog_store import current_catalog
+from lms.extensions import catalog as current_catalog
+from lms.extensions import clock
 from lms.web.context import current_program_or_404
+from lms.web.database import db_session, uow
 from lms.web.player import bp
 
 _CLOCK = "module_clock"  # [module key, ISO time the agent last showed up on it]
@@ -88,12 +88,8 @@ def module(program: str, track: str, module: str):
     refused = refuse_if_closed(track_found)
     if refused:
         return refused
-    now = utcnow()
     state = progress.module_state(db_session(), catalog, current_user.id, found)
-    if state.progress is None:
-        with get_db().writing() as writer:
-            progress.record_visit(writer, current_user.id, found.key, now)
-    session[_CLOCK] = [found.key, now.isoformat()]
+    session[_CLOCK] = [found.key, clock().now().isoformat()]
     previous, following = catalog.neighbours(found)
     return render_template("player/module.html", module=found, track=track_found, state=state,
                            previous=previous, following=following,
@@ -118,9 +114,8 @@ def complete_module(program: str, track: str, module: str):
     refused = refuse_if_closed(_track_or_404(program, track))
     if refused:
         return refused
-    now = utcnow()
-    progress.complete_module(db_session(), current_user.id, found.key, _clock_since(found.key), now)
-    db_session().commit()
+    now = clock().now()
+    progress.complete_module(uow(), current_user.id, found.key, _clock_since(found.key), now)
     session[_CLOCK] = [found.key, now.isoformat()]
     _, following = catalog.neighbours(found)
     if found.exam_key and found.exam_key in catalog.exams:
@@ -135,8 +130,7 @@ def complete_module(program: str, track: str, module: str):
 def heartbeat(program: str, track: str, module: str):
     """Seat time while the page stays open (sent by player.js every minute when visible)."""
     found = current_catalog().modules.get(f"{program}/{track}/{module}") or abort(404)
-    now = utcnow()
-    progress.add_seat_time(db_session(), current_user.id, found.key, _clock_since(found.key), now)
-    db_session().commit()
+    now = clock().now()
+    progress.add_seat_time(uow(), current_user.id, found.key, _clock_since(found.key), now)
     session[_CLOCK] = [found.key, now.isoformat()]
     return ("", 204)

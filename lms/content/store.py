@@ -1,4 +1,4 @@
-"""Holds the app's current Catalog and swaps in a fresh one when content changes."""
+"""Holds the current Catalog and swaps in a fresh one when content changes (no Flask here)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ import threading
 import time
 from pathlib import Path
 
-from flask import Flask, current_app
-
-from lms.content import Catalog, ContentLoader, default_content_root
+from lms.content.catalog import Catalog
+from lms.content.loader import ContentLoader
 
 log = logging.getLogger(__name__)
 
@@ -65,15 +64,3 @@ class CatalogStore:
         thread = threading.Thread(target=loop, name="content-watcher", daemon=True)
         thread.start()
         return thread
-
-
-def init_app(app: Flask) -> None:
-    root = Path(app.config.get("CONTENT_ROOT") or default_content_root())
-    store = CatalogStore(root)
-    app.extensions["lms.catalog"] = store
-    if app.config.get("CONTENT_AUTO_RELOAD"):
-        store.watch()
-
-
-def current_catalog() -> Catalog:
-    return current_app.extensions["lms.catalog"].catalog

@@ -1,0 +1,22 @@
+"""Building apps and databases for tests: SQLite always, PostgreSQL when LMS_TEST_DATABASE_URL names one."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from lms.app import create_app
+from lms.config import PROJECT_ROOT
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+PG_URL = os.environ.get("LMS_TEST_DATABASE_URL")
+TEST_PASSWORD = "correct horse battery staple"
+
+
+def make_app(tmp_path, monkeypatch, database_url: str, **overrides) -> Flask:
+    monkeypatch.setenv("LMS_INSTANCE_PATH", str(tmp_path / "instance"))
+    config = {"TESTING": True, "SECRET_KEY": "test-secret", "CONTENT_ROOT": str(PROJECT_ROOT),
+              "DATABASE_URL": database_url, "TODAY": "2021-09-15"}
+    config.update(overrides)
+    return create_app(config)

@@ -1,0 +1,57 @@
+"""Driving the app like a browser: CSRF tokens, forms, and the `auth` actions of a signed-in visitor."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from tests.support.apps import TEST_PASSWORD
+
+CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+def csrf_token(client, url: str) -> str:
+    page = client.get(url).get_data(as_text=True)
+    match = CSRF.search(page)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+def post_form(client, url: str, data: dict, *, form_url: str | None = None, follow_redirects: bool = False):
+    """Post like a browser: fetch the form page for its CSRF token first."""
+    token = csrf_token(client, form_url or url)
+    return client.post(url, data={**data, "csrf_token": token}, follow_redirects=follow_redirects)
+
+
+class AuthActions:
+    """Sign up, in and out through the real forms (as flaskr's tests do)."""
+
+    def __init__(self, client):
+        self.client = client
+        self.email: str | None = None
+
+    def sign_up(self, email: str | None = None, password: str = TEST_PASSWORD) -> str:
+        email = email or f"agent-{uuid.uuid4().hex[:8]}@example.com"
+        response = post_form(self.client, "/account/sign-up",
+                             {"email": email, "password": password, "confirm": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        self.email = email
+        return email
+
+    def sign_in(self, email: str | None = None, password: str = TEST_PASSWORD):
+        email = email or self.email
+        assert email, "sign up first, or say who signs in"
+        self.email = email
+        return post_form(self.client, "/account/sign-in", {"email": email, "password": password})
+
+    def sign_out(self):
+        return post_form(self.client, "/account/sign-out", {}, form_url="/home")
+
+
+def sign_up(client, email: str | None = None, password: str = TEST_PASSWORD) -> str:
+    """Sign `client` up as a new learner (a second browser in a test uses this)."""
+    return AuthActions(client).sign_up(email, password)
+
+
+def sign_in(client, email: str, password: str = TEST_PASSWORD):
+    return AuthActions(client).sign_in(email, password)
