@@ -32,4 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for blueprint in (public.bp, auth.bp, player.bp, courses.bp, admin.bp, author.bp):
         app.register_blueprint(blueprint)
     commands.init_app(app)
+    delivery = app.extensions.get(extensions.DELIVERY)
+    if delivery is not None:  # started in each worker process on its first request (after any fork)
+        app.before_request(delivery.ensure_started)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -11,9 +12,10 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from lms import migrate
+from lms import outbox as outbox_module
 from lms.config import PROJECT_ROOT
 from lms.db import UnitOfWork
-from lms.extensions import catalog, clock, database
+from lms.extensions import catalog, clock, database, outbox
 from lms.services import accounts, people, programs, registry
 from lms.services.completions import import_completions
 from lms.services.csvfiles import CsvFileError
@@ -188,7 +190,48 @@ def demo_command(password: str | None) -> None:
         click.echo("Demo data already loaded; registry and completions refreshed.")
 
 
+@click.command("outbox")
+@with_appcontext
+@click.option("--watch", is_flag=True, help="Keep delivering new events until stopped (Ctrl+C).")
+@click.option("--batch", default=50, show_default=True, type=click.IntRange(1, 10_000),
+              help="Deliveries claimed per round.")
+@click.option("--status", "show_status", is_flag=True, help="Only print how many deliveries are in each state.")
+@click.option("--retry-failed", is_flag=True, help="Give deliveries that used up their attempts another round.")
+def outbox_command(watch: bool, batch: int, show_status: bool, retry_failed: bool) -> None:
+    """Deliver pending domain events to their handlers (email and other integrations).
+
+    Safe to run in several processes at once. Web workers deliver in the background unless
+    LMS_OUTBOX_WORKER=off, in which case run `lms outbox --watch` beside them (or from cron).
+    """
+    if retry_failed:
+        click.echo(f"{outbox_module.retry_failed(database())} failed deliveries will be tried again.")
+    if show_status:
+        counts = outbox_module.status(database())
+        click.echo(", ".join(f"{count} {name}" for name, count in counts.items()))
+        return
+    dispatcher = outbox()
+    if not dispatcher.handlers:
+        _fail("no outbox handlers are configured (LMS_INTEGRATIONS is empty)")
+    if watch:
+        stop = threading.Event()
+        click.echo(f"Delivering to {', '.join(dispatcher.handlers)}; Ctrl+C stops.", err=True)
+        try:
+            dispatcher.watch(stop, batch=batch)
+        except KeyboardInterrupt:
+            stop.set()
+        return
+
+    def progress(report: outbox_module.Report) -> None:
+        click.echo(f"  {report.delivered} delivered, {report.failed} failed so far", err=True)
+
+    report = dispatcher.run_until_idle(batch, progress)
+    for error in report.errors[:20]:
+        click.echo(f"failed: {error}", err=True)
+    click.echo(f"{report.delivered} delivered, {report.failed} failed (failures are retried later).")
+
+
 def init_app(app: Flask) -> None:
     for group in (db_cli, users_cli, registry_cli, completions_cli, program_cli):
         app.cli.add_command(group)
     app.cli.add_command(demo_command)
+    app.cli.add_command(outbox_command)

@@ -33,6 +33,11 @@ def _flag(name: str, default: bool) -> bool:
     return default if value is None else value.strip().lower() in ("1", "true", "yes", "on")
 
 
+def _list(name: str, default: list[str]) -> list[str]:
+    value = os.environ.get(name)
+    return default if value is None else [item.strip() for item in value.split(",") if item.strip()]
+
+
 def from_environment(instance: Path) -> dict:
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'lms.db'}"
     settings = {
@@ -49,6 +54,14 @@ def from_environment(instance: Path) -> dict:
         "SMTP_USERNAME": os.environ.get("SMTP_USERNAME"),
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD"),
         "SMTP_STARTTLS": _flag("SMTP_STARTTLS", True),
+        "INSTANCE_PATH": str(instance),
+        # The address people use to reach the site; links in emails are built from it.
+        "PUBLIC_URL": os.environ.get("LMS_PUBLIC_URL", "http://127.0.0.1:5000"),
+        # Outbox handlers to load ("module:factory", comma-separated).
+        "INTEGRATIONS": _list("LMS_INTEGRATIONS", ["lms.integrations.email:handler"]),
+        # "thread": each web worker delivers outbox events in the background; "off": run `lms outbox --watch`.
+        "OUTBOX_WORKER": os.environ.get("LMS_OUTBOX_WORKER", "thread"),
+        "OUTBOX_LEASE_SECONDS": int(os.environ.get("LMS_OUTBOX_LEASE_SECONDS", "300")),
     }
     if os.environ.get("SERVER_NAME"):
         settings["SERVER_NAME"] = os.environ["SERVER_NAME"]

@@ -1,14 +1,56 @@
-"""Domain events: what happened, written to the audit log in the transaction that made it happen."""
+"""Domain events: what happened, recorded in the transaction that made it happen.
+
+`emit` writes the audit entry and an outbox row together, so an event is never lost and never
+announced for a change that rolled back. `lms.outbox` later delivers each outbox row to every
+handler that wants it (email today; learning-record stores and the like later).
+"""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from lms.models import AuditEntry
+from lms.models import AuditEntry, OutboxEvent
+
+# Every event the product emits, with what it means (docs/architecture.md lists the same).
+EVENTS = {
+    "account.created": "someone signed up, or an admin created an account",
+    "profile.saved": "an agent saved their profile (the NPN was checked against the registry)",
+    "identity.attested": "an admin confirmed an agent's identity proofing",
+    "role.changed": "an account's role changed",
+    "password.changed": "an account holder changed their password",
+    "password.reset": "an account holder set a new password with a reset link",
+    "program.current_set": "an admin chose the program agents work in",
+    "module.completed": "an agent marked a module complete",
+    "attempt.started": "an agent started an exam attempt",
+    "attempt.scored": "an exam attempt was scored (submitted or timed out)",
+    "attempt.granted": "an admin granted an extra attempt",
+    "track.completed": "an agent finished a track: every module read, every exam passed",
+}
+
+# Set after a commit that emitted events, so an in-process dispatcher can deliver at once.
+committed_events = threading.Event()
+_EMITTED = "lms_emitted_events"
 
 
 def emit(session: Session, name: str, *, actor_id: int | None, subject_user_id: int | None = None,
          **data: Any) -> None:
+    if name not in EVENTS:
+        raise ValueError(f"unknown event {name!r}; add it to lms.events.EVENTS")
     session.add(AuditEntry(action=name, actor_id=actor_id, subject_user_id=subject_user_id, details=data))
+    session.add(OutboxEvent(name=name, payload={"actor_id": actor_id, "subject_user_id": subject_user_id, **data}))
+    session.info[_EMITTED] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _announce(session: Session) -> None:
+    if session.info.pop(_EMITTED, False):
+        committed_events.set()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(_EMITTED, None)

@@ -9,12 +9,16 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
+import datetime as dt
+
 from lms.clock import Clock
 from lms.content import Catalog, default_content_root
 from lms.content.store import CatalogStore
 from lms.db import Database
+from lms.integrations import load_handlers
+from lms.outbox import BackgroundDelivery, Dispatcher
 
-DATABASE, CATALOG, CLOCK = "lms.db", "lms.catalog", "lms.clock"
+DATABASE, CATALOG, CLOCK, OUTBOX, DELIVERY = "lms.db", "lms.catalog", "lms.clock", "lms.outbox", "lms.delivery"
 
 
 def init_app(app: Flask) -> None:
@@ -25,6 +29,12 @@ def init_app(app: Flask) -> None:
     if config.get("CONTENT_AUTO_RELOAD"):
         store.watch()
     app.extensions[CLOCK] = Clock(config.get("TODAY"))
+    handlers = load_handlers(config.get("INTEGRATIONS", ()), config, app.extensions[DATABASE])
+    dispatcher = Dispatcher(app.extensions[DATABASE], handlers,
+                            lease=dt.timedelta(seconds=config.get("OUTBOX_LEASE_SECONDS", 300)))
+    app.extensions[OUTBOX] = dispatcher
+    if config.get("OUTBOX_WORKER") == "thread" and not app.testing:
+        app.extensions[DELIVERY] = BackgroundDelivery(dispatcher)
 
 
 def database() -> Database:
@@ -41,3 +51,11 @@ def catalog() -> Catalog:
 
 def clock() -> Clock:
     return current_app.extensions[CLOCK]
+
+
+def outbox() -> Dispatcher:
+    return current_app.extensions[OUTBOX]
+
+
+def background_delivery() -> BackgroundDelivery | None:
+    return current_app.extensions.get(DELIVERY)

@@ -15,12 +15,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from lms import migrate
-from lms.content import load_catalog
 from lms.db import Database
-from lms.models import Base
 from lms.services import accounts
-from tests.support.apps import IN_CI, PG_URL, TEST_PASSWORD, make_app
-from tests.support.player_tree import write_player_tree
+from tests.support.apps import IN_CI, PG_URL, TEST_PASSWORD, make_app, truncate_all
+from tests.support.player_tree import player_catalog as load_player_catalog
 from tests.support.web import AuthActions
 
 
@@ -55,14 +53,6 @@ def postgres_url():
     return PG_URL
 
 
-def _truncate(url: str) -> None:
-    engine = create_engine(url)
-    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
-    with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path, sqlite_template):
     """A fresh, migrated database of each kind."""
@@ -71,7 +61,7 @@ def db_url(request, tmp_path, sqlite_template):
         shutil.copy(sqlite_template, path)
         return f"sqlite:///{path}"
     url = request.getfixturevalue("postgres_url")
-    _truncate(url)
+    truncate_all(url)
     return url
 
 
@@ -142,15 +132,13 @@ def learner(client, auth):
 
 
 @pytest.fixture(scope="session")
-def player_root(tmp_path_factory):
-    return write_player_tree(tmp_path_factory.mktemp("player-content"))
+def player_catalog():
+    return load_player_catalog()
 
 
 @pytest.fixture(scope="session")
-def player_catalog(player_root):
-    catalog = load_catalog(player_root)
-    assert not catalog.problems, [problem.format() for problem in catalog.problems]
-    return catalog
+def player_root(player_catalog):
+    return player_catalog.root
 
 
 @pytest.fixture

@@ -84,3 +84,16 @@ class AttemptGrant(Base):
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     granted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class TrackCompletion(Base):
+    """An agent finished a track (every module read, every exam passed), recorded once when it happened."""
+
+    __tablename__ = "track_completions"
+    __table_args__ = (UniqueConstraint("user_id", "track_key", name="uq_track_completion"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    track_key: Mapped[str] = mapped_column(String(128))
+    program_key: Mapped[str] = mapped_column(String(64), index=True)
+    completed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -12,10 +12,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lms.content.catalog import Exam, Question
+from lms.content.catalog import Catalog, Exam, Question
 from lms.models import Attempt, AttemptGrant, User
 from lms import events
 from lms.db import UnitOfWork
@@ -23,99 +23,11 @@ from lms.services import scoring
 from lms.services.errors import NotFound, RuleError
 from lms.services.exam_versions import ensure_version, load_version
 from lms.services.layout import AttemptLayout, layout_for, new_seed
+from lms.services.progress import record_track_completion
+from lms.services.standings import Standing, granted_attempts, standing  # noqa: F401  (the exam engine's API)
 
 # Answers sent a moment after the deadline (a slow network) still count.
 DEADLINE_GRACE = dt.timedelta(seconds=10)
-
-
-@dataclass(frozen=True)
-class Standing:
-    """Where an agent stands on one exam, following its grading method."""
-
-    exam: Exam
-    attempts: tuple[Attempt, ...]
-    allowed: int | None  # None: unlimited
-    percent: float | None
-    passed: bool
-
-    @property
-    def submitted(self) -> tuple[Attempt, ...]:
-        return tuple(attempt for attempt in self.attempts if attempt.submitted)
-
-    @property
-    def in_progress(self) -> Attempt | None:
-        return next((attempt for attempt in self.attempts if not attempt.submitted), None)
-
-    @property
-    def used(self) -> int:
-        return len(self.attempts)
-
-    @property
-    def left(self) -> int | None:
-        return None if self.allowed is None else max(0, self.allowed - self.used)
-
-    @property
-    def locked(self) -> bool:
-        """Attempts used up without a pass: only an administrator can grant another."""
-        return not self.passed and self.left == 0 and self.in_progress is None
-
-    @property
-    def can_start(self) -> bool:
-        return self.in_progress is None and (self.left is None or self.left > 0)
-
-    @property
-    def review_allowed(self) -> bool:
-        review = self.exam.review
-        if review == "always":
-            return True
-        if review == "after_pass":
-            return self.passed
-        if review == "after_final":
-            return self.passed or (self.left == 0 and self.in_progress is None)
-        return False
-
-
-def granted_attempts(session: Session, user_id: int, exam_keys: list[str]) -> dict[str, int]:
-    """Extra attempts an administrator granted, by exam (one query for any number of exams)."""
-    query = (select(AttemptGrant.exam_key, func.sum(AttemptGrant.extra_attempts))
-             .where(AttemptGrant.user_id == user_id, AttemptGrant.exam_key.in_(exam_keys))
-             .group_by(AttemptGrant.exam_key))
-    return {key: int(total) for key, total in session.execute(query)}
-
-
-def standing_result(grading: str, submitted: list[Attempt]) -> float | None:
-    percents = [attempt.percent for attempt in submitted if attempt.percent is not None]
-    if not percents:
-        return None
-    if grading == "highest":
-        return max(percents)
-    if grading == "last":
-        return percents[-1]
-    if grading == "first":
-        return percents[0]
-    return round(sum(percents) / len(percents), 2)
-
-
-def standing(session: Session, exam: Exam, user_id: int, attempts: list[Attempt] | None = None,
-             grants: dict[str, int] | None = None) -> Standing:
-    """`attempts` and `grants` may be passed in when the caller loaded them for many exams at once."""
-    if attempts is None:
-        # populate_existing: rows this session loaded before taking its lock are read again, not trusted.
-        query = (select(Attempt).where(Attempt.user_id == user_id, Attempt.exam_key == exam.key)
-                 .order_by(Attempt.number).execution_options(populate_existing=True))
-        attempts = list(session.scalars(query))
-    if exam.attempts is None:
-        allowed = None
-    elif grants is None and len(attempts) < exam.attempts:
-        # Grants are only made once attempts run out (grant_attempt refuses otherwise), so none exist yet.
-        allowed = exam.attempts
-    else:
-        if grants is None:
-            grants = granted_attempts(session, user_id, [exam.key])
-        allowed = exam.attempts + grants.get(exam.key, 0)
-    percent = standing_result(exam.grading, [attempt for attempt in attempts if attempt.submitted])
-    passed = percent is not None and percent >= exam.pass_percent
-    return Standing(exam, tuple(attempts), allowed, percent, passed)
 
 
 class TimeIsUp(RuleError):
@@ -156,7 +68,7 @@ def attempt_for(session: Session, attempt_id: int, user_id: int, *, lock: bool =
     return attempt
 
 
-def start_attempt(uow: UnitOfWork, exam: Exam, user_id: int, now: dt.datetime) -> Attempt:
+def start_attempt(uow: UnitOfWork, catalog: Catalog, exam: Exam, user_id: int, now: dt.datetime) -> Attempt:
     """The agent's open attempt, or a new one if attempts remain (idempotent under double-clicks).
 
     An open attempt whose time ran out is scored first, so it counts before the limit is checked.
@@ -169,7 +81,7 @@ def start_attempt(uow: UnitOfWork, exam: Exam, user_id: int, now: dt.datetime) -
         if open_attempt is not None:
             if not expired(open_attempt, now):
                 return open_attempt
-            _finish(session, open_attempt, now)
+            _finish(session, catalog, open_attempt, now)
             current = standing(session, exam, user_id)
         if not current.can_start:
             raise RuleError("You have used all your attempts at this exam without passing it. Contact an "
@@ -192,14 +104,14 @@ def attempt_exam(session: Session, attempt: Attempt) -> tuple[Exam, AttemptLayou
     return exam, layout_for(exam, attempt.seed)
 
 
-def view_attempt(uow: UnitOfWork, attempt_id: int, user_id: int, now: dt.datetime) -> AttemptView:
+def view_attempt(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: int, now: dt.datetime) -> AttemptView:
     """The agent's attempt as it stands; one whose time ran out is scored first, in its own transaction."""
     attempt = attempt_for(uow.session, attempt_id, user_id)
     if not attempt.submitted and expired(attempt, now):
         with uow.write() as session:
             attempt = attempt_for(session, attempt_id, user_id, lock=True)
             if not attempt.submitted:
-                _finish(session, attempt, now)
+                _finish(session, catalog, attempt, now)
     exam, layout = attempt_exam(uow.session, attempt)
     return AttemptView(attempt, exam, layout)
 
@@ -213,7 +125,7 @@ def read_answers(exam: Exam, layout: AttemptLayout, values: scoring.FormValues) 
     return {qid: scoring.read_answer(questions[qid], layout.of(qid), values) for qid in layout.question_ids}
 
 
-def save_answers(uow: UnitOfWork, attempt_id: int, user_id: int, values: scoring.FormValues,
+def save_answers(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: int, values: scoring.FormValues,
                  now: dt.datetime) -> Attempt:
     """Keep what the agent has answered so far; refused once submitted.
 
@@ -229,7 +141,7 @@ def save_answers(uow: UnitOfWork, attempt_id: int, user_id: int, values: scoring
             raise RuleError("This attempt is already submitted; your answers can no longer change.")
         timed_out = expired(attempt, now)
         if timed_out:
-            _finish(session, attempt, now, exam, layout)
+            _finish(session, catalog, attempt, now, exam, layout)
         else:
             attempt.answers = answers
             attempt.saved_at = now
@@ -238,7 +150,7 @@ def save_answers(uow: UnitOfWork, attempt_id: int, user_id: int, values: scoring
     return attempt
 
 
-def submit_attempt(uow: UnitOfWork, attempt_id: int, user_id: int, values: scoring.FormValues | None,
+def submit_attempt(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: int, values: scoring.FormValues | None,
                    now: dt.datetime) -> Attempt:
     """Score the attempt once; a repeat (double-click, second tab) returns the recorded result.
 
@@ -257,11 +169,11 @@ def submit_attempt(uow: UnitOfWork, attempt_id: int, user_id: int, values: scori
         if answers is not None and not expired(attempt, now):
             attempt.answers = answers
             attempt.saved_at = now
-        _finish(session, attempt, now, exam, layout)
+        _finish(session, catalog, attempt, now, exam, layout)
     return attempt
 
 
-def _finish(session: Session, attempt: Attempt, now: dt.datetime, exam: Exam | None = None,
+def _finish(session: Session, catalog: Catalog, attempt: Attempt, now: dt.datetime, exam: Exam | None = None,
             layout: AttemptLayout | None = None) -> None:
     """Score with the saved answers; past the deadline the attempt is marked as timed out."""
     if exam is None or layout is None:
@@ -281,6 +193,9 @@ def _finish(session: Session, attempt: Attempt, now: dt.datetime, exam: Exam | N
     events.emit(session, "attempt.scored", actor_id=attempt.user_id, subject_user_id=attempt.user_id,
                 attempt=attempt.id, exam=attempt.exam_key, number=attempt.number, percent=attempt.percent,
                 passed=attempt.passed, timed_out=attempt.timed_out)
+    module = catalog.module_for_exam(attempt.exam_key)
+    if attempt.passed and module is not None:
+        record_track_completion(session, catalog, attempt.user_id, module, attempt.submitted_at)
 
 
 def grant_attempt(uow: UnitOfWork, exam: Exam, user_id: int, admin_id: int | None, reason: str = "") -> None:

@@ -28,9 +28,15 @@ class Mailer:
     def __init__(self, settings: MailSettings):
         self.settings = settings
 
-    def send(self, to: str, subject: str, body: str) -> Path | None:
-        """Send the message; returns the .eml file's path when it went to the outbox."""
+    def send(self, to: str, subject: str, body: str, message_id: str | None = None) -> Path | None:
+        """Send the message; returns the .eml file's path when it went to the outbox.
+
+        A `message_id` derived from what caused the message lets mail systems drop a repeat.
+        """
         message = EmailMessage()
+        if message_id:
+            domain = self.settings.sender.rsplit("@", 1)[-1].strip("> ") or "localhost"
+            message["Message-ID"] = f"<{message_id}@{domain}>"
         message["From"] = self.settings.sender
         message["To"] = to
         message["Subject"] = subject

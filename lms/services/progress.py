@@ -10,10 +10,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lms.content import Catalog, Module, Track
-from lms.models import Attempt, ModuleProgress
+from lms.models import Attempt, ModuleProgress, TrackCompletion
 from lms import events
 from lms.db import UnitOfWork
-from lms.services import exams
+from lms.services import standings
 
 # Time away from the page (lunch, another tab) is not seat time: one stretch counts up to this.
 MAX_STRETCH = dt.timedelta(minutes=30)
@@ -52,7 +52,7 @@ def add_seat_time(uow: UnitOfWork, user_id: int, module_key: str, since: dt.date
     return row
 
 
-def complete_module(uow: UnitOfWork, user_id: int, module_key: str, since: dt.datetime | None,
+def complete_module(uow: UnitOfWork, catalog: Catalog, user_id: int, module_key: str, since: dt.datetime | None,
                     now: dt.datetime) -> ModuleProgress:
     with uow.write() as session:
         row = _visit(session, user_id, module_key, now)
@@ -61,14 +61,37 @@ def complete_module(uow: UnitOfWork, user_id: int, module_key: str, since: dt.da
             row.completed_at = now
             events.emit(session, "module.completed", actor_id=user_id, subject_user_id=user_id, module=module_key,
                         seconds_spent=row.seconds_spent)
+            module = catalog.modules.get(module_key)
+            if module is not None:
+                record_track_completion(session, catalog, user_id, module, now)
     return row
+
+
+def record_track_completion(session: Session, catalog: Catalog, user_id: int, module: Module,
+                            now: dt.datetime) -> bool:
+    """After a module is finished (read, or its exam passed): record its track's completion once."""
+    track = catalog.tracks.get(module.track_key)
+    if track is None or not track_progress(session, catalog, user_id, track).complete:
+        return False
+    done = select(TrackCompletion.id).where(TrackCompletion.user_id == user_id, TrackCompletion.track_key == track.key)
+    if session.scalar(done) is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(TrackCompletion(user_id=user_id, track_key=track.key, program_key=track.program_key,
+                                        completed_at=now))
+    except IntegrityError:  # recorded a moment ago by the agent's other tab
+        return False
+    events.emit(session, "track.completed", actor_id=user_id, subject_user_id=user_id, track=track.key,
+                program=track.program_key)
+    return True
 
 
 @dataclass(frozen=True)
 class ModuleState:
     module: Module
     progress: ModuleProgress | None
-    standing: exams.Standing | None  # None when the module has no exam
+    standing: standings.Standing | None  # None when the module has no exam
     exam_available: bool
 
     @property
@@ -134,11 +157,11 @@ def track_progress(session: Session, catalog: Catalog, user_id: int, track: Trac
     for attempt in session.scalars(select(Attempt).where(Attempt.user_id == user_id, Attempt.exam_key.in_(exam_keys))
                                    .order_by(Attempt.number)):
         attempts[attempt.exam_key].append(attempt)
-    grants = exams.granted_attempts(session, user_id, exam_keys) if exam_keys else {}
+    grants = standings.granted_attempts(session, user_id, exam_keys) if exam_keys else {}
     states = []
     for module in modules:
         exam = catalog.exams.get(module.exam_key) if module.exam_key else None
-        standing = exams.standing(session, exam, user_id, attempts[module.exam_key], grants) if exam else None
+        standing = standings.standing(session, exam, user_id, attempts[module.exam_key], grants) if exam else None
         states.append(ModuleState(module, rows.get(module.key), standing, exam is not None))
     return TrackProgress(track, tuple(states))
 
@@ -146,7 +169,7 @@ def track_progress(session: Session, catalog: Catalog, user_id: int, track: Trac
 def module_state(session: Session, catalog: Catalog, user_id: int, module: Module) -> ModuleState:
     """One module's state, without loading the rest of its track."""
     exam = catalog.exams.get(module.exam_key) if module.exam_key else None
-    standing = exams.standing(session, exam, user_id) if exam else None
+    standing = standings.standing(session, exam, user_id) if exam else None
     return ModuleState(module, progress_row(session, user_id, module.key), standing, exam is not None)
 
 

@@ -13,7 +13,9 @@ from lms.services import accounts, exams
 from lms.services.errors import NotFound, RuleError
 from lms.services.layout import layout_for
 from tests.support.apps import TEST_PASSWORD
-from tests.support.player_tree import answer_values, getter
+from tests.support.player_tree import answer_values, getter, player_catalog
+
+CATALOG = player_catalog()
 
 NOW = dt.datetime(2029, 9, 1, 12, 0, tzinfo=dt.timezone.utc)
 
@@ -29,9 +31,9 @@ def user_id(uow):
 
 
 def take(uow, exam, user_id, right=True, now=NOW):
-    attempt = exams.start_attempt(uow, exam, user_id, now)
+    attempt = exams.start_attempt(uow, CATALOG, exam, user_id, now)
     version, layout = exams.attempt_exam(uow.session, attempt)
-    return exams.submit_attempt(uow, attempt.id, user_id, getter(answer_values(version, layout, right)), now)
+    return exams.submit_attempt(uow, CATALOG, attempt.id, user_id, getter(answer_values(version, layout, right)), now)
 
 
 def test_layout_is_deterministic_per_seed_and_varies_between_seeds(rules):
@@ -69,8 +71,8 @@ def test_tokens_do_not_reveal_positions(rules):
 
 
 def test_start_is_idempotent_while_an_attempt_is_open(uow, rules, user_id):
-    first = exams.start_attempt(uow, rules, user_id, NOW)
-    again = exams.start_attempt(uow, rules, user_id, NOW + dt.timedelta(minutes=5))
+    first = exams.start_attempt(uow, CATALOG, rules, user_id, NOW)
+    again = exams.start_attempt(uow, CATALOG, rules, user_id, NOW + dt.timedelta(minutes=5))
     assert first.id == again.id and first.number == 1
     assert first.content_hash == rules.content_hash
 
@@ -91,7 +93,7 @@ def test_attempt_limit_locks_the_exam_until_an_admin_grants_one(uow, rules, user
     standing = exams.standing(uow.session, rules, user_id)
     assert standing.locked and standing.left == 0
     with pytest.raises(RuleError, match="Contact an administrator"):
-        exams.start_attempt(uow, rules, user_id, NOW)
+        exams.start_attempt(uow, CATALOG, rules, user_id, NOW)
     exams.grant_attempt(uow, rules, user_id, admin_id=None, reason="network failure")
     assert exams.standing(uow.session, rules, user_id).left == 1
     assert take(uow, rules, user_id).number == 4
@@ -99,10 +101,10 @@ def test_attempt_limit_locks_the_exam_until_an_admin_grants_one(uow, rules, user
 
 
 def test_a_repeated_submission_is_scored_once(uow, rules, user_id):
-    attempt = exams.start_attempt(uow, rules, user_id, NOW)
+    attempt = exams.start_attempt(uow, CATALOG, rules, user_id, NOW)
     version, layout = exams.attempt_exam(uow.session, attempt)
-    first = exams.submit_attempt(uow, attempt.id, user_id, getter(answer_values(version, layout, True)), NOW)
-    second = exams.submit_attempt(uow, attempt.id, user_id, getter(answer_values(version, layout, False)),
+    first = exams.submit_attempt(uow, CATALOG, attempt.id, user_id, getter(answer_values(version, layout, True)), NOW)
+    second = exams.submit_attempt(uow, CATALOG, attempt.id, user_id, getter(answer_values(version, layout, False)),
                                   NOW + dt.timedelta(seconds=1))
     assert second.percent == first.percent == 100.0
     assert second.submitted_at == NOW
@@ -110,13 +112,13 @@ def test_a_repeated_submission_is_scored_once(uow, rules, user_id):
 
 def test_saved_answers_survive_and_are_what_a_timeout_scores(uow, player_catalog, user_id):
     exam = player_catalog.exams["py2030/returning/refresh"]
-    attempt = exams.start_attempt(uow, exam, user_id, NOW)
+    attempt = exams.start_attempt(uow, CATALOG, exam, user_id, NOW)
     assert attempt.deadline == NOW + dt.timedelta(minutes=10)
     version, layout = exams.attempt_exam(uow.session, attempt)
-    exams.save_answers(uow, attempt.id, user_id, getter(answer_values(version, layout, True)), NOW)
+    exams.save_answers(uow, CATALOG, attempt.id, user_id, getter(answer_values(version, layout, True)), NOW)
     late = NOW + dt.timedelta(minutes=11)
     with pytest.raises(RuleError, match="Time is up"):
-        exams.save_answers(uow, attempt.id, user_id, getter(answer_values(version, layout, False)), late)
+        exams.save_answers(uow, CATALOG, attempt.id, user_id, getter(answer_values(version, layout, False)), late)
     scored = uow.session.get(Attempt, attempt.id)
     assert scored.submitted and scored.timed_out and scored.percent == 100.0
     assert scored.submitted_at == attempt.deadline + exams.DEADLINE_GRACE
@@ -124,17 +126,17 @@ def test_saved_answers_survive_and_are_what_a_timeout_scores(uow, player_catalog
 
 def test_submission_after_the_deadline_ignores_late_answers(uow, player_catalog, user_id):
     exam = player_catalog.exams["py2030/returning/refresh"]
-    attempt = exams.start_attempt(uow, exam, user_id, NOW)
+    attempt = exams.start_attempt(uow, CATALOG, exam, user_id, NOW)
     version, layout = exams.attempt_exam(uow.session, attempt)
     late = NOW + dt.timedelta(minutes=30)
-    scored = exams.submit_attempt(uow, attempt.id, user_id, getter(answer_values(version, layout, True)), late)
+    scored = exams.submit_attempt(uow, CATALOG, attempt.id, user_id, getter(answer_values(version, layout, True)), late)
     assert scored.timed_out and scored.percent == 0.0
 
 
 def test_an_expired_open_attempt_counts_and_is_scored_when_the_next_starts(uow, player_catalog, user_id):
     exam = player_catalog.exams["py2030/returning/refresh"]
-    first = exams.start_attempt(uow, exam, user_id, NOW)
-    second = exams.start_attempt(uow, exam, user_id, NOW + dt.timedelta(hours=1))
+    first = exams.start_attempt(uow, CATALOG, exam, user_id, NOW)
+    second = exams.start_attempt(uow, CATALOG, exam, user_id, NOW + dt.timedelta(hours=1))
     assert second.number == 2 and uow.session.get(Attempt, first.id).timed_out
 
 
@@ -176,26 +178,26 @@ def test_editing_the_exam_never_changes_a_recorded_score(uow, rules, user_id):
     assert (attempt.percent, attempt.points) == (100.0, 6.0)
     version, _ = exams.attempt_exam(uow.session, attempt)
     assert version == rules and version != edited
-    next_attempt = exams.start_attempt(uow, edited, user_id, NOW)
+    next_attempt = exams.start_attempt(uow, CATALOG, edited, user_id, NOW)
     assert next_attempt.content_hash == "0" * 64
 
 
 def test_viewing_an_expired_attempt_scores_it_with_what_was_saved(uow, player_catalog, user_id):
     exam = player_catalog.exams["py2030/returning/refresh"]
-    attempt = exams.start_attempt(uow, exam, user_id, NOW)
+    attempt = exams.start_attempt(uow, CATALOG, exam, user_id, NOW)
     version, layout = exams.attempt_exam(uow.session, attempt)
-    exams.save_answers(uow, attempt.id, user_id, getter(answer_values(version, layout, True)), NOW)
-    view = exams.view_attempt(uow, attempt.id, user_id, NOW + dt.timedelta(hours=2))
+    exams.save_answers(uow, CATALOG, attempt.id, user_id, getter(answer_values(version, layout, True)), NOW)
+    view = exams.view_attempt(uow, CATALOG, attempt.id, user_id, NOW + dt.timedelta(hours=2))
     assert view.attempt.submitted and view.attempt.timed_out and view.attempt.percent == 100.0
     assert uow.session.get(Attempt, attempt.id).submitted  # committed, not just shown
 
 
 def test_another_agents_attempt_does_not_exist_for_them(uow, rules, user_id):
-    attempt = exams.start_attempt(uow, rules, user_id, NOW)
+    attempt = exams.start_attempt(uow, CATALOG, rules, user_id, NOW)
     stranger = accounts.sign_up(uow, "stranger@example.com", TEST_PASSWORD).id
-    for call in (lambda: exams.view_attempt(uow, attempt.id, stranger, NOW),
-                 lambda: exams.submit_attempt(uow, attempt.id, stranger, getter({}), NOW),
-                 lambda: exams.save_answers(uow, attempt.id, stranger, getter({}), NOW),
+    for call in (lambda: exams.view_attempt(uow, CATALOG, attempt.id, stranger, NOW),
+                 lambda: exams.submit_attempt(uow, CATALOG, attempt.id, stranger, getter({}), NOW),
+                 lambda: exams.save_answers(uow, CATALOG, attempt.id, stranger, getter({}), NOW),
                  lambda: exams.attempt_for(uow.session, attempt.id + 1000, user_id)):
         with pytest.raises(NotFound):
             call()

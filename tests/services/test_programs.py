@@ -71,7 +71,7 @@ def test_choice_can_change_until_an_exam_of_it_was_attempted(uow, catalog):
     programs.choose_track(uow, catalog, user.id, program, "py2022/marketplace")
     programs.choose_track(uow, catalog, user.id, program, "py2022/returning")
     assert not programs.choice_locked(uow.session, catalog, user, program)
-    exams.start_attempt(uow, catalog.exams["py2022/returning/refresher"], user.id, now)
+    exams.start_attempt(uow, catalog, catalog.exams["py2022/returning/refresher"], user.id, now)
     assert programs.choice_locked(uow.session, catalog, user, program)
     with pytest.raises(RuleError, match="no longer change"):
         programs.choose_track(uow, catalog, user.id, program, "py2022/marketplace")

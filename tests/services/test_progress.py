@@ -10,7 +10,9 @@ from lms.models import ProducerRecord, RegistrationCompletion, User
 from lms.services import accounts, exams, people, player, progress, registration, unlock
 from lms.services.profiles import ProfileInput, save_profile
 from tests.support.apps import TEST_PASSWORD
-from tests.support.player_tree import answer_values, getter
+from tests.support.player_tree import answer_values, getter, player_catalog
+
+CATALOG = player_catalog()
 
 NOW = dt.datetime(2029, 9, 1, 12, 0, tzinfo=dt.timezone.utc)
 
@@ -22,14 +24,14 @@ def user(uow):
 
 
 def pass_exam(uow, exam, user_id, right=True):
-    attempt = exams.start_attempt(uow, exam, user_id, NOW)
+    attempt = exams.start_attempt(uow, CATALOG, exam, user_id, NOW)
     version, layout = exams.attempt_exam(uow.session, attempt)
-    return exams.submit_attempt(uow, attempt.id, user_id, getter(answer_values(version, layout, right)), NOW)
+    return exams.submit_attempt(uow, CATALOG, attempt.id, user_id, getter(answer_values(version, layout, right)), NOW)
 
 
 def finish_core(uow, catalog, user):
     for key in ("py2030/core/intro", "py2030/core/rules"):
-        progress.complete_module(uow, user.id, key, NOW - dt.timedelta(minutes=3), NOW)
+        progress.complete_module(uow, CATALOG, user.id, key, NOW - dt.timedelta(minutes=3), NOW)
     pass_exam(uow, catalog.exams["py2030/core/rules"], user.id)
 
 
@@ -37,8 +39,8 @@ def test_track_completes_when_every_module_is_read_and_every_exam_passed(uow, pl
     track = player_catalog.tracks["py2030/core"]
     state = progress.track_progress(uow.session, player_catalog, user.id, track)
     assert (state.modules_done, state.exams_passed, state.complete, state.next_step.module.slug) == (0, 0, False, "intro")
-    progress.complete_module(uow, user.id, "py2030/core/intro", None, NOW)
-    progress.complete_module(uow, user.id, "py2030/core/rules", None, NOW)
+    progress.complete_module(uow, CATALOG, user.id, "py2030/core/intro", None, NOW)
+    progress.complete_module(uow, CATALOG, user.id, "py2030/core/rules", None, NOW)
     state = progress.track_progress(uow.session, player_catalog, user.id, track)
     assert (state.modules_done, state.complete, state.next_step.module.slug) == (2, False, "rules")
     pass_exam(uow, player_catalog.exams["py2030/core/rules"], user.id, right=False)
@@ -52,7 +54,7 @@ def test_seat_time_adds_up_and_caps_long_absences(uow, user):
     start = NOW - dt.timedelta(hours=3)
     row = progress.add_seat_time(uow, user.id, "py2030/core/intro", start, start + dt.timedelta(minutes=4))
     assert row.seconds_spent == 240
-    row = progress.complete_module(uow, user.id, "py2030/core/intro", start + dt.timedelta(minutes=4), NOW)
+    row = progress.complete_module(uow, CATALOG, user.id, "py2030/core/intro", start + dt.timedelta(minutes=4), NOW)
     assert row.seconds_spent == 240 + 30 * 60 and row.completed_at == NOW
 
 
@@ -78,7 +80,7 @@ def test_tracker_training_step_follows_progress(uow, player_catalog, user):
         return registration.registration_status(uow.session, player_catalog, user, program).step("training")
 
     assert (training().status, training().target) == ("not_started", "py2030/core")
-    progress.complete_module(uow, user.id, "py2030/core/intro", None, NOW)
+    progress.complete_module(uow, CATALOG, user.id, "py2030/core/intro", None, NOW)
     assert training().status == "in_progress" and "1 of 2 modules read" in training().detail
     for _ in range(3):
         pass_exam(uow, player_catalog.exams["py2030/core/rules"], user.id, right=False)
@@ -93,7 +95,7 @@ def test_returning_track_satisfies_the_training_requirement(uow, player_catalog,
     save_profile(uow, user.id, ProfileInput("Ana", "Ruiz", "1234567", False, "TX", ["TX"], "5125550100"))
     with uow.write() as session:
         session.add(RegistrationCompletion(user_id=user.id, program_key="py2029", npn="1234567"))
-    progress.complete_module(uow, user.id, "py2030/returning/refresh", None, NOW)
+    progress.complete_module(uow, CATALOG, user.id, "py2030/returning/refresh", None, NOW)
     pass_exam(uow, player_catalog.exams["py2030/returning/refresh"], user.id)
     assert registration.requirement_met(uow.session, player_catalog, user, program, "marketplace-training")
     assert registration.registration_status(uow.session, player_catalog, user, program).step("training").status == \
@@ -121,8 +123,8 @@ def test_continue_target_is_the_first_unfinished_step(uow, player_catalog, user)
         return found and (found[0].track.slug, found[1].module.slug, found[1].completed)
 
     assert target() == ("core", "intro", False)
-    progress.complete_module(uow, user.id, "py2030/core/intro", None, NOW)
-    progress.complete_module(uow, user.id, "py2030/core/rules", None, NOW)
+    progress.complete_module(uow, CATALOG, user.id, "py2030/core/intro", None, NOW)
+    progress.complete_module(uow, CATALOG, user.id, "py2030/core/rules", None, NOW)
     assert target() == ("core", "rules", True)  # read, but its exam is not passed: go to the exam
     pass_exam(uow, player_catalog.exams["py2030/core/rules"], user.id)
     assert target() == ("extra", "more", False)  # core complete, so extra unlocked

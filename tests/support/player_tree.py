@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
+import shutil
+import tempfile
 import textwrap
 from pathlib import Path
 
+from lms.content import Catalog, load_catalog
 from lms.content.catalog import Exam
 from lms.services.layout import AttemptLayout
 from lms.services.scoring import field_name
@@ -128,6 +133,16 @@ def write_player_tree(root: Path, overrides: dict[str, str | None] | None = None
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text))
     return root
+
+
+@functools.lru_cache(maxsize=1)
+def player_catalog() -> Catalog:
+    """The player program, written once per test run and loaded (it must load without problems)."""
+    root = Path(tempfile.mkdtemp(prefix="player-content-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    catalog = load_catalog(write_player_tree(root))
+    assert not catalog.problems, [problem.format() for problem in catalog.problems]
+    return catalog
 
 
 def answer_values(exam: Exam, layout: AttemptLayout, right: bool = True) -> dict[str, list[str]]:

@@ -45,7 +45,7 @@ def start(exam_key: str):
     found, _module, refused = _open_exam(exam_key)
     if refused:
         return refused
-    attempt = exams.start_attempt(uow(), found, current_user.id, clock().now())
+    attempt = exams.start_attempt(uow(), catalog(), found, current_user.id, clock().now())
     return redirect(url_for("player.attempt", attempt_id=attempt.id))
 
 
@@ -53,7 +53,7 @@ def start(exam_key: str):
 @login_required
 def attempt(attempt_id: int):
     now = clock().now()
-    view = exams.view_attempt(uow(), attempt_id, current_user.id, now)
+    view = exams.view_attempt(uow(), catalog(), attempt_id, current_user.id, now)
     found = view.attempt
     if found.submitted:
         return redirect(url_for("player.result", attempt_id=found.id))
@@ -67,7 +67,7 @@ def attempt(attempt_id: int):
 @login_required
 def save(attempt_id: int):
     try:
-        saved = exams.save_answers(uow(), attempt_id, current_user.id, request.form.getlist, clock().now())
+        saved = exams.save_answers(uow(), catalog(), attempt_id, current_user.id, request.form.getlist, clock().now())
     except exams.TimeIsUp as error:
         result = url_for("player.result", attempt_id=attempt_id)
         if wants_json():
@@ -83,7 +83,7 @@ def save(attempt_id: int):
 @bp.post("/attempts/<int:attempt_id>/submit")
 @login_required
 def submit(attempt_id: int):
-    exams.submit_attempt(uow(), attempt_id, current_user.id, request.form.getlist, clock().now())
+    exams.submit_attempt(uow(), catalog(), attempt_id, current_user.id, request.form.getlist, clock().now())
     return redirect(url_for("player.result", attempt_id=attempt_id))
 
 

@@ -115,7 +115,7 @@ def complete_module(program: str, track: str, module: str):
     if refused:
         return refused
     now = clock().now()
-    progress.complete_module(uow(), current_user.id, found.key, _clock_since(found.key), now)
+    progress.complete_module(uow(), catalog, current_user.id, found.key, _clock_since(found.key), now)
     session[_CLOCK] = [found.key, now.isoformat()]
     _, following = catalog.neighbours(found)
     if found.exam_key and found.exam_key in catalog.exams:

@@ -1,0 +1,101 @@
+"""Where an agent stands on an exam: attempts used and left, result by grading method, review allowed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lms.content.catalog import Exam
+from lms.models import Attempt, AttemptGrant
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where an agent stands on one exam, following its grading method."""
+
+    exam: Exam
+    attempts: tuple[Attempt, ...]
+    allowed: int | None  # None: unlimited
+    percent: float | None
+    passed: bool
+
+    @property
+    def submitted(self) -> tuple[Attempt, ...]:
+        return tuple(attempt for attempt in self.attempts if attempt.submitted)
+
+    @property
+    def in_progress(self) -> Attempt | None:
+        return next((attempt for attempt in self.attempts if not attempt.submitted), None)
+
+    @property
+    def used(self) -> int:
+        return len(self.attempts)
+
+    @property
+    def left(self) -> int | None:
+        return None if self.allowed is None else max(0, self.allowed - self.used)
+
+    @property
+    def locked(self) -> bool:
+        """Attempts used up without a pass: only an administrator can grant another."""
+        return not self.passed and self.left == 0 and self.in_progress is None
+
+    @property
+    def can_start(self) -> bool:
+        return self.in_progress is None and (self.left is None or self.left > 0)
+
+    @property
+    def review_allowed(self) -> bool:
+        review = self.exam.review
+        if review == "always":
+            return True
+        if review == "after_pass":
+            return self.passed
+        if review == "after_final":
+            return self.passed or (self.left == 0 and self.in_progress is None)
+        return False
+
+
+def granted_attempts(session: Session, user_id: int, exam_keys: list[str]) -> dict[str, int]:
+    """Extra attempts an administrator granted, by exam (one query for any number of exams)."""
+    query = (select(AttemptGrant.exam_key, func.sum(AttemptGrant.extra_attempts))
+             .where(AttemptGrant.user_id == user_id, AttemptGrant.exam_key.in_(exam_keys))
+             .group_by(AttemptGrant.exam_key))
+    return {key: int(total) for key, total in session.execute(query)}
+
+
+def standing_result(grading: str, submitted: list[Attempt]) -> float | None:
+    percents = [attempt.percent for attempt in submitted if attempt.percent is not None]
+    if not percents:
+        return None
+    if grading == "highest":
+        return max(percents)
+    if grading == "last":
+        return percents[-1]
+    if grading == "first":
+        return percents[0]
+    return round(sum(percents) / len(percents), 2)
+
+
+def standing(session: Session, exam: Exam, user_id: int, attempts: list[Attempt] | None = None,
+             grants: dict[str, int] | None = None) -> Standing:
+    """`attempts` and `grants` may be passed in when the caller loaded them for many exams at once."""
+    if attempts is None:
+        # populate_existing: rows this session loaded before taking its lock are read again, not trusted.
+        query = (select(Attempt).where(Attempt.user_id == user_id, Attempt.exam_key == exam.key)
+                 .order_by(Attempt.number).execution_options(populate_existing=True))
+        attempts = list(session.scalars(query))
+    if exam.attempts is None:
+        allowed = None
+    elif grants is None and len(attempts) < exam.attempts:
+        # Grants are only made once attempts run out (grant_attempt refuses otherwise), so none exist yet.
+        allowed = exam.attempts
+    else:
+        if grants is None:
+            grants = granted_attempts(session, user_id, [exam.key])
+        allowed = exam.attempts + grants.get(exam.key, 0)
+    percent = standing_result(exam.grading, [attempt for attempt in attempts if attempt.submitted])
+    passed = percent is not None and percent >= exam.pass_percent
+    return Standing(exam, tuple(attempts), allowed, percent, passed)

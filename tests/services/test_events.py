@@ -1,0 +1,65 @@
+"""Services emit a domain event for each thing that happened: an audit entry and an outbox row, together."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from lms import events
+from lms.models import AuditEntry, OutboxEvent, ProducerRecord, TrackCompletion
+from lms.services import accounts, exams, people, progress
+from lms.services.profiles import ProfileInput, save_profile
+from tests.support.apps import TEST_PASSWORD
+from tests.support.player_tree import answer_values, getter, player_catalog
+
+CATALOG = player_catalog()
+NOW = dt.datetime(2029, 9, 1, 12, 0, tzinfo=dt.timezone.utc)
+
+
+def names(session, model, column):
+    return [getattr(row, column) for row in session.scalars(select(model).order_by(model.id))]
+
+
+def test_an_agents_year_emits_each_event_once(uow):
+    admin = accounts.sign_up(uow, "admin@example.com", TEST_PASSWORD, role="admin")
+    agent = accounts.sign_up(uow, "agent@example.com", TEST_PASSWORD)
+    with uow.write() as session:
+        session.add(ProducerRecord(npn="1234567", name="Ana Ruiz", resident_state="TX", license_active=True,
+                                   health_authority=True))
+    save_profile(uow, agent.id, ProfileInput("Ana", "Ruiz", "1234567", False, "TX", ["TX"], "5125550100"))
+    people.attest_identity(uow, agent.id, admin.id)
+    accounts.set_role(uow, agent.id, "author", admin.id)
+    accounts.set_role(uow, agent.id, "learner", admin.id)
+    for key in ("py2030/core/intro", "py2030/core/rules"):
+        progress.complete_module(uow, CATALOG, agent.id, key, None, NOW)
+        progress.complete_module(uow, CATALOG, agent.id, key, None, NOW)  # again: nothing new happens
+    exam = CATALOG.exams["py2030/core/rules"]
+    for right in (True, True):  # a second pass does not complete the track again
+        attempt = exams.start_attempt(uow, CATALOG, exam, agent.id, NOW)
+        version, layout = exams.attempt_exam(uow.session, attempt)
+        exams.submit_attempt(uow, CATALOG, attempt.id, agent.id, getter(answer_values(version, layout, right)), NOW)
+    expected = ["account.created", "account.created", "profile.saved", "identity.attested", "role.changed",
+                "role.changed", "module.completed", "module.completed", "attempt.started", "attempt.scored",
+                "track.completed", "attempt.started", "attempt.scored"]
+    session = uow.session
+    assert names(session, AuditEntry, "action") == expected
+    assert names(session, OutboxEvent, "name") == expected  # written together, in the same transactions
+    assert [(row.track_key, row.program_key) for row in session.scalars(select(TrackCompletion))] == [
+        ("py2030/core", "py2030")]
+    completed = session.scalars(select(OutboxEvent).where(OutboxEvent.name == "track.completed")).one()
+    assert completed.payload == {"actor_id": agent.id, "subject_user_id": agent.id, "track": "py2030/core",
+                                 "program": "py2030"}
+
+
+def test_a_rolled_back_action_leaves_no_event(uow):
+    accounts.sign_up(uow, "taken@example.com", TEST_PASSWORD)
+    with pytest.raises(Exception):
+        accounts.sign_up(uow, "taken@example.com", TEST_PASSWORD)
+    assert names(uow.session, OutboxEvent, "name") == ["account.created"]
+
+
+def test_unknown_event_names_are_refused(uow):
+    with pytest.raises(ValueError, match="unknown event"), uow.write() as session:
+        events.emit(session, "attempt.scord", actor_id=None)
