@@ -14,7 +14,7 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import insert, select
 
 from lms.models import Attempt, User
-from lms.services import exam_versions, passwords
+from lms.services import exam_versions, passwords, scoring
 from lms.services.layout import layout_for, new_seed
 
 
@@ -55,9 +55,7 @@ def open_attempts(app: Flask, exam, user_ids: list[int]) -> list[int]:
 
 def right_answers(exam, seed: int) -> dict[str, list[str]]:
     """Form values answering an attempt correctly (what a well-prepared agent submits)."""
-    from tests.support.player_tree import answer_values
-
-    return answer_values(exam, layout_for(exam, seed), right=True)
+    return scoring.form_for(exam, layout_for(exam, seed), right=True)
 
 
 def random_secret() -> str:

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from lms import commands, config, extensions
-from lms.web import admin, auth, author, courses, database, errors, player, public, security
+from lms.web import admin, auth, author, courses, database, errors, player, public, security, templating
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -26,6 +26,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
     extensions.init_app(app)
+    templating.init_app(app)
     database.init_app(app)
     security.init_app(app)
     errors.init_app(app)

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Mapping
+from typing import Any, Mapping
 
 from lms.content.markdown import Heading
 from lms.content.problems import Problem, count_by_severity
@@ -37,34 +37,18 @@ class Condition:
 
 
 @dataclass(frozen=True)
-class Choice:
-    text_html: str
-    correct: bool
-    feedback_html: str
-
-
-@dataclass(frozen=True)
-class Pair:
-    left_html: str
-    right_html: str
-
-
-@dataclass(frozen=True)
 class Question:
-    """One exam question with its answer key; only services and review pages read the key."""
+    """One exam question with its answer key; only services and review pages read the key.
+
+    `data` is what its type (lms.questions) keeps: choices, pairs, items, the answer and so on.
+    """
 
     id: str
     type: str
     prompt_html: str
     points: float
     explanation_html: str
-    choices: tuple[Choice, ...] = ()
-    partial: bool = False
-    answer: bool | float | None = None
-    tolerance: float = 0
-    unit: str | None = None
-    pairs: tuple[Pair, ...] = ()
-    items_html: tuple[str, ...] = ()
+    data: Any
 
 
 @dataclass(frozen=True)

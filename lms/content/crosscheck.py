@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
-import dataclasses
-
+from lms.content import paths
 from lms.content.builders import FileResult
 from lms.content.catalog import Catalog
-from lms.content.markdown import is_asset_path, page_path
+from lms.content.paths import SourceFile, is_asset_path, page_key
 from lms.content.problems import Problem, did_you_mean
-
-if TYPE_CHECKING:
-    from lms.content.loader import SourceFile
 
 _KINDS = {"program": "programs", "track": "tracks", "module": "modules", "exam": "exams",
           "agreement": "agreements"}
 
 
-def cross_check(root: Path, sources: list["SourceFile"], results: dict[str, FileResult],
+def _field(spec: Any, name: str, default: Any = None) -> Any:
+    """A field of a schema that may have been salvaged from a file with errors (then it may be absent)."""
+    return getattr(spec, name, default)
+
+
+def cross_check(root: Path, sources: list[SourceFile], results: dict[str, FileResult],
                 read_problems: list[Problem]) -> Catalog:
     checker = _Checker(sources, results)
     checker.run()
@@ -34,7 +36,7 @@ def cross_check(root: Path, sources: list["SourceFile"], results: dict[str, File
 
 
 class _Checker:
-    def __init__(self, sources: list["SourceFile"], results: dict[str, FileResult]):
+    def __init__(self, sources: list[SourceFile], results: dict[str, FileResult]):
         self.sources = sources
         self.results = results
         self.paths = {source.path for source in sources}
@@ -56,19 +58,17 @@ class _Checker:
                 if result.item is not None:
                     items[_KINDS[kind]][result.item.key] = result.item
         for program in items["programs"].values():
-            folder = f"courses/{program.key}"
             for agreement_key in program.agreement_keys:
-                result = self.results.get(f"{folder}/agreements/{agreement_key.split('/', 1)[1]}.md")
+                result = self.results.get(paths.agreement_file(program.key, agreement_key.split("/", 1)[1]))
                 if result is not None and result.item is not None:
                     items["agreements"][agreement_key] = result.item
             for track_key in program.track_keys:
-                track_folder = f"courses/{track_key}"
-                result = self.results.get(f"{track_folder}/track.yaml")
+                result = self.results.get(paths.track_file(track_key))
                 if result is None or result.item is None:
                     continue
                 module_keys = []
                 for name in result.spec.modules:
-                    module = self.results.get(f"{track_folder}/{name}")
+                    module = self.results.get(f"{paths.track_folder(track_key)}/{name}")
                     if module is not None and module.item is not None and module.item.key not in module_keys:
                         items["modules"][module.item.key] = module.item
                         module_keys.append(module.item.key)
@@ -97,39 +97,42 @@ class _Checker:
     # --- programs -----------------------------------------------------------------------
     def check_program(self, path: str, result: FileResult) -> None:
         spec, places = result.spec, result.places
-        folder = path.rsplit("/", 1)[0]
-        for index, track in enumerate(spec.tracks):
-            if f"{folder}/{track}/track.yaml" not in self.paths:
-                self.report(path, "error", "missing-file",
-                            f"track '{track}' has no {folder}/{track}/track.yaml", places.value(("tracks", index)))
-        for index, agreement in enumerate(spec.agreements):
-            if f"{folder}/agreements/{agreement}.md" not in self.paths:
+        program = paths.program_of(path) or ""
+        listed_tracks, listed_agreements = _field(spec, "tracks", []), _field(spec, "agreements", [])
+        for index, track in enumerate(listed_tracks):
+            if paths.track_file(f"{program}/{track}") not in self.paths:
+                self.report(path, "error", "missing-file", f"track '{track}' has no "
+                            f"{paths.track_file(f'{program}/{track}')}", places.value(("tracks", index)))
+        for index, agreement in enumerate(listed_agreements):
+            if paths.agreement_file(program, agreement) not in self.paths:
                 self.report(path, "error", "missing-file", f"agreement '{agreement}' has no file "
-                            f"{folder}/agreements/{agreement}.md", places.value(("agreements", index)))
-        for index, agreement in enumerate(spec.registration.agreements):
-            if agreement not in spec.agreements:
+                            f"{paths.agreement_file(program, agreement)}", places.value(("agreements", index)))
+        registration = _field(spec, "registration")
+        for index, agreement in enumerate(_field(registration, "agreements", [])):
+            if hasattr(spec, "agreements") and agreement not in listed_agreements:
                 self.report(path, "error", "unknown-agreement",
                             f"registration names agreement '{agreement}', which the program's agreements do not list"
-                            f"{did_you_mean(agreement, spec.agreements)}",
+                            f"{did_you_mean(agreement, listed_agreements)}",
                             places.value(("registration", "agreements", index)))
-        tracks = self.program_tracks(folder, spec)
-        if not any(track.spec.satisfies == spec.registration.training for track in tracks.values()):
+        tracks = self.program_tracks(program, listed_tracks)
+        training = _field(registration, "training")
+        if training and not any(_field(track.spec, "satisfies") == training for track in tracks.values()):
             self.report(path, "error", "unsatisfied-requirement",
-                        f"no track satisfies the registration requirement '{spec.registration.training}' "
+                        f"no track satisfies the registration requirement '{training}' "
                         "(set `satisfies:` in a track.yaml)", places.value(("registration", "training")))
         for source in self.sources:
-            if source.path.startswith(folder + "/") and source.kind in ("track", "agreement"):
+            if paths.program_of(source.path) == program and source.kind in ("track", "agreement"):
                 name = source.path.split("/")[2] if source.kind == "track" else source.path.split("/")[3][:-3]
-                listed = spec.tracks if source.kind == "track" else spec.agreements
-                if name not in listed:
+                field_name = "tracks" if source.kind == "track" else "agreements"
+                if hasattr(spec, field_name) and name not in _field(spec, field_name, []):
                     self.report(source.path, "warning", f"unlisted-{source.kind}",
                                 f"{source.kind} '{name}' is not listed in {path} and is ignored")
-        self.check_unlock_graph(folder, spec, tracks)
+        self.check_unlock_graph(program, training, tracks)
 
-    def program_tracks(self, folder: str, spec) -> dict[str, FileResult]:
+    def program_tracks(self, program: str, names: list[str]) -> dict[str, FileResult]:
         tracks = {}
-        for name in spec.tracks:
-            result = self.results.get(f"{folder}/{name}/track.yaml")
+        for name in names:
+            result = self.results.get(paths.track_file(f"{program}/{name}"))
             if result is not None and result.spec is not None:
                 tracks[name] = result
         return tracks
@@ -140,12 +143,12 @@ class _Checker:
             parts = source.path.split("/")
             if parts[0] != "courses" or source.kind not in ("track", "module", "agreement"):
                 continue
-            program_file = f"courses/{parts[1]}/program.yaml"
+            program_file = paths.program_file(parts[1])
             if program_file not in self.paths and parts[1] not in reported:
                 reported.add(parts[1])
                 self.report(source.path, "error", "missing-file",
                             f"folder courses/{parts[1]} has no program.yaml, so its content is not served")
-            track_file = "/".join(parts[:3]) + "/track.yaml"
+            track_file = paths.track_file(f"{parts[1]}/{parts[2]}")
             if source.kind == "module" and track_file not in self.paths and track_file not in reported:
                 reported.add(track_file)
                 self.report(source.path, "error", "missing-file",
@@ -157,6 +160,9 @@ class _Checker:
         folder = path.rsplit("/", 1)[0]
         present = sorted(p.rsplit("/", 1)[1] for p in self.paths
                          if p.startswith(folder + "/") and self.kind_of[p] == "module")
+        if not hasattr(spec, "modules"):  # the list itself is wrong; its own error says so
+            self.check_conditions(path, result)
+            return
         slugs: dict[str, str] = {}
         for index, name in enumerate(spec.modules):
             if name not in present:
@@ -179,17 +185,18 @@ class _Checker:
         return result is not None and result.item is not None
 
     def check_conditions(self, path: str, result: FileResult) -> None:
-        program_path = "/".join(path.split("/")[:2]) + "/program.yaml"
-        program = self.results.get(program_path)
+        program_key = paths.program_of(path) or ""
+        program = self.results.get(paths.program_file(program_key))
         if program is None or program.spec is None:
             return
         pspec = program.spec
-        requirements = {t.spec.satisfies for t in self.program_tracks(program_path.rsplit("/", 1)[0], pspec).values()}
-        requirements.add(pspec.registration.training)
-        known = {"completed": ("unknown-track", "track", pspec.tracks),
-                 "accepted": ("unknown-agreement", "agreement", pspec.agreements),
+        listed_tracks = _field(pspec, "tracks", [])
+        requirements = {_field(t.spec, "satisfies") for t in self.program_tracks(program_key, listed_tracks).values()}
+        requirements.add(_field(_field(pspec, "registration"), "training"))
+        known = {"completed": ("unknown-track", "track", listed_tracks),
+                 "accepted": ("unknown-agreement", "agreement", _field(pspec, "agreements", [])),
                  "satisfied": ("unknown-requirement", "requirement", sorted(r for r in requirements if r))}
-        for index, condition in enumerate(result.spec.unlock):
+        for index, condition in enumerate(_field(result.spec, "unlock", [])):
             if condition.problems() or condition.kind not in known:
                 continue
             code, noun, names = known[condition.kind]
@@ -198,19 +205,19 @@ class _Checker:
                             f"{did_you_mean(condition.value, names)}",
                             result.places.value(("unlock", index, condition.kind)))
 
-    def check_unlock_graph(self, folder: str, spec, tracks: dict[str, FileResult]) -> None:
+    def check_unlock_graph(self, program: str, training: str | None, tracks: dict[str, FileResult]) -> None:
         """Report tracks whose unlock conditions can never all hold (a cycle or a dead end)."""
         def needs(name: str) -> list[list[str]]:
             """Each condition as the tracks any one of which would satisfy it ([] = always)."""
             alternatives = []
-            for condition in tracks[name].spec.unlock:
+            for condition in _field(tracks[name].spec, "unlock", []):
                 if condition.problems():
                     continue
                 if condition.kind == "completed" and condition.value in tracks:
                     alternatives.append([condition.value])
                 elif condition.kind in ("registration", "satisfied"):
-                    requirement = spec.registration.training if condition.kind == "registration" else condition.value
-                    alternatives.append([t for t, r in tracks.items() if r.spec.satisfies == requirement])
+                    requirement = training if condition.kind == "registration" else condition.value
+                    alternatives.append([t for t, r in tracks.items() if _field(r.spec, "satisfies") == requirement])
             return [group for group in alternatives if group]
 
         reachable: set[str] = set()
@@ -226,7 +233,7 @@ class _Checker:
                 continue
             blocked = lambda n: [t for group in needs(n) for t in group if t not in reachable]  # noqa: E731
             cycle = _find_cycle(name, blocked)
-            path, place = f"{folder}/{name}/track.yaml", tracks[name].places.key(("unlock",))
+            path, place = paths.track_file(f"{program}/{name}"), tracks[name].places.key(("unlock",))
             if cycle:
                 self.report(path, "error", "unlock-cycle", f"track '{name}' can never unlock: its unlock "
                             f"conditions depend on each other ({' → '.join(cycle)})", place)
@@ -245,7 +252,7 @@ class _Checker:
             used.add(reference)
             if reference not in exam_keys:
                 self.report(path, "error", "unknown-exam", f"exam '{reference}' does not exist (expected "
-                            f"quizzes/{reference}.yaml){did_you_mean(reference, exam_keys)}",
+                            f"{paths.exam_file(reference)}){did_you_mean(reference, exam_keys)}",
                             result.places.value(("exam",)))
         for source in self.sources:
             if source.kind == "exam" and source.key not in used:
@@ -268,7 +275,7 @@ class _Checker:
             return "points outside the content folder"
         if link.resolved not in self.paths:
             return f"points at nothing (no file {link.resolved})"
-        page = page_path(link.resolved) if link.kind == "link" else None
+        page = page_key(link.resolved) if link.kind == "link" else None
         if page:
             program, folder, slug = page.split("/")
             key = f"{program}/{slug}" if folder == "agreements" else page

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -13,10 +12,10 @@ from lms.content.builders import (
 )
 from lms.content.catalog import Catalog
 from lms.content.crosscheck import cross_check
-from lms.content.markdown import Renderer, module_slug
+from lms.content.markdown import Renderer
+from lms.content.paths import CONTENT_DIRS, discover
 from lms.content.problems import Problem
 
-CONTENT_DIRS = ("courses", "quizzes")
 Builder = Callable[[str, str, bytes, Renderer], FileResult]
 BUILDERS: dict[str, Builder] = {
     "program": build_program,
@@ -29,50 +28,6 @@ BUILDERS: dict[str, Builder] = {
 
 class ContentRootError(Exception):
     """The content root itself cannot be used (missing, not a folder, unreadable)."""
-
-
-@dataclass(frozen=True)
-class SourceFile:
-    path: str  # relative to the content root, with forward slashes
-    kind: str  # program | track | module | agreement | exam | stray | asset
-    key: str | None
-
-
-def classify(path: str) -> SourceFile:
-    parts = path.split("/")
-    name = parts[-1]
-    if parts[0] == "quizzes" and len(parts) >= 2 and name.endswith(".yaml"):
-        return SourceFile(path, "exam", path[len("quizzes/"):-len(".yaml")])
-    if parts[0] == "courses":
-        if len(parts) == 3 and name == "program.yaml":
-            return SourceFile(path, "program", parts[1])
-        if len(parts) == 4 and parts[2] == "agreements" and name.endswith(".md"):
-            return SourceFile(path, "agreement", f"{parts[1]}/{name[:-3]}")
-        if len(parts) == 4 and name == "track.yaml":
-            return SourceFile(path, "track", f"{parts[1]}/{parts[2]}")
-        if len(parts) == 4 and name.endswith(".md"):
-            return SourceFile(path, "module", f"{parts[1]}/{parts[2]}/{module_slug(name)}")
-    if name.endswith((".md", ".yaml", ".yml")):
-        return SourceFile(path, "stray", None)
-    return SourceFile(path, "asset", None)
-
-
-def discover(root: Path) -> list[SourceFile]:
-    found: list[SourceFile] = []
-    for top in CONTENT_DIRS:
-        base = root / top
-        if not base.is_dir():
-            continue
-        for folder, dirs, files in os.walk(base):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            relative = Path(folder).relative_to(root).as_posix()
-            found.extend(classify(f"{relative}/{name}") for name in sorted(files) if not _ignored(name))
-    return found
-
-
-def _ignored(name: str) -> bool:
-    """Hidden files and README.md notes that authors keep beside their content."""
-    return name.startswith(".") or name.lower() == "readme.md"
 
 
 def default_content_root() -> Path:

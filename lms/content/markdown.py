@@ -25,11 +25,12 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from lms.content.paths import is_asset_path, page_key
+
 CALLOUTS = {"note": "Note", "tip": "Tip", "warning": "Warning"}
 DEFAULT_ASSET_PREFIX = "/assets/"
 DEFAULT_PAGE_PREFIX = "/learn/"
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
-_MODULE_PREFIX = re.compile(r"^\d+-")
 _CALLOUT_LINE = re.compile(r"^\s{0,3}:{3,}\s*([A-Za-z][\w-]*)")
 # Text that Markdown renders as itself: no markup, entity, HTML or line break characters.
 _PLAIN_TEXT = re.compile(r"[A-Za-z0-9 ,.;:?!'\"()/%$+=@-]+")
@@ -151,25 +152,6 @@ def _build_parser(front_matter: bool) -> MarkdownIt:
     md.add_render_rule("html_block", _escape_raw_html)
     md.add_render_rule("html_inline", _escape_raw_html)
     return md
-
-
-def page_path(resolved: str) -> str | None:
-    """The page of a module or agreement file: `courses/py2022/x/02-y.md` -> `py2022/x/y`."""
-    parts = resolved.split("/")
-    if len(parts) != 4 or parts[0] != "courses" or not parts[3].endswith(".md"):
-        return None
-    return f"{parts[1]}/{parts[2]}/{module_slug(parts[3])}"
-
-
-def is_asset_path(resolved: str) -> bool:
-    """Files under courses/ that are not content (images, PDFs) may be served to learners."""
-    return resolved.startswith("courses/") and not resolved.endswith((".md", ".yaml", ".yml"))
-
-
-def module_slug(filename: str) -> str:
-    """The stable part of a module file name: `02-eligibility.md` -> `eligibility`."""
-    stem = filename[:-3] if filename.endswith(".md") else filename
-    return _MODULE_PREFIX.sub("", stem)
 
 
 class Renderer:
@@ -297,7 +279,7 @@ class _Collector:
         resolved = posixpath.normpath(posixpath.join(posixpath.dirname(self.doc_path), path))
         self.links.append(LinkRef(kind, path, resolved, line + 1, self.column_of(line, target)))
         asset_prefix, page_prefix = self.prefixes
-        page = page_path(resolved) if kind == "link" else None
+        page = page_key(resolved) if kind == "link" else None
         if page:
             token.attrSet(attr, page_prefix + page + (f"#{fragment}" if fragment else ""))
         elif is_asset_path(resolved):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from lms.content.catalog import Catalog
 from lms.content.loader import ContentLoader
+from lms.content.paths import CONTENT_DIRS
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ class CatalogStore:
 
     def _stat_signature(self) -> tuple:
         entries = []
-        for top in ("courses", "quizzes"):
+        for top in CONTENT_DIRS:
             for folder, _dirs, files in os.walk(self.loader.root / top):
                 for name in files:
                     stat = os.stat(os.path.join(folder, name))

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import types
 import typing
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from lms.content.problems import ProblemSink, did_you_mean
 from lms.content.yamlsource import SourceMap
@@ -34,6 +36,18 @@ _TYPE_WORDS = {
 }
 
 
+@dataclass(frozen=True)
+class Checked(Generic[M]):
+    """A file's (or a part's) schema check: `spec` when valid; `salvaged` always holds the fields that are.
+
+    Rules across fields and across files run on `salvaged` too, so an author sees every problem in
+    one run, not the next layer only after fixing the first.
+    """
+
+    spec: M | None
+    salvaged: M | None
+
+
 def validate(
     model: type[M],
     data: Any,
@@ -42,6 +56,11 @@ def validate(
     prefix: tuple[Any, ...] = (),
 ) -> M | None:
     """The validated model, or None after reporting every problem into `sink`."""
+    return check(model, data, places, sink, prefix).spec
+
+
+def check(model: type[M], data: Any, places: SourceMap, sink: ProblemSink, prefix: tuple[Any, ...] = ()) -> Checked[M]:
+    """Validate, report every problem with its place, and salvage what is valid for further checks."""
     try:
         spec = model.model_validate(data)
     except ValidationError as exc:
@@ -50,11 +69,47 @@ def validate(
             by_place.setdefault(_data_loc(data, error["loc"]), []).append(error)
         for loc, errors in by_place.items():
             report_error(model, {**_representative(errors), "loc": loc}, places, sink, prefix)
-        return None
-    for path, code, message in spec.problems():
+        partial = salvage(model, data)
+        if partial is not None:
+            _report_rules(partial, places, sink, prefix)
+        return Checked(None, partial)
+    _report_rules(spec, places, sink, prefix)
+    return Checked(spec, spec)
+
+
+def _report_rules(spec: BaseModel, places: SourceMap, sink: ProblemSink, prefix: tuple[Any, ...]) -> None:
+    for path, code, message in spec.problems():  # type: ignore[attr-defined]
         line, column = places.key(prefix + path)
         sink.error(code, message, line, column)
-    return spec
+
+
+def salvage(model: type[M], data: Any) -> M | None:
+    """An unvalidated instance holding only the fields whose own values are valid (None for a non-mapping).
+
+    Reading a field that was wrong raises AttributeError, so a rule that needs it is skipped.
+    """
+    if not isinstance(data, dict):
+        return None
+    good, wrong = {}, []
+    for name in model.model_fields:
+        if name in data:
+            try:
+                good[name] = _field_adapter(model, name).validate_python(data[name])
+            except ValidationError:
+                wrong.append(name)
+    partial = model.model_construct(**good)
+    for name in wrong:  # not even its default: a rule must not mistake a wrong value for an absent one
+        partial.__dict__.pop(name, None)
+    return partial
+
+
+@functools.lru_cache(maxsize=None)
+def _field_adapter(model: type[BaseModel], name: str) -> TypeAdapter:
+    info = model.model_fields[name]
+    annotation = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+    if isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel):
+        return TypeAdapter(annotation)
+    return TypeAdapter(annotation, config=ConfigDict(coerce_numbers_to_str=True))
 
 
 def report_error(model, error: dict, places: SourceMap, sink: ProblemSink, prefix) -> None:

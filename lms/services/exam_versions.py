@@ -10,22 +10,29 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lms.content.catalog import Choice, Exam, Pair, Question
+from lms.content.catalog import Exam, Question
 from lms.models import ExamVersion
+from lms.questions import question_type
+
+_COMMON = ("id", "type", "prompt_html", "points", "explanation_html")
 
 
 def to_snapshot(exam: Exam) -> dict[str, Any]:
-    return dataclasses.asdict(exam)
+    """The exam as JSON: its settings, and each question's common fields beside what its type keeps."""
+    settings = {field.name: getattr(exam, field.name) for field in dataclasses.fields(exam)
+                if field.name != "questions"}
+    questions = [{**{name: getattr(question, name) for name in _COMMON},
+                  **question_type(question.type).dump(question.data)} for question in exam.questions]
+    return {**settings, "questions": questions}
 
 
-def from_snapshot(data: dict[str, Any]) -> Exam:
-    data = dict(data)
-    questions = tuple(
-        Question(**{**q, "choices": tuple(Choice(**c) for c in q["choices"]),
-                    "pairs": tuple(Pair(**p) for p in q["pairs"]), "items_html": tuple(q["items_html"])})
-        for q in data.pop("questions")
-    )
-    return Exam(**data, questions=questions)
+def from_snapshot(stored: dict[str, Any]) -> Exam:
+    """Read a snapshot back, including those stored by earlier releases (same keys, more of them)."""
+    settings = {field.name: stored[field.name] for field in dataclasses.fields(Exam)
+                if field.name != "questions" and field.name in stored}
+    questions = tuple(Question(**{name: raw[name] for name in _COMMON},
+                               data=question_type(raw["type"]).load(raw)) for raw in stored["questions"])
+    return Exam(**settings, questions=questions)
 
 
 def ensure_version(session: Session, exam: Exam) -> None:

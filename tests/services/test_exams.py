@@ -202,3 +202,42 @@ def test_another_agents_attempt_does_not_exist_for_them(uow, rules, user_id):
         with pytest.raises(NotFound):
             call()
     assert not uow.session.get(Attempt, attempt.id).submitted
+
+
+@pytest.mark.parametrize("count", [3, 4])
+def test_matches_and_items_are_shuffled_uniformly_but_never_in_the_keys_order(count):
+    import itertools
+    from collections import Counter
+
+    from lms.questions.ordering import OrderingData
+
+    exam = dataclasses.replace(CATALOG.exams["py2030/core/rules"], shuffle=False, questions=(
+        dataclasses.replace(CATALOG.exams["py2030/core/rules"].questions[-1],
+                            data=OrderingData(tuple(f"item {i}" for i in range(count)))),))
+    seen = Counter(layout_for(exam, seed).questions[0].order for seed in range(3000))
+    identity = tuple(range(count))
+    assert identity not in seen
+    others = [order for order in itertools.permutations(range(count)) if order != identity]
+    assert set(seen) == set(others)
+    expected = 3000 / len(others)
+    assert all(abs(n - expected) < 0.25 * expected for n in seen.values()), seen
+
+
+def test_exam_versions_stored_before_question_types_had_modules_still_load(uow):
+    """Snapshots written by the first release kept every type's fields on every question."""
+    from lms.models import ExamVersion
+    from lms.services.exam_versions import CACHE, load_version
+
+    old_question = {"id": "q1", "type": "single", "prompt_html": "<p>Pick</p>", "points": 1.0,
+                    "explanation_html": "", "choices": [{"text_html": "A", "correct": True, "feedback_html": ""},
+                                                        {"text_html": "B", "correct": False, "feedback_html": ""}],
+                    "partial": False, "answer": None, "tolerance": 0, "unit": None, "pairs": [], "items_html": []}
+    old = {"key": "old/exam", "title": "Old", "description_html": "", "pass_percent": 80.0, "attempts": 2,
+           "grading": "highest", "time_limit_minutes": None, "shuffle": False, "draw": None, "review": "after_pass",
+           "questions": [old_question], "content_hash": "f" * 64, "source": "quizzes/old/exam.yaml"}
+    with uow.write() as session:
+        session.add(ExamVersion(content_hash="f" * 64, exam_key="old/exam", snapshot=old))
+    CACHE._items.pop("f" * 64, None)
+    exam = load_version(uow.session, "f" * 64)
+    assert [choice.correct for choice in exam.questions[0].data.choices] == [True, False]
+    assert exam.attempts == 2

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from lms.content.catalog import Choice, Pair, Question
+from lms.content.catalog import Question
+from lms.questions.choices import Choice
+from lms.questions.matching import MatchingData, Pair
+from lms.questions.multiple import MultipleData
+from lms.questions.numeric import NumericData
+from lms.questions.ordering import OrderingData
+from lms.questions.single import SingleData
+from lms.questions.true_false import TrueFalseData
 from lms.services.layout import QuestionLayout
 from lms.services.scoring import read_answer, score_question
+
+DATA = {"single": SingleData, "multiple": MultipleData, "true_false": TrueFalseData, "numeric": NumericData,
+        "matching": MatchingData, "ordering": OrderingData}
+DEFAULTS = {"multiple": {"partial": False}, "numeric": {"tolerance": 0.0, "unit": None}}
 
 
 def choices(*correct: bool) -> tuple[Choice, ...]:
@@ -14,7 +25,8 @@ def choices(*correct: bool) -> tuple[Choice, ...]:
 
 
 def question(kind: str, points: float = 2, **fields) -> Question:
-    return Question(id="q", type=kind, prompt_html="<p>?</p>", points=points, explanation_html="", **fields)
+    data = DATA[kind](**{**DEFAULTS.get(kind, {}), **fields})
+    return Question(id="q", type=kind, prompt_html="<p>?</p>", points=points, explanation_html="", data=data)
 
 
 @pytest.mark.parametrize(("answer", "points"), [(1, 2), (0, 0), (None, 0), (9, 0), ("1", 0)])
@@ -70,6 +82,27 @@ def test_matching_is_all_or_nothing(answer, points):
     ({"0": 1, "1": 2, "2": 3}, 2), ({"0": 2, "1": 1, "2": 3}, 0), ({"0": 1, "1": 1, "2": 1}, 0), ({}, 0)])
 def test_ordering_is_all_or_nothing(answer, points):
     assert score_question(question("ordering", items_html=("x", "y", "z")), answer) == points
+
+
+@pytest.mark.parametrize(("answer", "points"), [
+    ({"0": 0, "1": 1, "2": 2}, 3), ({"0": 1, "1": 0, "2": 2}, 1), ({"0": 0}, 1), ({}, 0), (None, 0)])
+def test_matching_partial_credit_is_per_pair(answer, points):
+    assert score_question(question("matching", points=3, pairs=PAIRS, partial=True), answer) == points
+
+
+ITEMS = ("a", "b", "c", "d", "e")
+
+
+@pytest.mark.parametrize(("order", "points"), [
+    ("abcde", 4),   # the key: every neighbour pair in place
+    ("bacde", 2),   # the first two swapped: a-b and b-c broken, c-d and d-e kept
+    ("eabcd", 3),   # the last moved to the front: a-b, b-c, c-d still together
+    ("abced", 2),   # the last two swapped: a-b, b-c right
+    ("edcba", 0),   # reversed: no pair follows the key
+])
+def test_ordering_partial_credit_counts_neighbour_pairs(order, points):
+    answer = {str(ITEMS.index(item)): position for position, item in enumerate(order, start=1)}
+    assert score_question(question("ordering", points=4, items_html=ITEMS, partial=True), answer) == points
 
 
 def test_answers_are_read_from_opaque_tokens():

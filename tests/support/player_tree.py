@@ -12,7 +12,7 @@ from pathlib import Path
 from lms.content import Catalog, load_catalog
 from lms.content.catalog import Exam
 from lms.services.layout import AttemptLayout
-from lms.services.scoring import field_name
+from lms.services import scoring
 
 RULES_EXAM = """\
 title: Rules exam
@@ -147,28 +147,7 @@ def player_catalog() -> Catalog:
 
 def answer_values(exam: Exam, layout: AttemptLayout, right: bool = True) -> dict[str, list[str]]:
     """Form values that answer every question of an attempt right (or every one wrong)."""
-    questions = {question.id: question for question in exam.questions}
-    values: dict[str, list[str]] = {}
-    for qlayout in layout.questions:
-        question = questions[qlayout.question_id]
-        name = field_name(question)
-        if question.type in ("single", "multiple"):
-            picks = [i for i, choice in enumerate(question.choices) if choice.correct == right]
-            values[name] = [qlayout.tokens[i] for i in (picks if question.type == "multiple" else picks[:1])]
-        elif question.type == "true_false":
-            values[name] = [str(question.answer == right).lower()]
-        elif question.type == "numeric":
-            values[name] = [str(question.answer if right else question.answer + 1000)]
-        elif question.type == "matching":
-            count = len(question.pairs)
-            for left in range(count):
-                values[f"{name}-{left}"] = [qlayout.tokens[left if right else (left + 1) % count]]
-        else:
-            count = len(question.items_html)
-            for item in range(count):
-                position = item + 1 if right else count - item
-                values[f"{name}-{qlayout.tokens[item]}"] = [str(position)]
-    return values
+    return scoring.form_for(exam, layout, right)
 
 
 def getter(values: dict[str, list[str]]):

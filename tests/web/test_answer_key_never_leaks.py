@@ -15,12 +15,14 @@ def key_markers(exam: Exam) -> set[str]:
     """Strings that would give an answer away: explanations, feedback, right values, right markers."""
     markers = {"(correct answer)", ">Correct answer</", 'class="right'}
     for question in exam.questions:
-        for fragment in [question.explanation_html] + [choice.feedback_html for choice in question.choices]:
+        feedback = [choice.feedback_html for choice in getattr(question.data, "choices", ())]
+        for fragment in [question.explanation_html] + feedback:
             text = re.sub(r"<[^>]+>", "", fragment).strip()
             if text:
                 markers.update({fragment.strip(), html.unescape(text)})
         if question.type == "numeric":
-            markers.update({f'value="{question.answer:g}"', f'"{question.answer:g}"', f">{question.answer:g}<"})
+            answer = question.data.answer
+            markers.update({f'value="{answer:g}"', f'"{answer:g}"', f">{answer:g}<"})
     return markers
 
 

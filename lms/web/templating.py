@@ -1,0 +1,25 @@
+"""Template loading: the app's templates folder, plus each question type's partials from its module."""
+
+from __future__ import annotations
+
+from flask import Flask
+from jinja2 import BaseLoader, ChoiceLoader, FunctionLoader
+
+from lms.questions import QUESTION_TYPES
+
+PARTIALS = {"input.html": "input_template", "review.html": "review_template"}
+
+
+def question_partial(name: str) -> str | None:
+    """`questions/<type>/input.html` and `questions/<type>/review.html`, from the type's module."""
+    parts = name.split("/")
+    if len(parts) != 3 or parts[0] != "questions" or parts[1] not in QUESTION_TYPES or parts[2] not in PARTIALS:
+        return None
+    return getattr(QUESTION_TYPES[parts[1]], PARTIALS[parts[2]])
+
+
+def init_app(app: Flask) -> None:
+    loaders: list[BaseLoader] = [FunctionLoader(question_partial)]
+    if app.jinja_loader is not None:
+        loaders.insert(0, app.jinja_loader)
+    app.jinja_loader = ChoiceLoader(loaders)
