@@ -105,6 +105,10 @@ class FileContext:
             self.result.links.append(LinkRef(link.kind, link.target, link.resolved, line, column))
         return rendered.html
 
+    def error(self, code: str, message: str, where: tuple[Any, ...]) -> None:
+        line, column = self.places.key(where)
+        self.sink.error(code, message, line, column)
+
     def within(self, prefix: tuple[Any, ...]) -> Scoped:
         return Scoped(self, prefix)
 
@@ -118,6 +122,9 @@ class Scoped:
 
     def markdown(self, text: str, where: tuple[Any, ...], inline: bool = False) -> str:
         return self.context.markdown(text, self.prefix + where, inline)
+
+    def error(self, code: str, message: str, where: tuple[Any, ...]) -> None:
+        self.context.error(code, message, self.prefix + where)
 
 
 def build_program(key: str, path: str, data: bytes, renderer: Renderer) -> FileResult:

@@ -32,9 +32,12 @@ class QuestionSpec(Spec):
 
 
 class BuildContext(Protocol):
-    """How a type renders the Markdown it holds, reporting problems at the value's place in the file."""
+    """What a type's build may do: render the Markdown it holds and report a problem, each at a place
+    given relative to the question (`("choices", 0, "text")`)."""
 
     def markdown(self, text: str, where: tuple[Any, ...], inline: bool = False) -> str: ...
+
+    def error(self, code: str, message: str, where: tuple[Any, ...]) -> None: ...
 
 
 @dataclass(frozen=True)
