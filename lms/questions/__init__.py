@@ -7,11 +7,11 @@ the templates all look types up here.
 
 from __future__ import annotations
 
-from lms.questions import matching, multiple, numeric, ordering, single, true_false
+from lms.questions import cloze, matching, multiple, numeric, ordering, single, true_false
 from lms.questions.base import QuestionSpec, QuestionType
 
 QUESTION_TYPES: dict[str, QuestionType] = {
-    module.TYPE.name: module.TYPE for module in (single, multiple, true_false, numeric, matching, ordering)
+    module.TYPE.name: module.TYPE for module in (single, multiple, true_false, numeric, matching, ordering, cloze)
 }
 
 
