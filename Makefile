@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test check bench clean
+.PHONY: run test lint check bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,12 @@ node_modules/.installed: package.json package-lock.json
 
 # Database tests also run on PostgreSQL: LMS_TEST_DATABASE_URL, else the local server when one answers.
 LOCAL_PG := postgresql+psycopg://postgres@127.0.0.1:5432/lms_test
-test: $(VENV)/.installed-test node_modules/.installed
+# ruff (style, import order, common bugs) and mypy (types) on the code; `make test` runs them first.
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check lms tests bench
+	$(BIN)/mypy
+
+test: lint node_modules/.installed
 	@if [ -z "$$LMS_TEST_DATABASE_URL" ] && pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
 		export LMS_TEST_DATABASE_URL="$(LOCAL_PG)"; echo "PostgreSQL tests use $(LOCAL_PG)"; fi; \
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

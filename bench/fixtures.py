@@ -21,7 +21,7 @@ from lms.services.layout import layout_for, new_seed
 def create_agents(app: Flask, count: int, prefix: str) -> list[int]:
     shared_hash = passwords.hash_password("bench passphrase not used")
     rows = [{"email": f"{prefix}{i}@bench.example", "password_hash": shared_hash, "role": "learner",
-             "auth_version": 1, "created_at": dt.datetime.now(dt.timezone.utc)} for i in range(count)]
+             "auth_version": 1, "created_at": dt.datetime.now(dt.UTC)} for i in range(count)]
     with app.extensions["lms.db"].unit_of_work() as uow, uow.write() as db:
         db.execute(insert(User), rows)
         return list(db.scalars(select(User.id).where(User.email.like(f"{prefix}%")).order_by(User.id)))
@@ -41,7 +41,7 @@ def session_cookie(app: Flask, user_id: int) -> tuple[str, str]:
 
 
 def open_attempts(app: Flask, exam, user_ids: list[int]) -> list[int]:
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     with app.extensions["lms.db"].unit_of_work() as uow, uow.write() as db:
         exam_versions.ensure_version(db, exam)
         rows = [{"user_id": uid, "exam_key": exam.key, "number": 1, "content_hash": exam.content_hash,

@@ -56,7 +56,8 @@ def exam_document(index: int, rng: random.Random) -> dict:
         question = {"id": f"q{number}", "type": kind, "prompt": f"Question {number} about *rule* {index}?",
                     "explanation": "Because the **rule** says so."}
         if kind in ("single", "multiple"):
-            question["choices"] = [{"text": f"Choice {c} for {index}", "correct": c == 0 or (kind == "multiple" and c == 2),
+            question["choices"] = [{"text": f"Choice {c} for {index}",
+                                    "correct": c == 0 or (kind == "multiple" and c == 2),
                                     "feedback": "See the module."} for c in range(4)]
         elif kind == "true_false":
             question["answer"] = rng.random() < 0.5

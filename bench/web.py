@@ -151,7 +151,7 @@ def web_benchmark(wrk: str, work: Path) -> dict[str, dict]:
     submitters = create_agents(app, SUBMITTERS, "submitter")
     attempt_ids, seeds = open_attempts(app, exam, submitters)
     submissions = []
-    for user_id, attempt_id, seed in zip(submitters, attempt_ids, seeds):
+    for user_id, attempt_id, seed in zip(submitters, attempt_ids, seeds, strict=True):
         cookie, token = session_cookie(app, user_id)
         body = form({**right_answers(exam, seed), "csrf_token": [token]})
         submissions.append(f"POST\t/attempts/{attempt_id}/submit\t{cookie}\t{body}")
@@ -257,8 +257,9 @@ def postgres_burst(work: Path) -> None:
                 thread.join()
             return time.perf_counter() - started, results
 
-        start_s, starts = burst([lambda c=cookie, t=token: post(f"/exams/{EXAM_KEY}/start", c, form({"csrf_token": [t]}))
-                                 for _, cookie, token in agents])
+        start_s, starts = burst([
+            lambda c=cookie, t=token: post(f"/exams/{EXAM_KEY}/start", c, form({"csrf_token": [t]}))
+            for _, cookie, token in agents])
         with app.extensions["lms.db"].reading() as db:
             attempts = {a.user_id: a for a in db.scalars(select(Attempt))}
         calls = []

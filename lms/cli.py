@@ -10,10 +10,11 @@ import click
 from flask.cli import FlaskGroup
 
 from lms.content import ContentLoader, ContentRootError, default_content_root
-from lms.content.problems import count_by_severity
+from lms.content.problems import SourceLines, count_by_severity
 
 
 def _create_app():
+    # Imported here so `lms check` starts without building the web app.
     from lms.app import create_app
 
     return create_app()
@@ -29,7 +30,8 @@ def main() -> None:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 1 on any warning).")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="json prints a list of {path, line, column, severity, code, message}.")
-def check_command(content_root: Path | None, strict: bool, output_format: str) -> None:
+@click.option("--no-source", is_flag=True, help="Text format: do not print the offending line under each problem.")
+def check_command(content_root: Path | None, strict: bool, output_format: str, no_source: bool) -> None:
     """Validate every course, module, agreement and exam under CONTENT_ROOT.
 
     CONTENT_ROOT holds courses/ and quizzes/ (default: LMS_CONTENT_ROOT, else the current
@@ -46,8 +48,12 @@ def check_command(content_root: Path | None, strict: bool, output_format: str) -
     if output_format == "json":
         click.echo(json.dumps([problem.as_dict() for problem in problems], indent=2))
     else:
+        lines = SourceLines(Path(root))
         for problem in problems:
             click.echo(problem.format())
+            if not no_source:
+                for line in lines.excerpt(problem):
+                    click.echo(line)
     errors, warnings = count_by_severity(problems)
     summary = (f"{catalog.file_count} files checked: {errors} error{'s' * (errors != 1)}, "
                f"{warnings} warning{'s' * (warnings != 1)}")

@@ -5,11 +5,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from flask import Flask, current_app
-
-import datetime as dt
 
 from lms.clock import Clock
 from lms.content import Catalog, default_content_root

@@ -11,7 +11,7 @@ from lms.questions.cloze import ClozeData
 from lms.services.layout import layout_for
 from lms.services.scoring import form_for, read_answer, score_question
 from tests.support.apps import make_app
-from tests.support.content_trees import VALID_TREE, load, write_tree
+from tests.support.content_trees import load, write_tree
 from tests.support.web import csrf_token, sign_up
 
 EXAM = "quizzes/py2030/core/rules.yaml"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from lms.models import AgentProfile, ProducerRecord, User
+from lms.models import AgentProfile, ProducerRecord
 from lms.services.profiles import ProfileInput, save_profile
 
 

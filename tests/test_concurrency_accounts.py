@@ -20,7 +20,7 @@ def test_concurrent_sign_ups_differing_only_in_case_create_one_account(tmp_path,
             return lambda: browser.request("/account/sign-up", {
                 "email": email, "password": TEST_PASSWORD, "confirm": TEST_PASSWORD, "csrf_token": token})
 
-        results = run_together([attempt(b, t, e) for b, t, e in zip(browsers, tokens, emails)])
+        results = run_together([attempt(b, t, e) for b, t, e in zip(browsers, tokens, emails, strict=True)])
     statuses = sorted(status for status, _ in results)
     assert statuses == [302, 422, 422, 422]
     assert all("already exists" in body for status, body in results if status == 422)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from sqlalchemy import select
 
 from lms.models import Attempt, AuditEntry
@@ -91,7 +89,7 @@ def test_many_agents_starting_at_once_each_get_one_attempt(tmp_path, monkeypatch
         agents = [_signed_in(base, f"agent{i}@example.com") for i in range(6)]
         tokens = [agent.token("/exams/py2030/core/rules") for agent in agents]
         calls = []
-        for agent, token in zip(agents, tokens):
+        for agent, token in zip(agents, tokens, strict=True):
             for tab in (agent, agent.tab()):
                 calls.append(lambda tab=tab, token=token: tab.request("/exams/py2030/core/rules/start",
                                                                       {"csrf_token": token}))

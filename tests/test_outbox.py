@@ -20,7 +20,7 @@ from lms.models import OutboxDelivery
 from lms.outbox import Dispatcher, Handler
 from lms.services import accounts
 
-START = dt.datetime(2029, 9, 1, 12, 0, tzinfo=dt.timezone.utc)
+START = dt.datetime(2029, 9, 1, 12, 0, tzinfo=dt.UTC)
 
 
 class FakeClock:

@@ -12,6 +12,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from lms import questions  # its registry is read when building, so either package may be imported first
 from lms.content import catalog as c
 from lms.content import schemas as s
 from lms.content.markdown import LinkRef, Rendered, Renderer
@@ -19,7 +20,6 @@ from lms.content.paths import module_slug
 from lms.content.problems import Problem, ProblemSink, did_you_mean
 from lms.content.validation import check
 from lms.content.yamlsource import LocatedYaml, SourceMap, YamlSyntaxError, parse_yaml
-from lms import questions  # its registry is read when building, so either package may be imported first
 
 # Module pages and agreements show the title as the page's only h1, so body headings step down.
 BODY_HEADING_OFFSET = 1

@@ -8,10 +8,11 @@ exam is its path under quizzes/ without `.yaml`, an agreement is `py2022/general
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from lms.content.markdown import Heading
 from lms.content.problems import Problem, count_by_severity
@@ -24,7 +25,7 @@ class Condition:
     kind: str
     value: str
 
-    def describe(self, catalog: "Catalog", program_key: str) -> str:
+    def describe(self, catalog: Catalog, program_key: str) -> str:
         if self.kind == "registration":
             return "your Marketplace registration is complete"
         if self.kind == "completed":
@@ -152,6 +153,7 @@ class Catalog:
     assets: frozenset[str] = frozenset()
     problems: tuple[Problem, ...] = ()
     file_count: int = 0
+    _module_by_exam: Mapping[str, Module] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for name in ("programs", "tracks", "modules", "exams", "agreements"):
@@ -181,7 +183,7 @@ class Catalog:
         """The newest program that has opened; the newest of all when none has opened yet."""
         programs = self.programs_newest_first()
         opened = [program for program in programs if program.is_open(today)]
-        return (opened or programs or [None])[0]
+        return (opened or programs)[0] if programs else None
 
     def tracks_of(self, program: Program) -> list[Track]:
         return [self.tracks[key] for key in program.track_keys if key in self.tracks]

@@ -59,20 +59,20 @@ class _Checker:
                     items[_KINDS[kind]][result.item.key] = result.item
         for program in items["programs"].values():
             for agreement_key in program.agreement_keys:
-                result = self.results.get(paths.agreement_file(program.key, agreement_key.split("/", 1)[1]))
-                if result is not None and result.item is not None:
-                    items["agreements"][agreement_key] = result.item
+                agreement = self.results.get(paths.agreement_file(program.key, agreement_key.split("/", 1)[1]))
+                if agreement is not None and agreement.item is not None:
+                    items["agreements"][agreement_key] = agreement.item
             for track_key in program.track_keys:
-                result = self.results.get(paths.track_file(track_key))
-                if result is None or result.item is None:
+                track = self.results.get(paths.track_file(track_key))
+                if track is None or track.item is None:
                     continue
                 module_keys = []
-                for name in result.spec.modules:
+                for name in track.spec.modules:
                     module = self.results.get(f"{paths.track_folder(track_key)}/{name}")
                     if module is not None and module.item is not None and module.item.key not in module_keys:
                         items["modules"][module.item.key] = module.item
                         module_keys.append(module.item.key)
-                items["tracks"][track_key] = dataclasses.replace(result.item, module_keys=tuple(module_keys))
+                items["tracks"][track_key] = dataclasses.replace(track.item, module_keys=tuple(module_keys))
         return items
 
     def report(self, path, severity, code, message, place=(1, 1)) -> None:
@@ -243,7 +243,7 @@ class _Checker:
 
     # --- exams and links -----------------------------------------------------------------
     def check_exam_references(self) -> None:
-        exam_keys = sorted(source.key for source in self.sources if source.kind == "exam")
+        exam_keys = sorted(source.key for source in self.sources if source.kind == "exam" and source.key)
         used: set[str] = set()
         for path, result in self.loaded["module"]:
             reference = getattr(result.spec, "exam", None)

@@ -10,10 +10,7 @@ from typing import Annotated, Any
 from pydantic import (
     AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
-    Field,
-    StrictBool,
     StrictFloat,
     StrictInt,
     StringConstraints,

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from lms.content.builders import (
-    FileResult, build_agreement, build_exam, build_module, build_program, build_track, sha256,
+    FileResult,
+    build_agreement,
+    build_exam,
+    build_module,
+    build_program,
+    build_track,
+    sha256,
 )
 from lms.content.catalog import Catalog
 from lms.content.crosscheck import cross_check
@@ -68,7 +74,7 @@ class ContentLoader:
         fresh: dict[str, tuple[str, FileResult]] = {}
         rebuilt = 0
         for source in sources:
-            if source.kind not in BUILDERS:
+            if source.kind not in BUILDERS or source.key is None:
                 continue
             try:
                 data = (self.root / source.path).read_bytes()

@@ -9,8 +9,10 @@ from __future__ import annotations
 import html
 import posixpath
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import nh3
 from markdown_it import MarkdownIt
@@ -154,6 +156,11 @@ def _build_parser(front_matter: bool) -> MarkdownIt:
     return md
 
 
+def _new_env() -> dict[str, Any]:
+    """markdown-it's scratch space for one render (footnotes, reference links)."""
+    return {}
+
+
 class Renderer:
     """The configured markdown-it parsers plus the rules around them."""
 
@@ -165,23 +172,24 @@ class Renderer:
 
     def render(self, text: str, doc_path: str, *, heading_offset: int = 0) -> Rendered:
         """Render a whole Markdown file (front matter, then body) found at `doc_path`."""
-        md, env = self._document_md, {}
+        md, env = self._document_md, _new_env()
         lines = text.split("\n")
         collector = _Collector(doc_path, lines, self.prefixes)
         tokens = md.parse(text, env)
         front_matter, front_matter_line, body_line = None, 0, 1
         fenced: list[tuple[int, int]] = []
         for index, token in enumerate(tokens):
+            start, end = token.map or (0, 0)  # block tokens always carry their lines
             if token.type == "front_matter":
                 front_matter = token.content
-                front_matter_line = token.map[0] + 2
-                body_line = token.map[1] + 1
+                front_matter_line = start + 2
+                body_line = end + 1
             elif token.type in ("fence", "code_block") and token.map:
-                fenced.append((token.map[0], token.map[1]))
+                fenced.append((start, end))
             elif token.type == "html_block":
-                collector.raw(token.map[0], token.content)
+                collector.raw(start, token.content)
             elif token.type == "inline":
-                collector.walk_inline(token.children or [], token.map[0])
+                collector.walk_inline(token.children or [], start)
             elif token.type == "heading_open":
                 collector.heading(tokens, index, heading_offset)
         body = md.renderer.render(tokens, md.options, env)
@@ -218,14 +226,15 @@ class Renderer:
         return found
 
     def _parse_fragment(self, text: str, doc_path: str, inline: bool) -> Rendered:
-        md, env = self._fragment_md, {}
+        md, env = self._fragment_md, _new_env()
         collector = _Collector(doc_path, text.split("\n"), self.prefixes)
         tokens = md.parseInline(text, env) if inline else md.parse(text, env)
         for token in tokens:
+            start = token.map[0] if token.map else 0
             if token.type == "html_block":
-                collector.raw(token.map[0], token.content)
+                collector.raw(start, token.content)
             elif token.type == "inline":
-                collector.walk_inline(token.children or [], token.map[0] if token.map else 0)
+                collector.walk_inline(token.children or [], start)
         body = md.renderer.render(tokens, md.options, env)
         return Rendered(html=_CLEANER.clean(body), links=tuple(collector.links), raw_html=tuple(collector.raw_html))
 
@@ -286,8 +295,8 @@ class _Collector:
             token.attrSet(attr, asset_prefix + resolved)
 
 
-def _unknown_callouts(lines, fenced, body_line):
-    inside = set()
+def _unknown_callouts(lines: list[str], fenced: list[tuple[int, int]], body_line: int) -> Iterator[Marked]:
+    inside: set[int] = set()
     for start, end in fenced:
         inside.update(range(start, end))
     for index in range(body_line - 1, len(lines)):

@@ -3,10 +3,32 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Iterable, Literal
+from pathlib import Path
+from typing import Literal
 
 Severity = Literal["error", "warning"]
+
+# Every code `lms check` can print, with its severity; docs/authoring.md §5 explains each one.
+PROBLEM_CODES: dict[str, Severity] = {
+    # reading files
+    "unreadable": "error", "not-utf8": "error", "yaml-syntax": "error", "duplicate-key": "error",
+    "no-front-matter": "error",
+    # keys and values
+    "missing-key": "error", "unknown-key": "error", "invalid-type": "error", "invalid-value": "error",
+    "out-of-range": "error", "too-few": "error", "empty-value": "error", "duplicate-item": "error",
+    "correct-count": "error",
+    # exams
+    "duplicate-id": "error", "draw-too-large": "error", "unknown-exam": "error", "unused-exam": "warning",
+    # Markdown
+    "raw-html": "error", "unknown-callout": "warning", "broken-link": "error", "broken-image": "error",
+    # programs, tracks and files
+    "missing-file": "error", "unknown-agreement": "error", "unknown-track": "error", "unknown-requirement": "error",
+    "unsatisfied-requirement": "error", "unlock-cycle": "error", "unlock-dead-end": "error",
+    "duplicate-module": "error", "unlisted-track": "warning", "unlisted-agreement": "warning",
+    "unlisted-module": "warning", "stray-file": "warning",
+}
 
 
 @dataclass(frozen=True, order=True)
@@ -19,6 +41,11 @@ class Problem:
     severity: Severity
     code: str
     message: str
+
+    def __post_init__(self) -> None:
+        if PROBLEM_CODES.get(self.code) != self.severity:
+            raise ValueError(f"problem code {self.code!r} ({self.severity}) is not in PROBLEM_CODES; add it there "
+                             "and explain it in docs/authoring.md")
 
     def format(self) -> str:
         return f"{self.path}:{self.line}:{self.column}: {self.severity}: {self.message} [{self.code}]"
@@ -59,3 +86,29 @@ def count_by_severity(problems: Iterable[Problem]) -> tuple[int, int]:
         else:
             warnings += 1
     return errors, warnings
+
+
+class SourceLines:
+    """The lines of content files, read once each, to show a problem's line with a caret under it."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self._files: dict[str, list[str]] = {}
+
+    def line(self, path: str, number: int) -> str | None:
+        if path not in self._files:
+            try:
+                self._files[path] = (self.root / path).read_text(encoding="utf-8-sig").splitlines()
+            except (OSError, UnicodeDecodeError):
+                self._files[path] = []
+        lines = self._files[path]
+        return lines[number - 1] if 0 < number <= len(lines) else None
+
+    def excerpt(self, problem: Problem) -> list[str]:
+        """The offending line, indented, and a caret under the problem's column (as Jinja shows errors)."""
+        text = self.line(problem.path, problem.line)
+        if text is None or not text.strip():
+            return []
+        before = text[: max(problem.column - 1, 0)]
+        pointer = "".join("\t" if char == "\t" else " " for char in before)
+        return [f"    {text}", f"    {pointer}^"]

@@ -13,7 +13,18 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, StrictBool, StrictInt, StringConstraints
 
 from lms.content.fields import (
-    EXAM_REF_PATTERN, Count, Key, LocalProblem, Markdown, Minutes, Percent, Spec, Text, between, duplicates, quoted_text,
+    EXAM_REF_PATTERN,
+    Count,
+    Key,
+    LocalProblem,
+    Markdown,
+    Minutes,
+    Percent,
+    Spec,
+    Text,
+    between,
+    duplicates,
+    quoted_text,
 )
 
 # --- program.yaml -------------------------------------------------------------------------

@@ -66,7 +66,7 @@ def check(model: type[M], data: Any, places: SourceMap, sink: ProblemSink, prefi
     except ValidationError as exc:
         by_place: dict[tuple[Any, ...], list[dict]] = {}
         for error in exc.errors(include_url=False):
-            by_place.setdefault(_data_loc(data, error["loc"]), []).append(error)
+            by_place.setdefault(_data_loc(data, error["loc"]), []).append(dict(error))
         for loc, errors in by_place.items():
             report_error(model, {**_representative(errors), "loc": loc}, places, sink, prefix)
         partial = salvage(model, data)
@@ -103,10 +103,10 @@ def salvage(model: type[M], data: Any) -> M | None:
     return partial
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _field_adapter(model: type[BaseModel], name: str) -> TypeAdapter:
     info = model.model_fields[name]
-    annotation = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+    annotation: Any = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
     if isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel):
         return TypeAdapter(annotation)
     return TypeAdapter(annotation, config=ConfigDict(coerce_numbers_to_str=True))
@@ -131,7 +131,7 @@ def report_error(model, error: dict, places: SourceMap, sink: ProblemSink, prefi
     line, column = places.key(where) if isinstance(got, (dict, list)) else places.value(where)
     if kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
-        hint = did_you_mean(got, [e.strip(" '") for e in expected.replace(" or ", ", ").split(",")])
+        hint = did_you_mean(str(got), [e.strip(" '") for e in expected.replace(" or ", ", ").split(",")])
         sink.error("invalid-value", f"{name} must be one of {expected} (got {got!r}){hint}", line, column)
     elif kind in ("out_of_range", "greater_than_equal", "greater_than", "less_than_equal", "less_than"):
         message = error["msg"] if kind == "out_of_range" else error["msg"].replace("Input should be", "must be")

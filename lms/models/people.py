@@ -28,7 +28,7 @@ class User(Base):
     identity_verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     identity_verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
-    profile: Mapped["AgentProfile | None"] = relationship(back_populates="user", uselist=False,
+    profile: Mapped[AgentProfile | None] = relationship(back_populates="user", uselist=False,
                                                           foreign_keys="AgentProfile.user_id")
 
     # Flask-Login protocol

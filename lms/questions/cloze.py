@@ -18,8 +18,17 @@ from pydantic import StrictBool
 
 from lms.content.fields import LocalProblem, Text
 from lms.questions.base import (
-    BuildContext, FormValues, QuestionLayout, QuestionSpec, QuestionType, ReviewParts, Row, first_value, fraction,
-    shuffled, table_review_template,
+    BuildContext,
+    FormValues,
+    QuestionLayout,
+    QuestionSpec,
+    QuestionType,
+    ReviewParts,
+    Row,
+    first_value,
+    fraction,
+    shuffled,
+    table_review_template,
 )
 
 GAP = re.compile(r"\[\[(.*?)\]\]")
@@ -110,12 +119,12 @@ class Cloze(QuestionType):
 
     def arrange(self, data: ClozeData, rng: random.Random, shuffle: bool) -> tuple[int, ...]:
         # Always shuffled: the right choice is written first.
-        return tuple(start + index for start, choices in zip(data.offsets, data.gaps_html)
+        return tuple(start + index for start, choices in zip(data.offsets, data.gaps_html, strict=True)
                      for index in shuffled(rng, len(choices)))
 
     def read(self, data: ClozeData, qlayout: QuestionLayout, values: FormValues, name: str) -> dict[str, int]:
         answer = {}
-        for gap, (start, choices) in enumerate(zip(data.offsets, data.gaps_html)):
+        for gap, (start, choices) in enumerate(zip(data.offsets, data.gaps_html, strict=True)):
             index = qlayout.index_of(first_value(values, f"{name}-{gap}"))
             if index is not None and start <= index < start + len(choices):
                 answer[str(gap)] = index - start

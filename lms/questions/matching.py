@@ -10,8 +10,17 @@ from pydantic import Field, StrictBool
 
 from lms.content.fields import LocalProblem, Spec, Text, duplicates
 from lms.questions.base import (
-    BuildContext, FormValues, QuestionLayout, QuestionSpec, QuestionType, ReviewParts, Row, first_value, fraction,
-    shuffled_away_from_key, table_review_template,
+    BuildContext,
+    FormValues,
+    QuestionLayout,
+    QuestionSpec,
+    QuestionType,
+    ReviewParts,
+    Row,
+    first_value,
+    fraction,
+    shuffled_away_from_key,
+    table_review_template,
 )
 
 MIN_PAIRS = 3  # with two, the only shuffled order is the reverse, which gives the answer away

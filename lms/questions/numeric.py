@@ -10,7 +10,14 @@ from pydantic import Field
 
 from lms.content.fields import Number
 from lms.questions.base import (
-    VALUE_REVIEW_TEMPLATE, BuildContext, FormValues, QuestionLayout, QuestionSpec, QuestionType, ReviewParts, first_value,
+    VALUE_REVIEW_TEMPLATE,
+    BuildContext,
+    FormValues,
+    QuestionLayout,
+    QuestionSpec,
+    QuestionType,
+    ReviewParts,
+    first_value,
 )
 
 MAX_ANSWER_LENGTH = 50

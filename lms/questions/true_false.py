@@ -8,7 +8,14 @@ from typing import Any
 from pydantic import StrictBool
 
 from lms.questions.base import (
-    VALUE_REVIEW_TEMPLATE, BuildContext, FormValues, QuestionLayout, QuestionSpec, QuestionType, ReviewParts, first_value,
+    VALUE_REVIEW_TEMPLATE,
+    BuildContext,
+    FormValues,
+    QuestionLayout,
+    QuestionSpec,
+    QuestionType,
+    ReviewParts,
+    first_value,
 )
 
 _WORDS = {True: "True", False: "False", None: "No answer"}

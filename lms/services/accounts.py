@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 from email_validator import EmailNotValidError, validate_email
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lms.models import User
-from lms.models.people import ROLES
 from lms import events
 from lms.db import UnitOfWork
+from lms.models import User
+from lms.models.people import ROLES
 from lms.services import passwords
 from lms.services.errors import FieldErrors, NotFound, RuleError
 from lms.services.mail import Mailer

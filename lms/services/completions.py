@@ -8,8 +8,8 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lms.models import PriorCompletion
 from lms.db import UnitOfWork
+from lms.models import PriorCompletion
 from lms.services.csvfiles import CsvRow, read_rows
 from lms.services.npn import npn_problem
 from lms.services.registry import ImportReport

@@ -46,7 +46,7 @@ def read_rows(data: bytes, required: tuple[str, ...]) -> list[CsvRow]:
             if len(values) != len(header):
                 rows.append(CsvRow(line, problem=f"has {len(values)} fields; the header has {len(header)}"))
                 continue
-            rows.append(CsvRow(line, dict(zip(header, values))))
+            rows.append(CsvRow(line, dict(zip(header, values, strict=True))))
     except csv.Error as exc:
         raise CsvFileError(f"line {reader.line_num}: {exc}") from None
     return rows

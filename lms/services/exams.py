@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lms.content.catalog import Catalog, Exam, Question
-from lms.models import Attempt, AttemptGrant, User
 from lms import events
+from lms.content.catalog import Catalog, Exam, Question
 from lms.db import UnitOfWork
+from lms.models import Attempt, AttemptGrant, User
 from lms.services import scoring
 from lms.services.errors import NotFound, RuleError
 from lms.services.exam_versions import ensure_version, load_version

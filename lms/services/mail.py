@@ -40,7 +40,7 @@ class Mailer:
         message["From"] = self.settings.sender
         message["To"] = to
         message["Subject"] = subject
-        message["Date"] = dt.datetime.now(dt.timezone.utc).strftime("%a, %d %b %Y %H:%M:%S +0000")
+        message["Date"] = dt.datetime.now(dt.UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
         # 8bit keeps links whole in the .eml file instead of quoted-printable line breaks.
         message.set_content(body, cte="8bit")
         if self.settings.smtp_host:
@@ -52,7 +52,7 @@ class Mailer:
                 smtp.send_message(message)
             return None
         self.settings.outbox.mkdir(parents=True, exist_ok=True)
-        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
         path = self.settings.outbox / f"{stamp}-{secrets.token_hex(4)}.eml"
         path.write_bytes(bytes(message))
         log.info("email to %s written to %s", to, path)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from lms.models import AgentProfile, User
-from lms.models.types import utcnow
 from lms import events
 from lms.db import UnitOfWork
+from lms.models import AgentProfile, User
+from lms.models.types import utcnow
 from lms.services.errors import NotFound, RuleError
 
 

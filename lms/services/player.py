@@ -35,8 +35,9 @@ def track_access(session: Session, catalog: Catalog, user: User, program: Progra
     available = True
     if track.audience == "returning":
         available = track in programs.track_options(session, catalog, user, program)
-    state = unlock.track_unlock(session, catalog, user, program, track) if track.unlock else unlock.UnlockState(True, ())
-    return Access(available, state)
+    if not track.unlock:
+        return Access(available, unlock.UnlockState(True, ()))
+    return Access(available, unlock.track_unlock(session, catalog, user, program, track))
 
 
 def track_view(session: Session, catalog: Catalog, user: User, program: Program, track: Track) -> TrackView:

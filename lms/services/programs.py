@@ -7,10 +7,10 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lms.content import Catalog, Program, Track
-from lms.models import PriorCompletion, RegistrationCompletion, Setting, TrackChoice, User
 from lms import events
+from lms.content import Catalog, Program, Track
 from lms.db import UnitOfWork
+from lms.models import PriorCompletion, RegistrationCompletion, Setting, TrackChoice, User
 from lms.services.errors import NotFound, RuleError
 from lms.services.progress import exam_attempted
 
@@ -26,7 +26,7 @@ def admin_choice(session: Session) -> str | None:
 def current_program(session: Session, catalog: Catalog, today: dt.date) -> Program | None:
     """The admin's choice when set and still published, else the catalog's newest open program."""
     chosen = admin_choice(session)
-    if chosen in catalog.programs:
+    if chosen is not None and chosen in catalog.programs:
         return catalog.programs[chosen]
     return catalog.current_program(today)
 

@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lms.content import Catalog, Module, Track
-from lms.models import Attempt, ModuleProgress, TrackCompletion
 from lms import events
+from lms.content import Catalog, Module, Track
 from lms.db import UnitOfWork
+from lms.models import Attempt, ModuleProgress, TrackCompletion
 from lms.services import standings
 
 # Time away from the page (lunch, another tab) is not seat time: one stretch counts up to this.
@@ -161,7 +161,7 @@ def track_progress(session: Session, catalog: Catalog, user_id: int, track: Trac
     states = []
     for module in modules:
         exam = catalog.exams.get(module.exam_key) if module.exam_key else None
-        standing = standings.standing(session, exam, user_id, attempts[module.exam_key], grants) if exam else None
+        standing = standings.standing(session, exam, user_id, attempts[exam.key], grants) if exam else None
         states.append(ModuleState(module, rows.get(module.key), standing, exam is not None))
     return TrackProgress(track, tuple(states))
 

@@ -94,8 +94,9 @@ def training_step(session: Session, catalog: Catalog, user: User, program: Progr
     if track is None:
         return Step("training", title, UNAVAILABLE, "No Marketplace training is published for this plan year yet.")
     done = satisfying.get(track.key) or track_progress(session, catalog, user.id, track)
-    if done.locked_exams:
-        exam = done.locked_exams[0].standing.exam
+    locked = [state.standing for state in done.locked_exams if state.standing is not None]
+    if locked:
+        exam = locked[0].exam
         return Step("training", title, ACTION_NEEDED, f"You used every attempt at “{exam.title}” without passing. "
                     "Contact an administrator, who can grant another attempt.", "training", track.key)
     summary = (f"{track.title}: {done.modules_done} of {len(done.modules)} modules read, "

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lms.db import UnitOfWork
 from lms.models import AgentProfile, ProducerRecord
 from lms.models.types import utcnow
-from lms.db import UnitOfWork
 from lms.services.csvfiles import CsvRow, read_rows
 from lms.services.npn import npn_problem
 from lms.services.us_states import normalise_state

@@ -62,7 +62,8 @@ def set_role(user_id: int):
 @bp.get("/program")
 def program():
     return render_template("admin/program.html", programs=catalog().programs_newest_first(),
-                           chosen=programs.admin_choice(db_session()), automatic=catalog().current_program(clock().today()))
+                           chosen=programs.admin_choice(db_session()),
+                           automatic=catalog().current_program(clock().today()))
 
 
 @bp.post("/program")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 
 from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm

@@ -61,3 +61,12 @@ def test_root_without_content_folders(tmp_path):
 
 def test_usage_error_exits_two(tmp_path):
     assert run("--format", "xml").exit_code == 2
+
+
+def test_text_output_shows_the_line_with_a_caret_under_the_column(tmp_path):
+    root = write_tree(tmp_path, {EXAM: VALID_TREE[EXAM].replace("pass_percent: 80", "pass_percent: 180")})
+    lines = run(str(root)).output.splitlines()
+    at = lines.index("quizzes/py2030/core/rules.yaml:2:15: error: pass_percent must be between 0 and 100 "
+                     "(got 180) [out-of-range]")
+    assert lines[at + 1:at + 3] == ["    pass_percent: 180", "                  ^"]
+    assert "    pass_percent: 180" not in run(str(root), "--no-source").output

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lms.content import load_catalog
 from lms.config import PROJECT_ROOT
+from lms.content import load_catalog
 
 
 @pytest.fixture(scope="module")

@@ -121,9 +121,8 @@ def test_nobody_removes_their_own_admin_role_and_one_admin_always_remains(uow):
 
 def test_a_failed_write_leaves_nothing_behind(uow):
     user = accounts.sign_up(uow, "atomic@example.com", TEST_PASSWORD)
-    with pytest.raises(RuleError):
-        with uow.write() as session:
-            accounts.set_role(uow, user.id, "author", actor_id=None)  # joins the outer write
-            raise RuleError("something later in the same action failed")
+    with pytest.raises(RuleError), uow.write():
+        accounts.set_role(uow, user.id, "author", actor_id=None)  # joins the outer write
+        raise RuleError("something later in the same action failed")
     assert accounts.find_by_email(uow.session, "atomic@example.com").role == "learner"
     assert [e.action for e in audit.entries_for(uow.session, user.id)] == ["account.created"]

@@ -10,12 +10,13 @@ from sqlalchemy import select
 from lms import events
 from lms.models import AuditEntry, OutboxEvent, ProducerRecord, TrackCompletion
 from lms.services import accounts, exams, people, progress
+from lms.services.errors import FieldErrors
 from lms.services.profiles import ProfileInput, save_profile
 from tests.support.apps import TEST_PASSWORD
 from tests.support.player_tree import answer_values, getter, player_catalog
 
 CATALOG = player_catalog()
-NOW = dt.datetime(2029, 9, 1, 12, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2029, 9, 1, 12, 0, tzinfo=dt.UTC)
 
 
 def names(session, model, column):
@@ -55,7 +56,7 @@ def test_an_agents_year_emits_each_event_once(uow):
 
 def test_a_rolled_back_action_leaves_no_event(uow):
     accounts.sign_up(uow, "taken@example.com", TEST_PASSWORD)
-    with pytest.raises(Exception):
+    with pytest.raises(FieldErrors):
         accounts.sign_up(uow, "taken@example.com", TEST_PASSWORD)
     assert names(uow.session, OutboxEvent, "name") == ["account.created"]
 

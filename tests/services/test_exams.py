@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 
 import pytest
 
@@ -17,7 +16,7 @@ from tests.support.player_tree import answer_values, getter, player_catalog
 
 CATALOG = player_catalog()
 
-NOW = dt.datetime(2029, 9, 1, 12, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2029, 9, 1, 12, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from lms.services.npn import npn_problem
 from lms.services.profiles import ProfileInput, save_profile
 from tests.support.apps import TEST_PASSWORD
 
-GOOD = dict(first_name="Ana", last_name="Ruiz", npn="1234567", resident_state="TX",
-            sell_states=["TX", "OK"], phone="(512) 555-0100")
+GOOD = {"first_name": "Ana", "last_name": "Ruiz", "npn": "1234567", "resident_state": "TX",
+            "sell_states": ["TX", "OK"], "phone": "(512) 555-0100"}
 
 
 def new_user(uow, email="npn@example.com") -> int:
@@ -59,9 +59,9 @@ def test_profile_is_normalised_and_saved(uow):
 
 @pytest.mark.parametrize(("record", "status"), [
     (None, "not_found"),
-    (dict(license_active=True, health_authority=True), "valid"),
-    (dict(license_active=False, health_authority=True), "inactive"),
-    (dict(license_active=True, health_authority=False), "no_health_authority"),
+    ({"license_active": True, "health_authority": True}, "valid"),
+    ({"license_active": False, "health_authority": True}, "inactive"),
+    ({"license_active": True, "health_authority": False}, "no_health_authority"),
 ])
 def test_npn_is_checked_against_the_registry(uow, record, status):
     if record:

@@ -64,7 +64,7 @@ def test_returning_from_an_imported_file(uow, catalog):
 
 def test_choice_can_change_until_an_exam_of_it_was_attempted(uow, catalog):
     program = catalog.programs["py2022"]
-    now = dt.datetime(2021, 9, 1, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2021, 9, 1, tzinfo=dt.UTC)
     user = agent(uow)
     completed_2021(uow, user)
     programs.choose_track(uow, catalog, user.id, program, "py2022/returning")

@@ -14,7 +14,7 @@ from tests.support.player_tree import answer_values, getter, player_catalog
 
 CATALOG = player_catalog()
 
-NOW = dt.datetime(2029, 9, 1, 12, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2029, 9, 1, 12, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture

@@ -43,7 +43,7 @@ class Browser:
         self.cookies = cookies if cookies is not None else http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies), _NoRedirect())
 
-    def tab(self) -> "Browser":
+    def tab(self) -> Browser:
         """Another tab of the same browser: same cookies, its own connection."""
         return Browser(self.base, self.cookies)
 

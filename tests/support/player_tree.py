@@ -11,8 +11,8 @@ from pathlib import Path
 
 from lms.content import Catalog, load_catalog
 from lms.content.catalog import Exam
-from lms.services.layout import AttemptLayout
 from lms.services import scoring
+from lms.services.layout import AttemptLayout
 
 RULES_EXAM = """\
 title: Rules exam

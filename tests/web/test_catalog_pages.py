@@ -58,8 +58,8 @@ def test_unknown_pages_are_404_with_a_friendly_page(learner, url):
 
 def test_assets_are_served_only_when_content_links_them(tmp_path, monkeypatch, sqlite_url):
     from tests.support.apps import make_app
-    from tests.support.web import sign_up
     from tests.support.content_trees import VALID_TREE, write_tree
+    from tests.support.web import sign_up
 
     module = "courses/py2030/core/01-intro.md"
     root = write_tree(tmp_path / "content", {

@@ -7,9 +7,9 @@ import datetime as dt
 from flask import abort, flash, redirect, render_template, session, url_for
 from flask_login import current_user, login_required
 
-from lms.services import player, programs, progress, registration
 from lms.extensions import catalog as current_catalog
 from lms.extensions import clock
+from lms.services import player, programs, progress, registration
 from lms.web.context import current_program_or_404
 from lms.web.database import db_session, uow
 from lms.web.player import bp
