@@ -25,7 +25,8 @@ run: $(VENV)/.installed-app
 	@mkdir -p instance
 	$(BIN)/lms db upgrade
 	@echo "Serving Marketplace Agent Training at http://$(HOST):$(PORT)/  (Ctrl+C to stop)"
-	LMS_COOKIE_SECURE=0 LMS_CONTENT_AUTO_RELOAD=1 $(BIN)/lms run --host $(HOST) --port $(PORT)
+	LMS_COOKIE_SECURE=0 LMS_CONTENT_AUTO_RELOAD=1 LMS_PUBLIC_URL=http://$(HOST):$(PORT) \
+		$(BIN)/lms run --host $(HOST) --port $(PORT)
 
 # axe-core for the browser tests' accessibility checks (from the npm registry, pinned in package-lock.json).
 node_modules/.installed: package.json package-lock.json

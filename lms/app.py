@@ -6,12 +6,14 @@ import logging
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms import commands, config, extensions
 from lms.web import admin, auth, author, courses, database, errors, player, public, security, templating
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+def create_app(test_config: dict[str, Any] | None = None, *, for_commands: bool = False) -> Flask:
+    """The application. `for_commands`: built for `lms` commands, which may run without serving settings."""
     instance = config.instance_path()
     app = Flask(
         __name__,
@@ -22,6 +24,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.from_mapping(config.from_environment(instance))
     if test_config:
         app.config.from_mapping(test_config)
+    _check_serving_settings(app, for_commands)
+    app.config["TRUSTED_HOSTS"] = config.trusted_hosts(app.config)
+    if app.config.get("PROXY_HOPS"):
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
@@ -37,3 +44,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if delivery is not None:  # started in each worker process on its first request (after any fork)
         app.before_request(delivery.ensure_started)
     return app
+
+
+def _check_serving_settings(app: Flask, for_commands: bool) -> None:
+    if for_commands or app.debug or app.testing or app.config.get("PUBLIC_URL"):
+        return
+    raise config.ConfigError(
+        "Set LMS_PUBLIC_URL to the address people use to reach this site (for example "
+        "https://training.example.org): links in emails are built from it, never from a request's Host header.")

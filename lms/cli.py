@@ -17,7 +17,7 @@ def _create_app():
     # Imported here so `lms check` starts without building the web app.
     from lms.app import create_app
 
-    return create_app()
+    return create_app(for_commands=True)
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)

@@ -58,7 +58,7 @@ def users_create(email: str, role: str, password: str) -> None:
     """Create an account."""
     with _uow() as uow:
         try:
-            user = accounts.sign_up(uow, email, password, role=role)
+            user = accounts.create_account(uow, email, password, role=role)
         except FieldErrors as error:
             _fail(" ".join(error.errors.values()))
     click.echo(f"Created {role} {user.email} (id {user.id}).")
@@ -173,13 +173,13 @@ def demo_command(password: str | None) -> None:
         import_completions(uow, (examples / "completions-py2021.csv").read_bytes())
         for email, role in (("admin@example.com", "admin"), ("author@example.com", "author")):
             if accounts.find_by_email(session, email) is None:
-                accounts.sign_up(uow, email, password, role=role)
+                accounts.create_account(uow, email, password, role=role)
                 created.append(f"{role} {email}")
         admin = accounts.find_by_email(session, "admin@example.com")
         for email, first, last, npn, state in DEMO_AGENTS:
             if accounts.find_by_email(session, email) is not None:
                 continue
-            agent = accounts.sign_up(uow, email, password)
+            agent = accounts.create_account(uow, email, password)
             save_profile(uow, agent.id, ProfileInput(first, last, npn, False, state, [state], "2025550100"))
             if admin is not None:
                 people.attest_identity(uow, agent.id, admin.id)

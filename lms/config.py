@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,6 +39,30 @@ def _list(name: str, default: list[str]) -> list[str]:
     return default if value is None else [item.strip() for item in value.split(",") if item.strip()]
 
 
+DEVELOPMENT_URL = "http://127.0.0.1:5000"
+
+
+class ConfigError(Exception):
+    """A setting the app cannot run without is missing or wrong; the message says how to fix it."""
+
+
+def public_url(settings) -> str:
+    """Where links in emails point: LMS_PUBLIC_URL, or the development address when it is unset."""
+    return (settings.get("PUBLIC_URL") or DEVELOPMENT_URL).rstrip("/")
+
+
+def trusted_hosts(settings) -> list[str] | None:
+    """LMS_TRUSTED_HOSTS, else the public URL's host (with `localhost` beside a loopback address)."""
+    if settings.get("TRUSTED_HOSTS"):
+        return list(settings["TRUSTED_HOSTS"])
+    if not settings.get("PUBLIC_URL"):
+        return None
+    host = urlsplit(settings["PUBLIC_URL"]).hostname
+    if not host:
+        raise ConfigError(f"LMS_PUBLIC_URL {settings['PUBLIC_URL']!r} is not an address like https://training.example.org")
+    return [host, "localhost"] if host in ("127.0.0.1", "::1", "localhost") else [host]
+
+
 def from_environment(instance: Path) -> dict:
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'lms.db'}"
     settings = {
@@ -55,8 +80,15 @@ def from_environment(instance: Path) -> dict:
         "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD"),
         "SMTP_STARTTLS": _flag("SMTP_STARTTLS", True),
         "INSTANCE_PATH": str(instance),
-        # The address people use to reach the site; links in emails are built from it.
-        "PUBLIC_URL": os.environ.get("LMS_PUBLIC_URL", "http://127.0.0.1:5000"),
+        # The address people use to reach the site; links in emails are built from it, never from the
+        # request's Host header. Required to serve outside debug (see create_app).
+        "PUBLIC_URL": os.environ.get("LMS_PUBLIC_URL") or None,
+        # Host names requests may name; others get 400. Default: the public URL's host.
+        "TRUSTED_HOSTS": _list("LMS_TRUSTED_HOSTS", []) or None,
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host headers are believed.
+        "PROXY_HOPS": int(os.environ.get("LMS_PROXY_HOPS", "0")),
+        # The largest request body accepted (bytes); the biggest real form is a long exam, well under this.
+        "MAX_CONTENT_LENGTH": int(os.environ.get("LMS_MAX_BODY_BYTES", str(256 * 1024))),
         # Outbox handlers to load ("module:factory", comma-separated).
         "INTEGRATIONS": _list("LMS_INTEGRATIONS", ["lms.integrations.email:handler"]),
         # "thread": each web worker delivers outbox events in the background; "off": run `lms outbox --watch`.

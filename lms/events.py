@@ -18,6 +18,11 @@ from lms.models import AuditEntry, OutboxEvent
 # Every event the product emits, with what it means (docs/architecture.md lists the same).
 EVENTS = {
     "account.created": "someone signed up, or an admin created an account",
+    "account.sign_up_repeated": "someone tried to sign up with the address of an existing account",
+    "account.confirmation_requested": "an unconfirmed account needs a new confirmation link",
+    "account.confirmed": "an account holder confirmed their email address",
+    "sessions.ended": "an account holder signed out of every browser and device",
+    "password.reset_requested": "someone asked for a password reset link (for an account, or for none)",
     "profile.saved": "an agent saved their profile (the NPN was checked against the registry)",
     "identity.attested": "an admin confirmed an agent's identity proofing",
     "role.changed": "an account's role changed",

@@ -118,7 +118,7 @@ def make_user(app):
     """Create a user directly through the service: make_user(role="admin", email=...)."""
     def create(role: str = "learner", email: str | None = None):
         with app.extensions["lms.db"].unit_of_work() as work:
-            return accounts.sign_up(work, email or f"{role}-{uuid.uuid4().hex[:8]}@example.com", TEST_PASSWORD,
+            return accounts.create_account(work, email or f"{role}-{uuid.uuid4().hex[:8]}@example.com", TEST_PASSWORD,
                                     role=role)
 
     return create

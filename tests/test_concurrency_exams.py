@@ -6,20 +6,11 @@ from sqlalchemy import select
 
 from lms.models import Attempt, AuditEntry
 from lms.services import exams
-from tests.support.apps import TEST_PASSWORD, make_app
-from tests.support.live import Browser, live_server, run_together
+from tests.support.apps import make_app
+from tests.support.live import live_server, run_together, signed_up
 from tests.support.player_tree import answer_values
 
 TABS = 8
-
-
-def _signed_in(base: str, email: str) -> Browser:
-    browser = Browser(base)
-    token = browser.token("/account/sign-up")
-    status, _ = browser.request("/account/sign-up", {"email": email, "password": TEST_PASSWORD,
-                                                     "confirm": TEST_PASSWORD, "csrf_token": token})
-    assert status == 302
-    return browser
 
 
 def _app(tmp_path, monkeypatch, db_url, player_root):
@@ -30,7 +21,7 @@ def test_the_same_attempt_submitted_from_many_tabs_is_scored_once(tmp_path, monk
     app = _app(tmp_path, monkeypatch, db_url, player_root)
     database = app.extensions["lms.db"]
     with live_server(app) as base:
-        browser = _signed_in(base, "tabs@example.com")
+        browser = signed_up(app, base, "tabs@example.com")
         token = browser.token("/exams/py2030/core/rules")
         status, _ = browser.request("/exams/py2030/core/rules/start", {"csrf_token": token})
         assert status == 302
@@ -59,7 +50,7 @@ def test_parallel_starts_never_exceed_the_attempt_limit(tmp_path, monkeypatch, d
     app = _app(tmp_path, monkeypatch, db_url, player_root)
     database = app.extensions["lms.db"]
     with live_server(app) as base:
-        browser = _signed_in(base, "starts@example.com")
+        browser = signed_up(app, base, "starts@example.com")
         token = browser.token("/exams/py2030/core/rules")
         for _ in range(2):  # use two of the three attempts
             browser.request("/exams/py2030/core/rules/start", {"csrf_token": token})
@@ -86,7 +77,7 @@ def test_many_agents_starting_at_once_each_get_one_attempt(tmp_path, monkeypatch
     app = _app(tmp_path, monkeypatch, db_url, player_root)
     database = app.extensions["lms.db"]
     with live_server(app) as base:
-        agents = [_signed_in(base, f"agent{i}@example.com") for i in range(6)]
+        agents = [signed_up(app, base, f"agent{i}@example.com") for i in range(6)]
         tokens = [agent.token("/exams/py2030/core/rules") for agent in agents]
         calls = []
         for agent, token in zip(agents, tokens, strict=True):

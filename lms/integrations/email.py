@@ -1,4 +1,8 @@
-"""Email to account holders when something they should know about happens."""
+"""Email to account holders: links they asked for, and news about their account they should know.
+
+Links are made when the email is sent, from LMS_PUBLIC_URL (never from a request's Host header),
+and their tokens are signed then: no link is ever stored in the database or written to the log.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lms.config import public_url
 from lms.db import Database
 from lms.models import User
 from lms.outbox import Delivery, Handler
+from lms.services import tokens
 from lms.services.mail import Mailer, MailSettings
+
+SITE = "Marketplace Agent Training"
 
 
 @dataclass(frozen=True)
@@ -19,22 +27,58 @@ class Message:
     body: str
 
 
-def _password_changed(_payload: dict[str, Any], site: str) -> Message:
-    return Message("Your Marketplace Agent Training password was changed",
-                   "The password of your Marketplace Agent Training account was just changed, and every other "
-                   "device signed in to the account was signed out.\n\n"
-                   "If you did this, there is nothing more to do. If you did not, reset your password now at\n"
-                   f"{site}/account/reset\nand tell your administrator.\n")
+@dataclass(frozen=True)
+class Context:
+    user: User
+    site: str  # the public URL, without a trailing slash
+    secret_key: str
 
 
-def _password_reset(_payload: dict[str, Any], site: str) -> Message:
-    return Message("Your Marketplace Agent Training password was reset",
-                   "The password of your Marketplace Agent Training account was just set with a reset link.\n\n"
-                   "If you did not do this, reset your password again at\n"
-                   f"{site}/account/reset\nand tell your administrator.\n")
+def _confirm(context: Context) -> Message | None:
+    if context.user.email_confirmed_at is not None:
+        return None  # created confirmed (by an administrator), or confirmed since
+    link = f"{context.site}/account/confirm/{tokens.confirmation_token(context.user, context.secret_key)}"
+    return Message(f"Confirm your email address for {SITE}",
+                   f"Welcome to {SITE}.\n\nConfirm that this address is yours, within three days, to finish "
+                   f"creating your account:\n\n{link}\n\nIf you did not sign up, ignore this message; no account is "
+                   "used without confirmation.\n")
 
 
-MESSAGES: dict[str, Callable[[dict[str, Any], str], Message]] = {
+def _sign_up_repeated(context: Context) -> Message:
+    return Message(f"Someone tried to create a {SITE} account with your address",
+                   f"Someone (perhaps you) tried to create a {SITE} account with this email address, which already "
+                   f"has one.\n\nTo use it, sign in at\n{context.site}/account/sign-in\n\nIf you have forgotten the "
+                   f"password, reset it at\n{context.site}/account/reset\n\nIf it was not you, no change was made; "
+                   "you can ignore this message.\n")
+
+
+def _reset(context: Context) -> Message:
+    link = f"{context.site}/account/reset/{tokens.reset_token(context.user, context.secret_key)}"
+    return Message(f"Reset your {SITE} password",
+                   f"Someone (we hope you) asked to reset the password of your {SITE} account.\n\n"
+                   f"Choose a new password here within the next hour:\n\n{link}\n\n"
+                   "If you did not ask for this, ignore this message; your password stays the same.\n")
+
+
+def _password_changed(context: Context) -> Message:
+    return Message(f"Your {SITE} password was changed",
+                   f"The password of your {SITE} account was just changed, and every other device signed in to "
+                   "the account was signed out.\n\nIf you did this, there is nothing more to do. If you did not, "
+                   f"reset your password now at\n{context.site}/account/reset\nand tell your administrator.\n")
+
+
+def _password_reset(context: Context) -> Message:
+    return Message(f"Your {SITE} password was reset",
+                   f"The password of your {SITE} account was just set with a reset link.\n\nIf you did not do "
+                   f"this, reset your password again at\n{context.site}/account/reset\nand tell your "
+                   "administrator.\n")
+
+
+MESSAGES: dict[str, Callable[[Context], Message | None]] = {
+    "account.created": _confirm,
+    "account.confirmation_requested": _confirm,
+    "account.sign_up_repeated": _sign_up_repeated,
+    "password.reset_requested": _reset,
     "password.changed": _password_changed,
     "password.reset": _password_reset,
 }
@@ -42,7 +86,7 @@ MESSAGES: dict[str, Callable[[dict[str, Any], str], Message]] = {
 
 def mailer_from(settings: Mapping[str, Any]) -> Mailer:
     return Mailer(MailSettings(
-        sender=settings.get("MAIL_FROM", "Marketplace Agent Training <no-reply@localhost>"),
+        sender=settings.get("MAIL_FROM", f"{SITE} <no-reply@localhost>"),
         outbox=Path(settings["INSTANCE_PATH"]) / "outbox",
         smtp_host=settings.get("SMTP_HOST"),
         smtp_port=int(settings.get("SMTP_PORT", 587)),
@@ -53,15 +97,17 @@ def mailer_from(settings: Mapping[str, Any]) -> Mailer:
 
 
 def handler(settings: Mapping[str, Any], database: Database) -> Handler:
-    mailer, site = mailer_from(settings), settings["PUBLIC_URL"].rstrip("/")
+    mailer, site, secret_key = mailer_from(settings), public_url(settings), settings["SECRET_KEY"]
 
     def deliver(delivery: Delivery) -> None:
+        user_id = delivery.payload.get("subject_user_id")
+        if not isinstance(user_id, int):
+            return  # a reset asked for an address with no account: nobody to write to
         with database.reading() as session:
-            user = session.get(User, delivery.payload.get("subject_user_id"))
+            user = session.get(User, user_id)
+            message = MESSAGES[delivery.name](Context(user, site, secret_key)) if user else None
             address = user.email if user else None
-        if address is None:
-            return  # the account is gone; nobody to tell
-        message = MESSAGES[delivery.name](delivery.payload, site)
-        mailer.send(address, message.subject, message.body, message_id=f"outbox-{delivery.delivery_id}")
+        if message is not None and address is not None:
+            mailer.send(address, message.subject, message.body, message_id=f"outbox-{delivery.delivery_id}")
 
     return Handler("email", frozenset(MESSAGES), deliver)

@@ -23,6 +23,8 @@ class ModuleProgress(Base):
     first_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     seconds_spent: Mapped[int] = mapped_column(Integer, default=0)
+    # When time was last counted, in whole seconds since 1970: seat time only ever adds the time since.
+    counted_until: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 

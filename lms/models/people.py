@@ -22,9 +22,11 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)  # stored normalised: trimmed, lower-case
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default="learner")
-    # Bumped when the password changes, so every other signed-in session ends.
+    # Bumped when the password changes or the owner signs out everywhere: every session ends.
     auth_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when the owner followed the link emailed at sign-up (or an admin created the account).
+    email_confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     identity_verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     identity_verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
@@ -74,3 +76,15 @@ class AgentProfile(Base):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+
+class UserSession(Base):
+    """One signed-in browser. Signing out ends it on the server, so a copied cookie stops working too."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # random, unguessable; kept in the signed cookie
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    user_agent: Mapped[str] = mapped_column(String(200), default="")

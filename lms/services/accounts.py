@@ -1,13 +1,13 @@
-"""Sign-up, sign-in, passwords and roles."""
+"""Accounts: signing up (with a confirmed email address), signing in, passwords and roles.
+
+Nothing here tells a visitor whether an address has an account: signing up and asking for a reset
+answer the same either way, and what the owner needs to know goes to their inbox (through the
+event outbox, so a slow or broken mail server changes neither the answer nor its timing).
+"""
 
 from __future__ import annotations
 
-import hashlib
-import logging
-from collections.abc import Callable
-
 from email_validator import EmailNotValidError, validate_email
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -16,13 +16,17 @@ from lms import events
 from lms.db import UnitOfWork
 from lms.models import User
 from lms.models.people import ROLES
-from lms.services import passwords
+from lms.models.types import utcnow
+from lms.services import passwords, sessions, tokens
 from lms.services.errors import FieldErrors, NotFound, RuleError
-from lms.services.mail import Mailer
 
-log = logging.getLogger(__name__)
-RESET_TOKEN_MAX_AGE = 3600
-_RESET_SALT = "lms.password-reset"
+
+class EmailNotConfirmed(RuleError):
+    """The password was right, but the address was never confirmed; a new link is on its way."""
+
+    def __init__(self) -> None:
+        super().__init__("Confirm your email address first: we have just sent you a new link. It works for "
+                         "three days.")
 
 
 def normalise_email(raw: str) -> str:
@@ -38,72 +42,101 @@ def normalise_email(raw: str) -> str:
 
 
 def find_by_email(session: Session, email: str) -> User | None:
-    return session.scalar(select(User).where(User.email == email.strip().lower()))
+    return session.scalar(select(User).where(User.email == (email or "").strip().lower()))
 
 
-def sign_up(uow: UnitOfWork, email: str, password: str, role: str = "learner") -> User:
-    email = normalise_email(email)
+def _new_password_hash(email: str, password: str, field: str) -> str:
     problem = passwords.policy_problem(password, email)
     if problem:
-        raise FieldErrors({"password": problem})
+        raise FieldErrors({field: problem})
+    return passwords.hash_password(password)  # argon2 is slow on purpose: never under the write lock
+
+
+def create_account(uow: UnitOfWork, email: str, password: str, role: str = "learner",
+                   confirmed: bool = True) -> User:
+    """An account made by an administrator (or a test): a taken address is an error they may see."""
+    email = normalise_email(email)
     if role not in ROLES:
         raise FieldErrors({"role": f"Role must be one of: {', '.join(ROLES)}."})
-    taken = FieldErrors({"email": "An account with this email address already exists. Sign in instead, "
-                                  "or reset your password if you have forgotten it."})
-    password_hash = passwords.hash_password(password)  # slow on purpose: outside the write lock
+    password_hash = _new_password_hash(email, password, "password")
+    taken = FieldErrors({"email": "An account with this email address already exists."})
     with uow.write() as session:
         if find_by_email(session, email):
             raise taken
-        user = User(email=email, password_hash=password_hash, role=role)
+        user = User(email=email, password_hash=password_hash, role=role,
+                    email_confirmed_at=utcnow() if confirmed else None)
         try:
             with session.begin_nested():
                 session.add(user)
-        except IntegrityError:
-            # Another request created the same account between our check and our insert.
+        except IntegrityError:  # another request created the same account between our check and our insert
             raise taken from None
-        events.emit(session, "account.created", actor_id=user.id, subject_user_id=user.id, role=role)
+        events.emit(session, "account.created", actor_id=user.id, subject_user_id=user.id, role=role,
+                    confirmed=confirmed)
     return user
 
 
+def sign_up(uow: UnitOfWork, email: str, password: str) -> None:
+    """A visitor asks for an account. The answer never says whether the address already had one.
+
+    A new address gets an unconfirmed account and a confirmation link; a known one gets an email
+    telling its owner (or, while still unconfirmed, a fresh confirmation link).
+    """
+    email = normalise_email(email)
+    password_hash = _new_password_hash(email, password, "password")
+    with uow.write() as session:
+        existing = find_by_email(session, email)
+        if existing is not None:
+            name = "account.sign_up_repeated" if existing.email_confirmed_at else "account.confirmation_requested"
+            events.emit(session, name, actor_id=None, subject_user_id=existing.id)
+            return
+        user = User(email=email, password_hash=password_hash, role="learner")
+        try:
+            with session.begin_nested():
+                session.add(user)
+        except IntegrityError:  # the same address, a moment ago, from another tab: nothing more to do
+            return
+        events.emit(session, "account.created", actor_id=user.id, subject_user_id=user.id, role="learner",
+                    confirmed=False)
+
+
+def confirm_email(uow: UnitOfWork, token: str, secret_key: str) -> User:
+    """Follow the emailed link: the address is confirmed (again is harmless) and its owner may sign in."""
+    data = tokens.read_confirmation_token(token, secret_key)
+    with uow.write() as session:
+        user = session.get(User, data["user"])
+        if user is None or user.email != data.get("email"):
+            raise RuleError("This confirmation link is not valid any more. Sign up again to get a new one.")
+        if user.email_confirmed_at is None:
+            user.email_confirmed_at = utcnow()
+            events.emit(session, "account.confirmed", actor_id=user.id, subject_user_id=user.id)
+    return user
+
+
+def check_confirmation_token(token: str, secret_key: str) -> None:
+    tokens.read_confirmation_token(token, secret_key)
+
+
 def authenticate(uow: UnitOfWork, email: str, password: str) -> User | None:
-    """The account when the password is right; a stored hash with old parameters is upgraded."""
+    """The account when the password is right; a stored hash with old parameters is upgraded.
+
+    An unconfirmed account raises EmailNotConfirmed (only to someone who knows its password).
+    """
     user = find_by_email(uow.session, email or "")
     if user is None:
         passwords.verify_password(passwords.DUMMY_HASH, password)
         return None
     if not passwords.verify_password(user.password_hash, password):
         return None
-    if passwords.needs_rehash(user.password_hash):
+    user_id, rehash = user.id, passwords.needs_rehash(user.password_hash)
+    if user.email_confirmed_at is None:
+        with uow.write() as session:
+            events.emit(session, "account.confirmation_requested", actor_id=user_id, subject_user_id=user_id)
+        raise EmailNotConfirmed()
+    if rehash:
         new_hash = passwords.hash_password(password)
         with uow.write() as session:
-            fresh = session.get(User, user.id)
-            if fresh is not None:
-                fresh.password_hash = new_hash
-    return user
-
-
-def load_session_user(session: Session, session_id: str) -> User | None:
-    """The user for a Flask-Login id "<user id>:<auth version>"; stale versions are signed out."""
-    user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
-        return None
-    user = session.get(User, int(user_id))
-    return user if user is not None and user.auth_version == int(version) else None
-
-
-def _new_password_hash(email: str, new_password: str) -> str:
-    problem = passwords.policy_problem(new_password, email)
-    if problem:
-        raise FieldErrors({"new_password": problem})
-    return passwords.hash_password(new_password)
-
-
-def _store_password(session: Session, user_id: int, password_hash: str, action: str) -> User:
-    user = _user(session, user_id)
-    user.password_hash = password_hash
-    user.auth_version += 1  # every other signed-in session of the account ends
-    events.emit(session, action, actor_id=user.id, subject_user_id=user.id)
-    return user
+            _user(session, user_id).password_hash = new_hash
+    return uow.session.get(User, user_id)
 
 
 def _user(session: Session, user_id: int) -> User:
@@ -114,56 +147,36 @@ def _user(session: Session, user_id: int) -> User:
 
 
 def change_password(uow: UnitOfWork, user_id: int, current_password: str, new_password: str) -> User:
+    """Every signed-in session of the account ends; the caller starts a fresh one for this browser."""
     user = _user(uow.session, user_id)
     if not passwords.verify_password(user.password_hash, current_password):
         raise FieldErrors({"current_password": "That is not your current password."})
-    new_hash = _new_password_hash(user.email, new_password)  # argon2 is slow on purpose: not under the lock
+    new_hash = _new_password_hash(user.email, new_password, "new_password")
     with uow.write() as session:
-        return _store_password(session, user_id, new_hash, "password.changed")
+        user = _user(session, user_id)
+        user.password_hash = new_hash
+        sessions.end_all(session, user)
+        events.emit(session, "password.changed", actor_id=user.id, subject_user_id=user.id)
+    return user
 
 
-def _serializer(secret_key: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(secret_key, salt=_RESET_SALT)
-
-
-def _fingerprint(user: User) -> str:
-    # Part of the token: once the password changes, every earlier reset link stops working.
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
-
-
-def reset_token(user: User, secret_key: str) -> str:
-    return _serializer(secret_key).dumps({"user": user.id, "fp": _fingerprint(user)})
-
-
-def request_password_reset(uow: UnitOfWork, email: str, secret_key: str, mailer: Mailer,
-                           link_for: Callable[[str], str]) -> None:
-    """Email a reset link when the account exists; behave the same when it does not."""
+def request_password_reset(uow: UnitOfWork, email: str) -> None:
+    """Queue a reset link for the account's owner. Known and unknown addresses take the same path and
+    time here (one lookup, one write); the email itself is sent later by the outbox."""
     try:
         email = normalise_email(email)
     except FieldErrors:
         return
     user = find_by_email(uow.session, email)
-    if user is None:
-        log.info("password reset requested for unknown address")
-        return
-    link = link_for(reset_token(user, secret_key))
-    mailer.send(user.email, "Reset your Marketplace Agent Training password",
-                "Someone (we hope you) asked to reset the password of your Marketplace Agent Training account.\n\n"
-                f"Choose a new password here within the next hour:\n\n{link}\n\n"
-                "If you did not ask for this, ignore this message; your password stays the same.\n")
-    log.info("password reset link for user %s: %s", user.id, link)
+    with uow.write() as session:
+        events.emit(session, "password.reset_requested", actor_id=None,
+                    subject_user_id=user.id if user else None, account="known" if user else "unknown")
 
 
 def user_for_reset_token(session: Session, token: str, secret_key: str) -> User:
-    try:
-        data = _serializer(secret_key).loads(token, max_age=RESET_TOKEN_MAX_AGE)
-    except SignatureExpired:
-        raise RuleError("This reset link has expired. Ask for a new one.") from None
-    except BadSignature:
-        raise RuleError("This reset link is not valid. Ask for a new one.") from None
-    user_id = data.get("user") if isinstance(data, dict) else None
-    user = session.get(User, user_id) if isinstance(user_id, int) else None
-    if user is None or data.get("fp") != _fingerprint(user):
+    data = tokens.read_reset_token(token, secret_key)
+    user = session.get(User, data["user"])
+    if user is None or data.get("fp") != tokens.password_fingerprint(user):
         raise RuleError("This reset link has already been used. Ask for a new one if you need it.")
     return user
 
@@ -174,11 +187,16 @@ def check_reset_token(uow: UnitOfWork, token: str, secret_key: str) -> None:
 
 
 def reset_password(uow: UnitOfWork, token: str, secret_key: str, new_password: str) -> User:
+    """Set a new password from an emailed link; this also confirms the address the link went to."""
     user = user_for_reset_token(uow.session, token, secret_key)
-    new_hash = _new_password_hash(user.email, new_password)
+    new_hash = _new_password_hash(user.email, new_password, "new_password")
     with uow.write() as session:
         user = user_for_reset_token(session, token, secret_key)  # still unused: two tabs cannot both use it
-        return _store_password(session, user.id, new_hash, "password.reset")
+        user.password_hash = new_hash
+        user.email_confirmed_at = user.email_confirmed_at or utcnow()
+        sessions.end_all(session, user)
+        events.emit(session, "password.reset", actor_id=user.id, subject_user_id=user.id)
+    return user
 
 
 def set_role(uow: UnitOfWork, user_id: int, role: str, actor_id: int | None) -> User:

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
+from werkzeug.exceptions import SecurityError
 
 from lms.services.errors import FieldErrors, NotFound, RuleError
 
@@ -16,6 +17,8 @@ PAGES = {
     403: ("Not allowed", "Your account does not have access to this page."),
     404: ("Page not found", "We could not find that page. Check the address, or start again from the home page."),
     405: ("Not allowed", "That action is not available on this page."),
+    413: ("Too much data", "That request was larger than this site accepts. If you were sending a form, go "
+                           "back and send it again; if the problem stays, contact your administrator."),
     500: ("Something went wrong", "The server hit an unexpected problem. Please try again in a moment."),
 }
 
@@ -33,6 +36,11 @@ def error_page(code: int, title: str | None = None, message: str | None = None):
 def init_app(app: Flask) -> None:
     for code in PAGES:
         app.register_error_handler(code, lambda _error, code=code: error_page(code))
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(_error: SecurityError):
+        # No page of ours can be drawn for a host we do not serve: its links would name that host.
+        return "Bad request: this site does not answer to that host name.\n", 400, {"Content-Type": "text/plain"}
 
     @app.errorhandler(NotFound)
     def not_found(error: NotFound):

@@ -68,3 +68,7 @@ class ProfileForm(FlaskForm):
         choices = state_choices()
         self.resident_state.choices = [("", "Choose a state")] + [(code, name) for code, name in choices]
         self.sell_states.choices = [(code, name) for code, name in choices]
+
+
+class ConfirmForm(FlaskForm):
+    """A button and its CSRF token: confirming an address is a POST, never a link's GET."""

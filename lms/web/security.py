@@ -1,37 +1,53 @@
-"""Sign-in sessions, CSRF, rate limits, roles and response headers."""
+"""Sign-in sessions, CSRF, roles, bad input and response headers."""
 
 from __future__ import annotations
 
 from functools import wraps
 
-from flask import Flask, abort, flash, redirect, request, url_for
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
-from flask_login import LoginManager, current_user
+from flask import Flask, abort, flash, redirect, request, session, url_for
+from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from lms.services import accounts
-from lms.web.database import db_session
+from lms.models import User
+from lms.services import sessions
+from lms.web import throttle
+from lms.web.database import db_session, uow
 from lms.web.errors import error_page
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
-# The 11th failed sign-in from one address within a minute is refused.
-SIGN_IN_LIMIT = "10 per minute"
+SESSION_KEY = "_lms_session"  # the server-side session's id, kept in the signed cookie
+
+_CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; "
+        "form-action 'self'")
+_HEADERS = (("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"), ("Referrer-Policy", "same-origin"),
+            ("Content-Security-Policy", _CSP))
+_HSTS = "max-age=31536000; includeSubDomains"
 
 
 @login_manager.user_loader
-def load_user(session_id: str):
-    return accounts.load_session_user(db_session(), session_id)
+def load_user(login_id: str) -> User | None:
+    return sessions.user_for(db_session(), login_id, session.get(SESSION_KEY))
+
+
+def sign_in(user: User) -> None:
+    """A fresh session at sign-in: nothing from before (or planted by someone else) carries over."""
+    session.clear()
+    login_user(user)
+    session[SESSION_KEY] = sessions.start(uow(), user.id, request.headers.get("User-Agent", ""))
+
+
+def sign_out() -> None:
+    sessions.end(uow(), session.get(SESSION_KEY))
+    logout_user()
+    session.clear()
 
 
 def init_app(app: Flask) -> None:
     secure = not (app.debug or app.testing) and app.config.get("COOKIE_SECURE", True)
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=secure)
-    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     csrf.init_app(app)
-    limiter.init_app(app)
+    throttle.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = "Please sign in to continue."
@@ -43,20 +59,21 @@ def init_app(app: Flask) -> None:
         return error_page(400, "Form expired", "This form was open too long or came from another site. "
                                                "Go back, reload the page and try again.")
 
-    @app.errorhandler(429)
-    def too_many(error):
-        return error_page(429, "Too many attempts", "Too many sign-in attempts from your connection. Wait a "
-                                                    "minute, then try again. If you have forgotten your "
-                                                    "password, reset it.")
+    @app.before_request
+    def refuse_unreadable_input():
+        # NUL can never be part of an email, a name or a search; databases refuse it, so refuse it first.
+        if any("\x00" in key or any("\x00" in value for value in values)
+               for form in (request.args, request.form) for key, values in form.lists()):
+            return error_page(400, "Bad request", "The request contained a character this site cannot accept "
+                                                  "(a NUL byte). Check what you typed or pasted and try again.")
+        return None
 
     @app.after_request
     def headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'")
+        for name, value in _HEADERS:
+            response.headers.setdefault(name, value)
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", _HSTS)
         if request.endpoint and request.endpoint != "static" and current_user.is_authenticated:
             response.headers.setdefault("Cache-Control", "no-store")
         return response

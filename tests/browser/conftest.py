@@ -5,20 +5,20 @@ Outside CI a missing chromium or axe-core skips these tests; in CI (CI=true) it 
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 from pathlib import Path
 
 import pytest
 
-from lms.config import PROJECT_ROOT
 from tests.support.apps import IN_CI, make_app
+from tests.support.browser import AXE
 from tests.support.live import live_server
 
 CHROMIUM = os.environ.get("LMS_CHROMIUM", "/usr/bin/chromium")
-AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                   "--disable-sync", "--no-first-run", "--disable-quic"]
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 def _require(condition: bool, message: str) -> None:
@@ -42,11 +42,29 @@ def browser():
 
 
 @pytest.fixture
-def site(tmp_path, monkeypatch, sqlite_url, player_root):
+def site_app(tmp_path, monkeypatch, sqlite_url, player_root):
     app = make_app(tmp_path, monkeypatch, sqlite_url, CONTENT_ROOT=str(player_root), TODAY="2029-09-01")
-    with live_server(app) as base:
-        yield base
+    yield app
     app.extensions["lms.db"].dispose()
+
+
+@pytest.fixture
+def site(site_app):
+    with live_server(site_app) as base:
+        yield base
+
+
+@pytest.fixture
+def inbox(site_app):
+    """The emails the site sent to an address, newest last (the outbox delivered as a worker would)."""
+    def read(address: str) -> list[email.message.EmailMessage]:
+        site_app.extensions["lms.outbox"].run_until_idle()
+        folder = Path(site_app.config["INSTANCE_PATH"]) / "outbox"
+        messages = [email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+                    for path in sorted(folder.glob("*.eml"))]
+        return [message for message in messages if message["To"] == address]
+
+    return read
 
 
 @pytest.fixture
@@ -57,10 +75,3 @@ def page(browser, site):
     page.set_default_timeout(15000)
     yield page
     context.close()
-
-
-def axe_violations(page) -> list[str]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS)
-    return [f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes: {v['nodes'][0]['target']})"
-            for v in result["violations"]]

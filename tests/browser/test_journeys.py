@@ -11,8 +11,8 @@ import uuid
 
 import pytest
 
-from tests.browser.conftest import axe_violations
 from tests.support.apps import TEST_PASSWORD
+from tests.support.browser import axe_violations, link_in
 
 pytestmark = pytest.mark.browser
 
@@ -35,7 +35,7 @@ def check_accessibility(page, checked: dict, kind: str) -> None:
 
 # --- with the mouse ---------------------------------------------------------------------------
 
-def test_agent_journey_with_the_mouse(page):
+def test_agent_journey_with_the_mouse(page, inbox):
     checked: dict[str, str] = {}
     email = f"mouse-{uuid.uuid4().hex[:6]}@example.com"
     page.goto("/account/sign-up")
@@ -43,6 +43,12 @@ def test_agent_journey_with_the_mouse(page):
     page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
     page.get_by_label("Confirm password").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Create account").click()
+    page.get_by_role("heading", name="Check your email").wait_for()
+    check_accessibility(page, checked, "check email")
+    [message] = inbox(email)
+    page.goto(link_in(message, page.url))
+    check_accessibility(page, checked, "confirm")
+    page.get_by_role("button", name="Confirm my email address").click()
     page.wait_for_url("**/profile")
     check_accessibility(page, checked, "profile")
 
@@ -183,7 +189,7 @@ def start_from_top(page) -> None:
     page.keyboard.press("Escape")
 
 
-def test_agent_journey_with_the_keyboard_alone(page):
+def test_agent_journey_with_the_keyboard_alone(page, inbox):
     email = f"keys-{uuid.uuid4().hex[:6]}@example.com"
     page.goto("/")
     activate_link(page, "Create an account")
@@ -192,6 +198,10 @@ def test_agent_journey_with_the_keyboard_alone(page):
     type_into(page, "Password", TEST_PASSWORD)
     type_into(page, "Confirm password", TEST_PASSWORD)
     page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Check your email").wait_for()
+    [message] = inbox(email)
+    page.goto(link_in(message, page.url))
+    press_button(page, "Confirm my email address")
     page.wait_for_url("**/profile")
 
     type_into(page, "Legal first name", "Ana")

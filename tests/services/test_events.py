@@ -24,8 +24,8 @@ def names(session, model, column):
 
 
 def test_an_agents_year_emits_each_event_once(uow):
-    admin = accounts.sign_up(uow, "admin@example.com", TEST_PASSWORD, role="admin")
-    agent = accounts.sign_up(uow, "agent@example.com", TEST_PASSWORD)
+    admin = accounts.create_account(uow, "admin@example.com", TEST_PASSWORD, role="admin")
+    agent = accounts.create_account(uow, "agent@example.com", TEST_PASSWORD)
     with uow.write() as session:
         session.add(ProducerRecord(npn="1234567", name="Ana Ruiz", resident_state="TX", license_active=True,
                                    health_authority=True))
@@ -55,9 +55,9 @@ def test_an_agents_year_emits_each_event_once(uow):
 
 
 def test_a_rolled_back_action_leaves_no_event(uow):
-    accounts.sign_up(uow, "taken@example.com", TEST_PASSWORD)
+    accounts.create_account(uow, "taken@example.com", TEST_PASSWORD)
     with pytest.raises(FieldErrors):
-        accounts.sign_up(uow, "taken@example.com", TEST_PASSWORD)
+        accounts.create_account(uow, "taken@example.com", TEST_PASSWORD)
     assert names(uow.session, OutboxEvent, "name") == ["account.created"]
 
 

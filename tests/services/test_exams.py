@@ -26,7 +26,7 @@ def rules(player_catalog):
 
 @pytest.fixture
 def user_id(uow):
-    return accounts.sign_up(uow, "examinee@example.com", TEST_PASSWORD).id
+    return accounts.create_account(uow, "examinee@example.com", TEST_PASSWORD).id
 
 
 def take(uow, exam, user_id, right=True, now=NOW):
@@ -193,7 +193,7 @@ def test_viewing_an_expired_attempt_scores_it_with_what_was_saved(uow, player_ca
 
 def test_another_agents_attempt_does_not_exist_for_them(uow, rules, user_id):
     attempt = exams.start_attempt(uow, CATALOG, rules, user_id, NOW)
-    stranger = accounts.sign_up(uow, "stranger@example.com", TEST_PASSWORD).id
+    stranger = accounts.create_account(uow, "stranger@example.com", TEST_PASSWORD).id
     for call in (lambda: exams.view_attempt(uow, CATALOG, attempt.id, stranger, NOW),
                  lambda: exams.submit_attempt(uow, CATALOG, attempt.id, stranger, getter({}), NOW),
                  lambda: exams.save_answers(uow, CATALOG, attempt.id, stranger, getter({}), NOW),

@@ -16,7 +16,7 @@ GOOD = {"first_name": "Ana", "last_name": "Ruiz", "npn": "1234567", "resident_st
 
 
 def new_user(uow, email="npn@example.com") -> int:
-    return accounts.sign_up(uow, email, TEST_PASSWORD).id
+    return accounts.create_account(uow, email, TEST_PASSWORD).id
 
 
 @pytest.mark.parametrize(("npn", "message"), [

@@ -15,7 +15,7 @@ from tests.support.apps import TEST_PASSWORD
 
 
 def agent(uow, email="returning@example.com", npn="1234567") -> User:
-    user_id = accounts.sign_up(uow, email, TEST_PASSWORD).id
+    user_id = accounts.create_account(uow, email, TEST_PASSWORD).id
     save_profile(uow, user_id, ProfileInput("Ana", "Ruiz", npn, False, "TX", ["TX"], "5125550100"))
     return uow.session.get(User, user_id)
 

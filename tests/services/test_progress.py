@@ -20,7 +20,7 @@ NOW = dt.datetime(2029, 9, 1, 12, 0, tzinfo=dt.UTC)
 @pytest.fixture
 def user(uow):
     """The learner as the read session sees them (fresh after every write)."""
-    return uow.session.get(User, accounts.sign_up(uow, "learner@example.com", TEST_PASSWORD).id)
+    return uow.session.get(User, accounts.create_account(uow, "learner@example.com", TEST_PASSWORD).id)
 
 
 def pass_exam(uow, exam, user_id, right=True):

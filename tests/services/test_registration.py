@@ -21,7 +21,7 @@ def statuses(uow, catalog, user):
 
 def make_agent(uow, stage: str) -> User:
     """A fixture agent who has reached `stage`."""
-    user_id = accounts.sign_up(uow, f"{stage}@example.com", TEST_PASSWORD).id
+    user_id = accounts.create_account(uow, f"{stage}@example.com", TEST_PASSWORD).id
     if stage == "partial":
         save_profile(uow, user_id, PROFILE)
         with uow.write() as session:
@@ -33,7 +33,7 @@ def make_agent(uow, stage: str) -> User:
                                            health_authority=True))
         save_profile(uow, user_id, PROFILE)
     if stage == "verified":
-        admin = accounts.sign_up(uow, "admin@example.com", TEST_PASSWORD, role="admin")
+        admin = accounts.create_account(uow, "admin@example.com", TEST_PASSWORD, role="admin")
         people.attest_identity(uow, user_id, admin.id)
     return uow.session.get(User, user_id)
 

@@ -59,7 +59,7 @@ def test_bad_files_fail_with_one_line_and_import_nothing(database, data, message
 def test_revalidate_updates_every_profile(database):
     with database.unit_of_work() as uow:
         import_registry(uow, (HEADER + GOOD_ROWS).encode())
-        user = accounts.sign_up(uow, "reval@example.com", TEST_PASSWORD)
+        user = accounts.create_account(uow, "reval@example.com", TEST_PASSWORD)
         save_profile(uow, user.id, ProfileInput("Ana", "Ruiz", "1234567", False, "TX", ["TX"], "5125550100"))
         import_registry(uow, (HEADER + "1234567,Ana Ruiz,TX,false,true\n").encode())
         seen = []

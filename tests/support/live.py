@@ -12,6 +12,9 @@ from contextlib import contextmanager
 
 from werkzeug.serving import make_server
 
+from lms.services import accounts, tokens
+from tests.support.apps import TEST_PASSWORD
+
 _CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 
@@ -83,3 +86,17 @@ def run_together(functions):
     if errors:
         raise errors[0]
     return results
+
+
+def signed_up(app, base: str, email: str, password: str = TEST_PASSWORD) -> Browser:
+    """A new visitor who signs up and follows the link of the confirmation email."""
+    browser = Browser(base)
+    token = browser.token("/account/sign-up")
+    status, page = browser.request("/account/sign-up", {"email": email, "password": password, "confirm": password,
+                                                        "csrf_token": token})
+    assert status == 200 and "Check your email" in page, page
+    with app.extensions["lms.db"].reading() as session:
+        link = f"/account/confirm/{tokens.confirmation_token(accounts.find_by_email(session, email), app.config['SECRET_KEY'])}"
+    status, _ = browser.request(link, {"csrf_token": browser.token(link)})
+    assert status == 302
+    return browser

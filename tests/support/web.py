@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
+from lms.services import accounts, tokens
 from tests.support.apps import TEST_PASSWORD
 
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
@@ -31,12 +32,23 @@ class AuthActions:
         self.email: str | None = None
 
     def sign_up(self, email: str | None = None, password: str = TEST_PASSWORD) -> str:
+        """Sign up and follow the confirmation link the email carries (made here as the email would make it)."""
         email = email or f"agent-{uuid.uuid4().hex[:8]}@example.com"
         response = post_form(self.client, "/account/sign-up",
                              {"email": email, "password": password, "confirm": password})
+        assert response.status_code == 200 and "Check your email" in response.get_data(as_text=True), \
+            response.get_data(as_text=True)
+        response = self.confirm(email)
         assert response.status_code == 302, response.get_data(as_text=True)
         self.email = email
         return email
+
+    def confirm(self, email: str):
+        app = self.client.application
+        with app.extensions["lms.db"].reading() as session:
+            user = accounts.find_by_email(session, email)
+            token = tokens.confirmation_token(user, app.config["SECRET_KEY"])
+        return post_form(self.client, f"/account/confirm/{token}", {})
 
     def sign_in(self, email: str | None = None, password: str = TEST_PASSWORD):
         email = email or self.email

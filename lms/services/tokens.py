@@ -1,0 +1,57 @@
+"""Signed, expiring links sent by email: confirming an address and resetting a password.
+
+Tokens are made when the email is sent (never stored), and each names what it is for (its salt),
+so a link made for one purpose never works for another.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from lms.models import User
+from lms.services.errors import RuleError
+
+RESET_MAX_AGE = 3600  # one hour
+CONFIRM_MAX_AGE = 3 * 24 * 3600  # three days
+_RESET, _CONFIRM = "lms.password-reset", "lms.confirm-email"
+
+
+def _serializer(secret_key: str, salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt=salt)
+
+
+def password_fingerprint(user: User) -> str:
+    # Part of a reset token: once the password changes, every earlier reset link stops working.
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def reset_token(user: User, secret_key: str) -> str:
+    return _serializer(secret_key, _RESET).dumps({"user": user.id, "fp": password_fingerprint(user)})
+
+
+def confirmation_token(user: User, secret_key: str) -> str:
+    return _serializer(secret_key, _CONFIRM).dumps({"user": user.id, "email": user.email})
+
+
+def _read(token: str, secret_key: str, salt: str, max_age: int, what: str) -> dict[str, Any]:
+    try:
+        data = _serializer(secret_key, salt).loads(token, max_age=max_age)
+    except SignatureExpired:
+        raise RuleError(f"This {what} link has expired. Ask for a new one.") from None
+    except BadSignature:
+        raise RuleError(f"This {what} link is not valid. Check that you copied all of it, or ask for a new one.") \
+            from None
+    if not isinstance(data, dict) or not isinstance(data.get("user"), int):
+        raise RuleError(f"This {what} link is not valid. Ask for a new one.")
+    return data
+
+
+def read_reset_token(token: str, secret_key: str) -> dict[str, Any]:
+    return _read(token, secret_key, _RESET, RESET_MAX_AGE, "reset")
+
+
+def read_confirmation_token(token: str, secret_key: str) -> dict[str, Any]:
+    return _read(token, secret_key, _CONFIRM, CONFIRM_MAX_AGE, "confirmation")
