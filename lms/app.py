@@ -9,7 +9,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms import commands, config, extensions
-from lms.web import admin, auth, author, courses, database, errors, player, public, security, templating
+from lms.web import admin, auth, author, courses, database, errors, player, public, routing, security, templating
 
 
 def create_app(test_config: dict[str, Any] | None = None, *, for_commands: bool = False) -> Flask:
@@ -32,6 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, for_commands: bool 
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
+    app.url_map.converters["id"] = routing.IdConverter
     extensions.init_app(app)
     templating.init_app(app)
     database.init_app(app)

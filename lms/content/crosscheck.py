@@ -24,7 +24,7 @@ def _field(spec: Any, name: str, default: Any = None) -> Any:
 
 def cross_check(root: Path, sources: list[SourceFile], results: dict[str, FileResult],
                 read_problems: list[Problem]) -> Catalog:
-    checker = _Checker(sources, results)
+    checker = _Checker(root, sources, results)
     checker.run()
     problems = read_problems + checker.problems
     for result in results.values():
@@ -36,7 +36,8 @@ def cross_check(root: Path, sources: list[SourceFile], results: dict[str, FileRe
 
 
 class _Checker:
-    def __init__(self, sources: list[SourceFile], results: dict[str, FileResult]):
+    def __init__(self, root: Path, sources: list[SourceFile], results: dict[str, FileResult]):
+        self.root = root
         self.sources = sources
         self.results = results
         self.paths = {source.path for source in sources}
@@ -263,12 +264,17 @@ class _Checker:
         for path, result in self.results.items():
             for link in result.links:
                 problem = self.link_problem(link)
+                noun = "image" if link.kind == "image" else "link"
                 if problem:
-                    noun = "image" if link.kind == "image" else "link"
                     self.report(path, "error", f"broken-{noun}", f"{noun} '{link.target}' {problem}",
                                 (link.line, link.column))
                 elif is_asset_path(link.resolved):
-                    self.assets.add(link.resolved)
+                    unsafe = paths.leaves_content(self.root, link.resolved)
+                    if unsafe:
+                        self.report(path, "error", "unsafe-file", f"{noun} '{link.target}' {unsafe}; it is not "
+                                    "served", (link.line, link.column))
+                    else:
+                        self.assets.add(link.resolved)
 
     def link_problem(self, link) -> str | None:
         if link.resolved == ".." or link.resolved.startswith("../"):

@@ -19,6 +19,7 @@ from lms.content.builders import (
 from lms.content.catalog import Catalog
 from lms.content.crosscheck import cross_check
 from lms.content.markdown import Renderer
+from lms.content import paths
 from lms.content.paths import CONTENT_DIRS, discover
 from lms.content.problems import Problem
 
@@ -75,6 +76,11 @@ class ContentLoader:
         rebuilt = 0
         for source in sources:
             if source.kind not in BUILDERS or source.key is None:
+                continue
+            unsafe = paths.leaves_content(self.root, source.path)
+            if unsafe:
+                read_problems.append(Problem(source.path, 1, 1, "error", "unsafe-file",
+                                             f"this file {unsafe}; it is not read"))
                 continue
             try:
                 data = (self.root / source.path).read_bytes()

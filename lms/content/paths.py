@@ -114,3 +114,17 @@ def page_key(resolved: str) -> str | None:
 def is_asset_path(resolved: str) -> bool:
     """Files under courses/ that are not content (images, PDFs) may be served to learners."""
     return resolved.startswith(COURSES + "/") and not resolved.endswith(CONTENT_SUFFIXES)
+
+
+def real_location(root: Path, relative: str) -> Path:
+    return (root / relative).resolve()
+
+
+def leaves_content(root: Path, relative: str) -> str | None:
+    """Why a file may not be read or served (a link out of the content root, or into quizzes/), or None."""
+    real, base = real_location(root, relative), root.resolve()
+    if not real.is_relative_to(base):
+        return f"is a symbolic link to {real}, outside the content folder"
+    if real.is_relative_to(base / QUIZZES) and not relative.startswith(QUIZZES + "/"):
+        return "leads into quizzes/, whose exam files (with their answer keys) are never served"
+    return None

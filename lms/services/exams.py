@@ -71,8 +71,11 @@ def attempt_for(session: Session, attempt_id: int, user_id: int, *, lock: bool =
 def start_attempt(uow: UnitOfWork, catalog: Catalog, exam: Exam, user_id: int, now: dt.datetime) -> Attempt:
     """The agent's open attempt, or a new one if attempts remain (idempotent under double-clicks).
 
-    An open attempt whose time ran out is scored first, so it counts before the limit is checked.
+    An open attempt whose time ran out is scored first, in a transaction of its own, so it counts
+    before the limit is checked and its score stands even when no attempt is left: then TimeIsUp
+    says so, and the caller shows that attempt's result.
     """
+    scored = _score_expired(uow, catalog, exam, user_id, now)
     with uow.write() as session:
         # Serialise starts by the same agent: a row lock on PostgreSQL; SQLite's BEGIN IMMEDIATE already did.
         session.execute(select(User.id).where(User.id == user_id).with_for_update())
@@ -81,9 +84,11 @@ def start_attempt(uow: UnitOfWork, catalog: Catalog, exam: Exam, user_id: int, n
         if open_attempt is not None:
             if not expired(open_attempt, now):
                 return open_attempt
-            _finish(session, catalog, open_attempt, now)
-            current = standing(session, exam, user_id)
+            _finish(session, catalog, open_attempt, now)  # expired in the moment since: same as above
+            scored, current = open_attempt.id, standing(session, exam, user_id)
         if not current.can_start:
+            if scored is not None:
+                raise TimeIsUp(scored)
             raise RuleError("You have used all your attempts at this exam without passing it. Contact an "
                             "administrator, who can grant another attempt.")
         ensure_version(session, exam)
@@ -96,6 +101,19 @@ def start_attempt(uow: UnitOfWork, catalog: Catalog, exam: Exam, user_id: int, n
         events.emit(session, "attempt.started", actor_id=user_id, subject_user_id=user_id, attempt=attempt.id,
                     exam=exam.key, number=attempt.number, content_hash=exam.content_hash)
     return attempt
+
+
+def _score_expired(uow: UnitOfWork, catalog: Catalog, exam: Exam, user_id: int, now: dt.datetime) -> int | None:
+    """Score the agent's open attempt at this exam if its time ran out; its id, or None."""
+    query = select(Attempt.id).where(Attempt.user_id == user_id, Attempt.exam_key == exam.key,
+                                     Attempt.status == "in_progress", Attempt.deadline.is_not(None))
+    for attempt_id in uow.session.scalars(query):
+        with uow.write() as session:
+            attempt = attempt_for(session, attempt_id, user_id, lock=True)
+            if not attempt.submitted and expired(attempt, now):
+                _finish(session, catalog, attempt, now)
+                return attempt_id
+    return None
 
 
 def attempt_exam(session: Session, attempt: Attempt) -> tuple[Exam, AttemptLayout]:
@@ -198,12 +216,27 @@ def _finish(session: Session, catalog: Catalog, attempt: Attempt, now: dt.dateti
         record_track_completion(session, catalog, attempt.user_id, module, attempt.submitted_at)
 
 
-def grant_attempt(uow: UnitOfWork, exam: Exam, user_id: int, admin_id: int | None, reason: str = "") -> None:
-    """One more attempt for an agent who used every attempt without passing."""
+class KeySeen(RuleError):
+    """The agent has already been shown the answer key; granting another attempt needs a confirmation."""
+
+
+def grant_attempt(uow: UnitOfWork, exam: Exam, user_id: int, admin_id: int | None, reason: str = "",
+                  even_after_review: bool = False) -> None:
+    """One more attempt for an agent who used every attempt without passing.
+
+    When the exam's review policy already showed this agent the answer key (`review: always` or
+    `after_final`), another attempt could be passed from memory: the grant is refused with KeySeen
+    unless the admin confirms it (`even_after_review`), which the audit log records.
+    """
     with uow.write() as session:
         session.execute(select(User.id).where(User.id == user_id).with_for_update())
-        if not standing(session, exam, user_id).locked:
+        current = standing(session, exam, user_id)
+        if not current.locked:
             raise RuleError("An extra attempt can only be granted once every attempt is used without a pass.")
+        if current.review_allowed and not even_after_review:
+            raise KeySeen("This agent has already reviewed their attempts with the correct answers (the exam shows "
+                          f"them {'always' if exam.review == 'always' else 'after the last attempt'}), so another "
+                          "attempt could be passed from memory. Grant it only if you accept that.")
         session.add(AttemptGrant(user_id=user_id, exam_key=exam.key, granted_by_id=admin_id, reason=reason))
         events.emit(session, "attempt.granted", actor_id=admin_id, subject_user_id=user_id, exam=exam.key,
-                    reason=reason)
+                    reason=reason, after_review=current.review_allowed)

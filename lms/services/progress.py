@@ -13,10 +13,7 @@ from lms import events
 from lms.content import Catalog, Module, Track
 from lms.db import UnitOfWork
 from lms.models import Attempt, ModuleProgress, TrackCompletion
-from lms.services import standings
-
-# Time away from the page (lunch, another tab) is not seat time: one stretch counts up to this.
-MAX_STRETCH = dt.timedelta(minutes=30)
+from lms.services import seat_time, standings
 
 
 def progress_row(session: Session, user_id: int, module_key: str) -> ModuleProgress | None:
@@ -24,39 +21,21 @@ def progress_row(session: Session, user_id: int, module_key: str) -> ModuleProgr
                                                        ModuleProgress.module_key == module_key))
 
 
-def _visit(session: Session, user_id: int, module_key: str, now: dt.datetime) -> ModuleProgress:
-    row = progress_row(session, user_id, module_key)
-    if row is None:
-        row = ModuleProgress(user_id=user_id, module_key=module_key, first_seen_at=now, last_seen_at=now)
-        try:
-            with session.begin_nested():
-                session.add(row)
-        except IntegrityError:  # the same agent's other tab got there first
-            row = progress_row(session, user_id, module_key)
-    assert row is not None
-    return row
-
-
-def _add_stretch(row: ModuleProgress, since: dt.datetime | None, now: dt.datetime) -> None:
-    if since is not None and since <= now:
-        row.seconds_spent += int(min(now - since, MAX_STRETCH).total_seconds())
-    row.last_seen_at = now
-
-
-def add_seat_time(uow: UnitOfWork, user_id: int, module_key: str, since: dt.datetime | None,
-                  now: dt.datetime) -> ModuleProgress:
-    """Count the time since the agent last showed up on the module (one stretch at most MAX_STRETCH)."""
+def heartbeat(uow: UnitOfWork, user_id: int, module_key: str, opened_at: dt.datetime | None,
+              now: dt.datetime) -> None:
+    """The module page is open and visible (player.js says so every minute)."""
     with uow.write() as session:
-        row = _visit(session, user_id, module_key, now)
-        _add_stretch(row, since, now)
-    return row
+        seat_time.count(session, user_id, module_key, opened_at, now, seat_time.HEARTBEAT_CAP)
 
 
-def complete_module(uow: UnitOfWork, catalog: Catalog, user_id: int, module_key: str, since: dt.datetime | None,
-                    now: dt.datetime) -> ModuleProgress:
+def complete_module(uow: UnitOfWork, catalog: Catalog, user_id: int, module_key: str,
+                    opened_at: dt.datetime | None, now: dt.datetime) -> ModuleProgress:
     with uow.write() as session:
-        row = _visit(session, user_id, module_key, now)
-        _add_stretch(row, since, now)
+        seat_time.count(session, user_id, module_key, opened_at, now, seat_time.STRETCH_CAP)
+        row = session.scalar(select(ModuleProgress).where(ModuleProgress.user_id == user_id,
+                                                          ModuleProgress.module_key == module_key)
+                             .execution_options(populate_existing=True))
+        assert row is not None  # seat_time.count made it
         if row.completed_at is None:
             row.completed_at = now
             events.emit(session, "module.completed", actor_id=user_id, subject_user_id=user_id, module=module_key,

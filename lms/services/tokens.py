@@ -6,10 +6,11 @@ so a link made for one purpose never works for another.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from typing import Any
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from lms.models import User
 from lms.services.errors import RuleError
@@ -55,3 +56,25 @@ def read_reset_token(token: str, secret_key: str) -> dict[str, Any]:
 
 def read_confirmation_token(token: str, secret_key: str) -> dict[str, Any]:
     return _read(token, secret_key, _CONFIRM, CONFIRM_MAX_AGE, "confirmation")
+
+
+# --- seat time -----------------------------------------------------------------------------------
+# A module page carries a signed note of when it was opened, for this agent and this module. Time is
+# counted from it (or from when time was last counted, whichever is later), so a replayed or forged
+# note adds nothing that did not really pass.
+SEAT_MAX_AGE = 12 * 3600
+_SEAT = "lms.seat-time"
+
+
+def seat_token(secret_key: str, user_id: int, module_key: str) -> str:
+    return TimestampSigner(secret_key, salt=_SEAT).sign(f"{user_id}:{module_key}").decode()
+
+
+def page_opened_at(secret_key: str, token: str, user_id: int, module_key: str) -> dt.datetime | None:
+    """When the agent opened the module page, or None for a token that is not theirs, not valid or too old."""
+    try:
+        value, signed_at = TimestampSigner(secret_key, salt=_SEAT).unsign(token, max_age=SEAT_MAX_AGE,
+                                                                          return_timestamp=True)
+    except BadSignature:  # SignatureExpired included
+        return None
+    return signed_at if value.decode() == f"{user_id}:{module_key}" else None

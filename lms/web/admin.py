@@ -34,7 +34,7 @@ def users():
     return render_template("admin/users.html", users=people.find_users(db_session(), query), query=query)
 
 
-@bp.get("/users/<int:user_id>")
+@bp.get("/users/<id:user_id>")
 def user(user_id: int):
     found = db_session().get(User, user_id) or abort(404)
     npn_words = NPN_STATUS_WORDS[found.profile.npn_status] if found.profile else None
@@ -42,7 +42,7 @@ def user(user_id: int):
                            roles=ROLES, npn_words=npn_words)
 
 
-@bp.post("/users/<int:user_id>/identity")
+@bp.post("/users/<id:user_id>/identity")
 @redirect_on_rule_error("admin.user")
 def attest_identity(user_id: int):
     attested = people.attest_identity(uow(), user_id, current_user.id)
@@ -50,7 +50,7 @@ def attest_identity(user_id: int):
     return redirect(url_for("admin.user", user_id=user_id))
 
 
-@bp.post("/users/<int:user_id>/role")
+@bp.post("/users/<id:user_id>/role")
 @redirect_on_rule_error("admin.user")
 def set_role(user_id: int):
     role = request.form.get("role", "")

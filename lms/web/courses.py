@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, send_from_directory
 from flask_login import login_required
 
+from lms.content import paths
 from lms.extensions import catalog
 
 bp = Blueprint("courses", __name__)
@@ -31,8 +32,11 @@ def agreement(program: str, slug: str):
 
 @bp.get("/assets/<path:path>")
 def asset(path: str):
-    """Images and files that content links to; only files some content references are served."""
+    """Images and files that content links to; only files some content references are served.
+
+    The check is made again here, on the file as it is now: a link swapped in after loading is refused.
+    """
     found = catalog()
-    if path not in found.assets:
+    if path not in found.assets or paths.leaves_content(found.root, path):
         abort(404)
     return send_from_directory(found.root, path, max_age=3600)

@@ -212,3 +212,25 @@ def test_sources_render_as_links_and_are_checked_at_their_place(tmp_path):
     sources = catalog.modules["py2030/core/intro"].sources_html
     assert 'href="https://www.healthcare.gov/sep-list/"' in sources[0]
     assert [(p.line, p.column, p.code) for p in catalog.problems] == [(6, 5, "broken-link")]
+
+
+def test_symbolic_links_out_of_the_content_or_into_quizzes_are_refused(tmp_path):
+    import os
+
+    outside = tmp_path / "outside.txt"
+    outside.write_text("secret")
+    root = tmp_path / "content"
+    body = VALID_TREE[MODULE] + "\n![leak](passwd.png) ![key](key.png) ![fine](chart.png)\n"
+    catalog = load(root, {MODULE: body, "courses/py2030/core/chart.png": b"\x89PNG"})
+    os.symlink(outside, root / "courses/py2030/core/passwd.png")
+    os.symlink(root / "quizzes/py2030/core/rules.yaml", root / "courses/py2030/core/key.png")
+    os.symlink(outside, root / "courses/py2030/core/03-linked.md")
+    from lms.content import ContentLoader
+
+    catalog = ContentLoader(root).load()
+    problems = [(p.path, p.code, p.message) for p in catalog.problems if p.code == "unsafe-file"]
+    assert len(problems) == 3, catalog.problems
+    assert any("outside the content folder" in message and path.endswith("01-intro.md") for path, _, message in problems)
+    assert any("leads into quizzes/" in message for _, _, message in problems)
+    assert any(path.endswith("03-linked.md") and "it is not read" in message for path, _, message in problems)
+    assert catalog.assets == frozenset({"courses/py2030/core/chart.png"})

@@ -240,3 +240,35 @@ def test_exam_versions_stored_before_question_types_had_modules_still_load(uow):
     exam = load_version(uow.session, "f" * 64)
     assert [choice.correct for choice in exam.questions[0].data.choices] == [True, False]
     assert exam.attempts == 2
+
+
+def test_starting_at_the_limit_with_an_expired_open_attempt_scores_it_and_keeps_the_score(uow, player_catalog,
+                                                                                          user_id):
+    exam = player_catalog.exams["py2030/returning/refresh"]  # two attempts, ten minutes each
+    take(uow, exam, user_id, right=False)
+    last = exams.start_attempt(uow, CATALOG, exam, user_id, NOW)
+    version, layout = exams.attempt_exam(uow.session, last)
+    exams.save_answers(uow, CATALOG, last.id, user_id, getter(answer_values(version, layout, True)), NOW)
+    with pytest.raises(exams.TimeIsUp) as error:
+        exams.start_attempt(uow, CATALOG, exam, user_id, NOW + dt.timedelta(hours=1))
+    assert error.value.attempt_id == last.id
+    scored = uow.session.get(Attempt, last.id)
+    assert scored.submitted and scored.timed_out and scored.percent == 100.0  # not rolled back with the refusal
+    assert exams.standing(uow.session, exam, user_id).passed
+
+
+def test_a_grant_after_the_key_was_shown_needs_the_admins_confirmation(uow, rules, user_id):
+    exam = dataclasses.replace(rules, review="after_final")
+    for _ in range(3):
+        take(uow, exam, user_id, right=False)
+    assert exams.standing(uow.session, exam, user_id).review_allowed  # the key has been on their screen
+    with pytest.raises(exams.KeySeen, match="passed from memory"):
+        exams.grant_attempt(uow, exam, user_id, admin_id=None, reason="asked nicely")
+    assert exams.standing(uow.session, exam, user_id).left == 0
+    exams.grant_attempt(uow, exam, user_id, admin_id=None, reason="exam was broken", even_after_review=True)
+    assert exams.standing(uow.session, exam, user_id).left == 1
+    from lms.models import AuditEntry
+    from sqlalchemy import select
+
+    granted = uow.session.scalars(select(AuditEntry).where(AuditEntry.action == "attempt.granted")).one()
+    assert granted.details["after_review"] is True and granted.details["reason"] == "exam was broken"

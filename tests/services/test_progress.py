@@ -50,14 +50,6 @@ def test_track_completes_when_every_module_is_read_and_every_exam_passed(uow, pl
     assert state.complete and state.next_step is None and state.exams_passed == 1
 
 
-def test_seat_time_adds_up_and_caps_long_absences(uow, user):
-    start = NOW - dt.timedelta(hours=3)
-    row = progress.add_seat_time(uow, user.id, "py2030/core/intro", start, start + dt.timedelta(minutes=4))
-    assert row.seconds_spent == 240
-    row = progress.complete_module(uow, CATALOG, user.id, "py2030/core/intro", start + dt.timedelta(minutes=4), NOW)
-    assert row.seconds_spent == 240 + 30 * 60 and row.completed_at == NOW
-
-
 def test_completed_condition_unlocks_after_the_track(uow, player_catalog, user):
     program, extra = player_catalog.programs["py2030"], player_catalog.tracks["py2030/extra"]
     state = unlock.track_unlock(uow.session, player_catalog, user, program, extra)

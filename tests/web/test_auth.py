@@ -279,3 +279,20 @@ def test_an_oversized_request_gets_a_clear_413(client):
 def test_nul_bytes_are_refused_with_a_clear_400(client):
     response = post_form(client, "/account/sign-in", {"email": "a\x00@example.com", "password": "x"})
     assert response.status_code == 400 and "NUL" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("hops", "separate"), [(0, False), (1, True)])
+def test_the_client_address_comes_from_proxy_headers_only_when_configured(tmp_path, monkeypatch, sqlite_url, hops,
+                                                                          separate):
+    app = make_app(tmp_path, monkeypatch, sqlite_url, PROXY_HOPS=hops, WTF_CSRF_ENABLED=False)
+    client = app.test_client()
+
+    def attempt(forwarded_for: str) -> int:
+        return client.post("/account/sign-in", data={"email": "a@example.com", "password": "wrong password!"},
+                           headers={"X-Forwarded-For": forwarded_for}).status_code
+
+    for _ in range(10):
+        assert attempt("203.0.113.7") == 422
+    # Another address, as the proxy reports it: its own count only if the proxy is trusted.
+    assert attempt("198.51.100.9") == (422 if separate else 429)
+    app.extensions["lms.db"].dispose()

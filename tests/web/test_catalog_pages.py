@@ -73,6 +73,10 @@ def test_assets_are_served_only_when_content_links_them(tmp_path, monkeypatch, s
     assert client.get("/assets/courses/py2030/core/chart.png").data == b"\x89PNG\r\n"
     assert client.get("/assets/courses/py2030/core/secret.png").status_code == 404
     assert client.get("/assets/quizzes/py2030/core/rules.yaml").status_code == 404
+    # A file swapped for a link to an answer key after the content was loaded is refused when asked for.
+    (root / "courses/py2030/core/chart.png").unlink()
+    (root / "courses/py2030/core/chart.png").symlink_to(root / "quizzes/py2030/core/rules.yaml")
+    assert client.get("/assets/courses/py2030/core/chart.png").status_code == 404
 
 
 def test_store_reloads_only_when_content_changes(tmp_path):

@@ -45,11 +45,15 @@ def start(exam_key: str):
     found, _module, refused = _open_exam(exam_key)
     if refused:
         return refused
-    attempt = exams.start_attempt(uow(), catalog(), found, current_user.id, clock().now())
+    try:
+        attempt = exams.start_attempt(uow(), catalog(), found, current_user.id, clock().now())
+    except exams.TimeIsUp as error:  # the open attempt ran out of time and it was the last one
+        flash(str(error), "error")
+        return redirect(url_for("player.result", attempt_id=error.attempt_id))
     return redirect(url_for("player.attempt", attempt_id=attempt.id))
 
 
-@bp.get("/attempts/<int:attempt_id>")
+@bp.get("/attempts/<id:attempt_id>")
 @login_required
 def attempt(attempt_id: int):
     now = clock().now()
@@ -63,7 +67,7 @@ def attempt(attempt_id: int):
                            seconds_left=seconds_left, field_name=scoring.field_name)
 
 
-@bp.post("/attempts/<int:attempt_id>/save")
+@bp.post("/attempts/<id:attempt_id>/save")
 @login_required
 def save(attempt_id: int):
     try:
@@ -80,14 +84,14 @@ def save(attempt_id: int):
     return redirect(url_for("player.attempt", attempt_id=attempt_id))
 
 
-@bp.post("/attempts/<int:attempt_id>/submit")
+@bp.post("/attempts/<id:attempt_id>/submit")
 @login_required
 def submit(attempt_id: int):
     exams.submit_attempt(uow(), catalog(), attempt_id, current_user.id, request.form.getlist, clock().now())
     return redirect(url_for("player.result", attempt_id=attempt_id))
 
 
-@bp.get("/attempts/<int:attempt_id>/result")
+@bp.get("/attempts/<id:attempt_id>/result")
 @login_required
 def result(attempt_id: int):
     found = exams.attempt_for(db_session(), attempt_id, current_user.id)
@@ -100,7 +104,7 @@ def result(attempt_id: int):
                            following=following)
 
 
-@bp.get("/attempts/<int:attempt_id>/review")
+@bp.get("/attempts/<id:attempt_id>/review")
 @login_required
 def review(attempt_id: int):
     found = exams.attempt_for(db_session(), attempt_id, current_user.id)

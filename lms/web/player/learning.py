@@ -4,22 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, flash, redirect, render_template, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from lms.extensions import catalog as current_catalog
 from lms.extensions import clock
-from lms.services import player, programs, progress, registration
+from lms.services import player, programs, progress, registration, tokens
 from lms.web.context import current_program_or_404
 from lms.web.database import db_session, uow
 from lms.web.player import bp
 
-_CLOCK = "module_clock"  # [module key, ISO time the agent last showed up on it]
-
 
 def _track_or_404(program_key: str, track_slug: str):
     return current_catalog().tracks.get(f"{program_key}/{track_slug}") or abort(404)
-
 
 def refuse_if_closed(track):
     """A 403 page saying why, when this agent may not use the track yet; None when they may."""
@@ -33,7 +30,6 @@ def refuse_if_closed(track):
         return render_template("player/locked.html", track=track, reason=access.unlock.reason), 403
     return None
 
-
 @bp.get("/home")
 @login_required
 def home():
@@ -45,7 +41,6 @@ def home():
     can_switch = len(options) > 1 and not programs.choice_locked(db, catalog, current_user, program)
     return render_template("player/home.html", program=program, views=views, status=status,
                            next_up=player.continue_target(views), can_switch=can_switch)
-
 
 @bp.get("/continue")
 @login_required
@@ -61,11 +56,9 @@ def continue_training():
         return redirect(url_for("player.exam", exam_key=step.module.exam_key))
     return redirect(module_url(step.module))
 
-
 def module_url(module) -> str:
     program_key, track_slug, slug = module.key.split("/")
     return url_for("player.module", program=program_key, track=track_slug, module=slug)
-
 
 @bp.get("/learn/<program>/<track>")
 @login_required
@@ -78,45 +71,40 @@ def track(program: str, track: str):
     view = player.track_view(db_session(), catalog, current_user, catalog.programs[program], found)
     return render_template("player/track.html", view=view, program=catalog.programs[program])
 
+def _open_module(program: str, track: str, module: str):
+    """(module, track, None) when this agent may use the module, else (None, None, the refusal page)."""
+    found = current_catalog().modules.get(f"{program}/{track}/{module}") or abort(404)
+    track_found = _track_or_404(program, track)
+    refused = refuse_if_closed(track_found)
+    return (None, None, refused) if refused else (found, track_found, None)
+
+def _opened_at(module_key: str) -> dt.datetime | None:
+    """When this agent opened the module's page, from the signed note the page sent back."""
+    token = request.form.get("opened", "")
+    return tokens.page_opened_at(current_app.config["SECRET_KEY"], token, current_user.id, module_key)
 
 @bp.get("/learn/<program>/<track>/<module>")
 @login_required
 def module(program: str, track: str, module: str):
-    catalog = current_catalog()
-    found = catalog.modules.get(f"{program}/{track}/{module}") or abort(404)
-    track_found = _track_or_404(program, track)
-    refused = refuse_if_closed(track_found)
+    found, track_found, refused = _open_module(program, track, module)
     if refused:
         return refused
+    catalog = current_catalog()
     state = progress.module_state(db_session(), catalog, current_user.id, found)
-    session[_CLOCK] = [found.key, clock().now().isoformat()]
     previous, following = catalog.neighbours(found)
     return render_template("player/module.html", module=found, track=track_found, state=state,
                            previous=previous, following=following,
+                           opened=tokens.seat_token(current_app.config["SECRET_KEY"], current_user.id, found.key),
                            exam=catalog.exams.get(found.exam_key) if found.exam_key else None)
-
-
-def _clock_since(module_key: str) -> dt.datetime | None:
-    clock = session.get(_CLOCK)
-    if clock and clock[0] == module_key:
-        try:
-            return dt.datetime.fromisoformat(clock[1])
-        except (TypeError, ValueError):
-            return None
-    return None
-
 
 @bp.post("/learn/<program>/<track>/<module>/complete")
 @login_required
 def complete_module(program: str, track: str, module: str):
-    catalog = current_catalog()
-    found = catalog.modules.get(f"{program}/{track}/{module}") or abort(404)
-    refused = refuse_if_closed(_track_or_404(program, track))
+    found, _track, refused = _open_module(program, track, module)
     if refused:
         return refused
-    now = clock().now()
-    progress.complete_module(uow(), catalog, current_user.id, found.key, _clock_since(found.key), now)
-    session[_CLOCK] = [found.key, now.isoformat()]
+    catalog = current_catalog()
+    progress.complete_module(uow(), catalog, current_user.id, found.key, _opened_at(found.key), clock().now())
     _, following = catalog.neighbours(found)
     if found.exam_key and found.exam_key in catalog.exams:
         flash(f"“{found.title}” is marked complete. Its exam is next.", "success")
@@ -124,13 +112,12 @@ def complete_module(program: str, track: str, module: str):
     flash(f"“{found.title}” is marked complete.", "success")
     return redirect(module_url(following) if following else url_for("player.track", program=program, track=track))
 
-
 @bp.post("/learn/<program>/<track>/<module>/heartbeat")
 @login_required
 def heartbeat(program: str, track: str, module: str):
     """Seat time while the page stays open (sent by player.js every minute when visible)."""
-    found = current_catalog().modules.get(f"{program}/{track}/{module}") or abort(404)
-    now = clock().now()
-    progress.add_seat_time(uow(), current_user.id, found.key, _clock_since(found.key), now)
-    session[_CLOCK] = [found.key, now.isoformat()]
+    found, _track, refused = _open_module(program, track, module)
+    if refused:
+        return refused
+    progress.heartbeat(uow(), current_user.id, found.key, _opened_at(found.key), clock().now())
     return ("", 204)

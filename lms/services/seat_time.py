@@ -1,0 +1,58 @@
+"""Seat time: how long an agent spent on a module, counted on the server so it cannot be inflated.
+
+Each module progress row remembers until when its time was counted (`counted_until`). A heartbeat,
+or "mark complete", adds the time since then, or since the page was opened if that is later, with
+a cap, in one UPDATE that reads and writes the row together. Replaying an old request, or sending
+a hundred at once, adds only the time that really passed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import case, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from lms.models import ModuleProgress
+
+# Heartbeats come every minute while the page is visible; a longer gap means the agent was away.
+HEARTBEAT_CAP = dt.timedelta(seconds=150)
+# Without JavaScript time is counted from opening the page to "mark complete"; lunch is not reading.
+STRETCH_CAP = dt.timedelta(minutes=30)
+
+
+def count(session: Session, user_id: int, module_key: str, opened_at: dt.datetime | None, now: dt.datetime,
+          cap: dt.timedelta) -> None:
+    """Add the time since time was last counted (or the page was opened, if later), at most `cap`.
+
+    Without a valid `opened_at` (an old or foreign page) nothing is added; the clock moves on.
+    """
+    now_s, cap_s = int(now.timestamp()), int(cap.total_seconds())
+    opened_s = int(opened_at.timestamp()) if opened_at is not None else now_s
+    if _add(session, user_id, module_key, opened_s, now_s, cap_s, now):
+        return
+    first = max(0, min(cap_s, now_s - opened_s))
+    try:
+        with session.begin_nested():
+            session.add(ModuleProgress(user_id=user_id, module_key=module_key, first_seen_at=opened_at or now,
+                                       last_seen_at=now, seconds_spent=first, counted_until=now_s))
+    except IntegrityError:  # the agent's other tab made the row a moment ago: count against it
+        _add(session, user_id, module_key, opened_s, now_s, cap_s, now)
+
+
+def _add(session: Session, user_id: int, module_key: str, opened_s: int, now_s: int, cap_s: int,
+         now: dt.datetime) -> bool:
+    since: Any = case((ModuleProgress.counted_until > opened_s, ModuleProgress.counted_until), else_=opened_s)
+    elapsed = now_s - since
+    added = case((elapsed > cap_s, cap_s), (elapsed < 0, 0), else_=elapsed)
+    result = session.execute(
+        update(ModuleProgress)
+        .where(ModuleProgress.user_id == user_id, ModuleProgress.module_key == module_key)
+        .values(seconds_spent=ModuleProgress.seconds_spent + added,
+                counted_until=case((ModuleProgress.counted_until > now_s, ModuleProgress.counted_until),
+                                   else_=now_s),
+                last_seen_at=now)
+        .execution_options(synchronize_session=False))
+    return bool(result.rowcount)  # type: ignore[attr-defined]

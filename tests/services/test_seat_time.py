@@ -1,0 +1,70 @@
+"""Seat time is counted on the server: from the page's signed opening time, bounded, and never twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from lms.services import accounts, progress
+from lms.services.progress import progress_row
+from tests.support.apps import TEST_PASSWORD
+from tests.support.player_tree import player_catalog
+
+CATALOG = player_catalog()
+OPENED = dt.datetime(2029, 9, 1, 12, 0, tzinfo=dt.timezone.utc)
+MODULE = "py2030/core/intro"
+
+
+def at(**delta) -> dt.datetime:
+    return OPENED + dt.timedelta(**delta)
+
+
+def spent(uow, user_id: int) -> int:
+    row = progress_row(uow.session, user_id, MODULE)
+    return row.seconds_spent if row else 0
+
+
+def agent(uow) -> int:
+    return accounts.create_account(uow, "reader@example.com", TEST_PASSWORD).id
+
+
+def test_heartbeats_count_the_time_that_passed_since_the_page_opened(uow):
+    user_id = agent(uow)
+    progress.heartbeat(uow, user_id, MODULE, OPENED, at(seconds=60))
+    assert spent(uow, user_id) == 60
+    progress.heartbeat(uow, user_id, MODULE, OPENED, at(seconds=120))
+    progress.heartbeat(uow, user_id, MODULE, OPENED, at(seconds=180))
+    assert spent(uow, user_id) == 180
+
+
+def test_replaying_an_old_request_adds_only_what_really_passed(uow):
+    user_id = agent(uow)
+    progress.heartbeat(uow, user_id, MODULE, OPENED, at(seconds=3))
+    for _ in range(20):  # the same request again and again, at the same moment
+        progress.heartbeat(uow, user_id, MODULE, OPENED, at(seconds=3))
+    assert spent(uow, user_id) == 3
+    progress.heartbeat(uow, user_id, MODULE, OPENED, at(seconds=10))
+    assert spent(uow, user_id) == 10
+
+
+def test_an_absence_counts_at_most_a_little_and_a_page_without_a_valid_note_counts_nothing(uow):
+    user_id = agent(uow)
+    progress.heartbeat(uow, user_id, MODULE, OPENED, at(seconds=60))
+    progress.heartbeat(uow, user_id, MODULE, OPENED, at(hours=2))  # away two hours, then one beat
+    assert spent(uow, user_id) == 60 + 150
+    progress.heartbeat(uow, user_id, MODULE, None, at(hours=2, seconds=60))
+    assert spent(uow, user_id) == 60 + 150
+
+
+def test_reading_without_javascript_counts_from_opening_to_mark_complete(uow):
+    user_id = agent(uow)
+    row = progress.complete_module(uow, CATALOG, user_id, MODULE, OPENED, at(minutes=10))
+    assert row.seconds_spent == 600 and row.completed_at == at(minutes=10)
+    other = accounts.create_account(uow, "slow@example.com", TEST_PASSWORD).id
+    assert progress.complete_module(uow, CATALOG, other, MODULE, OPENED, at(hours=3)).seconds_spent == 30 * 60
+
+
+def test_a_page_opened_before_the_last_count_starts_nothing_new(uow):
+    user_id = agent(uow)
+    progress.heartbeat(uow, user_id, MODULE, OPENED, at(minutes=2))
+    progress.heartbeat(uow, user_id, MODULE, OPENED - dt.timedelta(hours=5), at(minutes=2))  # an older page
+    assert spent(uow, user_id) == 120
