@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from lms.content import paths
 from lms.content.builders import (
     FileResult,
     build_agreement,
@@ -19,7 +20,6 @@ from lms.content.builders import (
 from lms.content.catalog import Catalog
 from lms.content.crosscheck import cross_check
 from lms.content.markdown import Renderer
-from lms.content import paths
 from lms.content.paths import CONTENT_DIRS, discover
 from lms.content.problems import Problem
 

@@ -13,8 +13,8 @@ Severity = Literal["error", "warning"]
 # Every code `lms check` can print, with its severity; docs/authoring.md §5 explains each one.
 PROBLEM_CODES: dict[str, Severity] = {
     # reading files
-    "unreadable": "error", "unsafe-file": "error", "not-utf8": "error", "yaml-syntax": "error", "duplicate-key": "error",
-    "no-front-matter": "error",
+    "unreadable": "error", "unsafe-file": "error", "not-utf8": "error", "yaml-syntax": "error",
+    "duplicate-key": "error", "no-front-matter": "error",
     # keys and values
     "missing-key": "error", "unknown-key": "error", "invalid-type": "error", "invalid-value": "error",
     "out-of-range": "error", "too-few": "error", "empty-value": "error", "duplicate-item": "error",

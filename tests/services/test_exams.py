@@ -267,8 +267,9 @@ def test_a_grant_after_the_key_was_shown_needs_the_admins_confirmation(uow, rule
     assert exams.standing(uow.session, exam, user_id).left == 0
     exams.grant_attempt(uow, exam, user_id, admin_id=None, reason="exam was broken", even_after_review=True)
     assert exams.standing(uow.session, exam, user_id).left == 1
-    from lms.models import AuditEntry
     from sqlalchemy import select
+
+    from lms.models import AuditEntry
 
     granted = uow.session.scalars(select(AuditEntry).where(AuditEntry.action == "attempt.granted")).one()
     assert granted.details["after_review"] is True and granted.details["reason"] == "exam was broken"

@@ -10,7 +10,7 @@ from tests.support.apps import TEST_PASSWORD
 from tests.support.player_tree import player_catalog
 
 CATALOG = player_catalog()
-OPENED = dt.datetime(2029, 9, 1, 12, 0, tzinfo=dt.timezone.utc)
+OPENED = dt.datetime(2029, 9, 1, 12, 0, tzinfo=dt.UTC)
 MODULE = "py2030/core/intro"
 
 
