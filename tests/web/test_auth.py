@@ -296,3 +296,17 @@ def test_the_client_address_comes_from_proxy_headers_only_when_configured(tmp_pa
     # Another address, as the proxy reports it: its own count only if the proxy is trusted.
     assert attempt("198.51.100.9") == (422 if separate else 429)
     app.extensions["lms.db"].dispose()
+
+
+def test_reset_links_never_reach_the_log(client, app, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    with app.extensions["lms.db"].unit_of_work() as uow:
+        from lms.services import accounts
+
+        accounts.create_account(uow, "quiet@example.com", TEST_PASSWORD)
+    post_form(client, "/account/reset", {"email": "quiet@example.com"})
+    [message] = mail(app)
+    token = re.search(r"/account/reset/(\S+)", message.get_content()).group(1)
+    assert token not in caplog.text and "/account/reset/" not in caplog.text
