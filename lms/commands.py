@@ -118,7 +118,8 @@ def registry_revalidate() -> None:
             yield from bar
 
     with _uow() as uow:
-        report = registry.revalidate(uow, progress)
+        program = programs.current_program(uow.session, catalog(), clock().today())
+        report = registry.revalidate(uow, progress, catalog(), program)
     counts = ", ".join(f"{count} {status.replace('_', ' ')}" for status, count in sorted(report.by_status.items()))
     click.echo(f"Checked {report.checked} profiles; {report.changed} changed status. {counts}".rstrip(". ") + ".")
 

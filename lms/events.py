@@ -34,6 +34,13 @@ EVENTS = {
     "attempt.scored": "an exam attempt was scored (submitted or timed out)",
     "attempt.granted": "an admin granted an extra attempt",
     "track.completed": "an agent finished a track: every module read, every exam passed",
+    "profile.confirmed": "an agent confirmed their profile for a plan year",
+    "agreement.accepted": "an agent accepted an agreement (its version and the SHA-256 of its text)",
+    "registration.completed": "an agent completed a registration (Individual Marketplace, SHOP, ...)",
+    "registration.lapsed": "a completed registration stopped holding (an NPN turned invalid, a new agreement)",
+    "registration.restored": "a lapsed registration holds again",
+    "certificate.issued": "a Registration Completion Certificate was issued",
+    "certificate.revoked": "an admin revoked a certificate",
 }
 
 # Set after a commit that emitted events, so an in-process dispatcher can deliver at once.

@@ -139,8 +139,9 @@ def build_program(key: str, path: str, data: bytes, renderer: Renderer) -> FileR
                 open_enrollment=spec.open_enrollment, previous=spec.previous,
                 description_html=context.markdown(spec.description, ("description",)),
                 agreement_keys=tuple(f"{key}/{a}" for a in spec.agreements),
-                registration_training=spec.registration.training,
-                registration_agreement_keys=tuple(f"{key}/{a}" for a in spec.registration.agreements),
+                registrations=tuple(c.Registration(name, item.title, item.training,
+                                                   tuple(f"{key}/{a}" for a in item.agreements))
+                                    for name, item in spec.registration_items().items()),
                 track_keys=tuple(f"{key}/{t}" for t in spec.tracks), source=path,
             )
     return context.finish()

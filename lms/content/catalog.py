@@ -27,7 +27,9 @@ class Condition:
 
     def describe(self, catalog: Catalog, program_key: str) -> str:
         if self.kind == "registration":
-            return "your Marketplace registration is complete"
+            program = catalog.programs.get(program_key)
+            registration = program.registration(self.value) if program else None
+            return f"your {registration.title if registration else 'Marketplace'} registration is complete"
         if self.kind == "completed":
             track = catalog.tracks.get(f"{program_key}/{self.value}")
             return f"you complete {track.title if track else self.value}"
@@ -119,6 +121,17 @@ class Track:
 
 
 @dataclass(frozen=True)
+class Registration:
+    """One of a program's registrations: complete when its training and agreements are done (plus the
+    profile with a valid NPN, identity verified and the profile confirmed for the plan year)."""
+
+    key: str
+    title: str
+    training: str | None
+    agreement_keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Program:
     key: str
     title: str
@@ -129,10 +142,24 @@ class Program:
     previous: str | None
     description_html: str
     agreement_keys: tuple[str, ...]
-    registration_training: str
-    registration_agreement_keys: tuple[str, ...]
+    registrations: tuple[Registration, ...]
     track_keys: tuple[str, ...]
     source: str
+
+    def registration(self, key: str) -> Registration | None:
+        """A registration by key; `complete` (the first release's word) names the first one."""
+        if key == "complete":
+            return self.registrations[0] if self.registrations else None
+        return next((registration for registration in self.registrations if registration.key == key), None)
+
+    @property
+    def registration_training(self) -> str | None:
+        """The training requirement of the Marketplace registration (the first that has one)."""
+        return next((r.training for r in self.registrations if r.training), None)
+
+    @property
+    def registration_agreement_keys(self) -> tuple[str, ...]:
+        return self.registrations[0].agreement_keys if self.registrations else ()
 
     def is_open(self, today: dt.date) -> bool:
         return self.opens <= today and (self.closes is None or today <= self.closes)

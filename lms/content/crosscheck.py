@@ -22,6 +22,18 @@ def _field(spec: Any, name: str, default: Any = None) -> Any:
     return getattr(spec, name, default)
 
 
+def _registrations(program_spec: Any) -> dict[str, Any]:
+    try:
+        return program_spec.registration_items()
+    except AttributeError:  # a salvaged spec whose registrations were wrong: their own error says so
+        return {}
+
+
+def _registration_training(registrations: dict[str, Any], key: str) -> str | None:
+    registration = registrations.get(key) or (next(iter(registrations.values()), None) if key == "complete" else None)
+    return registration.training if registration is not None else None
+
+
 def cross_check(root: Path, sources: list[SourceFile], results: dict[str, FileResult],
                 read_problems: list[Problem]) -> Catalog:
     checker = _Checker(root, sources, results)
@@ -108,19 +120,21 @@ class _Checker:
             if paths.agreement_file(program, agreement) not in self.paths:
                 self.report(path, "error", "missing-file", f"agreement '{agreement}' has no file "
                             f"{paths.agreement_file(program, agreement)}", places.value(("agreements", index)))
-        registration = _field(spec, "registration")
-        for index, agreement in enumerate(_field(registration, "agreements", [])):
-            if hasattr(spec, "agreements") and agreement not in listed_agreements:
-                self.report(path, "error", "unknown-agreement",
-                            f"registration names agreement '{agreement}', which the program's agreements do not list"
-                            f"{did_you_mean(agreement, listed_agreements)}",
-                            places.value(("registration", "agreements", index)))
         tracks = self.program_tracks(program, listed_tracks)
-        training = _field(registration, "training")
-        if training and not any(_field(track.spec, "satisfies") == training for track in tracks.values()):
-            self.report(path, "error", "unsatisfied-requirement",
-                        f"no track satisfies the registration requirement '{training}' "
-                        "(set `satisfies:` in a track.yaml)", places.value(("registration", "training")))
+        registrations = _registrations(spec)
+        for name, registration in registrations.items():
+            at = ("registrations", name) if _field(spec, "registrations") else ("registration",)
+            for index, agreement in enumerate(registration.agreements):
+                if hasattr(spec, "agreements") and agreement not in listed_agreements:
+                    self.report(path, "error", "unknown-agreement",
+                                f"registration '{name}' names agreement '{agreement}', which the program's agreements "
+                                f"do not list{did_you_mean(agreement, listed_agreements)}",
+                                places.value(at + ("agreements", index)))
+            training = registration.training
+            if training and not any(_field(track.spec, "satisfies") == training for track in tracks.values()):
+                self.report(path, "error", "unsatisfied-requirement",
+                            f"no track satisfies the registration requirement '{training}' "
+                            "(set `satisfies:` in a track.yaml)", places.value(at + ("training",)))
         for source in self.sources:
             if paths.program_of(source.path) == program and source.kind in ("track", "agreement"):
                 name = source.path.split("/")[2] if source.kind == "track" else source.path.split("/")[3][:-3]
@@ -128,7 +142,7 @@ class _Checker:
                 if hasattr(spec, field_name) and name not in _field(spec, field_name, []):
                     self.report(source.path, "warning", f"unlisted-{source.kind}",
                                 f"{source.kind} '{name}' is not listed in {path} and is ignored")
-        self.check_unlock_graph(program, training, tracks)
+        self.check_unlock_graph(program, registrations, tracks)
 
     def program_tracks(self, program: str, names: list[str]) -> dict[str, FileResult]:
         tracks = {}
@@ -193,8 +207,10 @@ class _Checker:
         pspec = program.spec
         listed_tracks = _field(pspec, "tracks", [])
         requirements = {_field(t.spec, "satisfies") for t in self.program_tracks(program_key, listed_tracks).values()}
-        requirements.add(_field(_field(pspec, "registration"), "training"))
-        known = {"completed": ("unknown-track", "track", listed_tracks),
+        registrations = _registrations(pspec)
+        requirements.update(registration.training for registration in registrations.values())
+        known = {"registration": ("unknown-registration", "registration", [*registrations, "complete"]),
+                 "completed": ("unknown-track", "track", listed_tracks),
                  "accepted": ("unknown-agreement", "agreement", _field(pspec, "agreements", [])),
                  "satisfied": ("unknown-requirement", "requirement", sorted(r for r in requirements if r))}
         for index, condition in enumerate(_field(result.spec, "unlock", [])):
@@ -206,7 +222,7 @@ class _Checker:
                             f"{did_you_mean(condition.value, names)}",
                             result.places.value(("unlock", index, condition.kind)))
 
-    def check_unlock_graph(self, program: str, training: str | None, tracks: dict[str, FileResult]) -> None:
+    def check_unlock_graph(self, program: str, registrations: dict[str, Any], tracks: dict[str, FileResult]) -> None:
         """Report tracks whose unlock conditions can never all hold (a cycle or a dead end)."""
         def needs(name: str) -> list[list[str]]:
             """Each condition as the tracks any one of which would satisfy it ([] = always)."""
@@ -216,8 +232,10 @@ class _Checker:
                     continue
                 if condition.kind == "completed" and condition.value in tracks:
                     alternatives.append([condition.value])
-                elif condition.kind in ("registration", "satisfied"):
-                    requirement = training if condition.kind == "registration" else condition.value
+                elif condition.kind == "satisfied" or (condition.kind == "registration" and
+                                                       _registration_training(registrations, condition.value)):
+                    requirement = (condition.value if condition.kind == "satisfied"
+                                   else _registration_training(registrations, condition.value))
                     alternatives.append([t for t, r in tracks.items() if _field(r.spec, "satisfies") == requirement])
             return [group for group in alternatives if group]
 

@@ -27,7 +27,7 @@ PROBLEM_CODES: dict[str, Severity] = {
     "missing-file": "error", "unknown-agreement": "error", "unknown-track": "error", "unknown-requirement": "error",
     "unsatisfied-requirement": "error", "unlock-cycle": "error", "unlock-dead-end": "error",
     "duplicate-module": "error", "unlisted-track": "warning", "unlisted-agreement": "warning",
-    "unlisted-module": "warning", "stray-file": "warning",
+    "unlisted-module": "warning", "stray-file": "warning", "old-form": "warning", "unknown-registration": "error",
 }
 
 
@@ -63,6 +63,10 @@ class ProblemSink:
 
     def error(self, code: str, message: str, line: int = 1, column: int = 1) -> None:
         self.problems.append(Problem(self.path, line, column, "error", code, message))
+
+    def report(self, code: str, message: str, line: int = 1, column: int = 1) -> None:
+        """A problem whose severity its code decides."""
+        self.problems.append(Problem(self.path, line, column, PROBLEM_CODES.get(code, "error"), code, message))
 
     def warning(self, code: str, message: str, line: int = 1, column: int = 1) -> None:
         self.problems.append(Problem(self.path, line, column, "warning", code, message))

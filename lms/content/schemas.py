@@ -30,6 +30,16 @@ from lms.content.fields import (
 # --- program.yaml -------------------------------------------------------------------------
 
 class RegistrationSpec(Spec):
+    """One registration of a program (Individual Marketplace, SHOP, ...): what completing it needs."""
+
+    title: Text
+    training: Key | None = None
+    agreements: list[Key] = []
+
+
+class OldRegistrationSpec(Spec):
+    """The first release's single `registration:` block; read as `registrations: {individual: ...}`."""
+
     training: Key
     agreements: list[Key] = []
 
@@ -43,8 +53,33 @@ class ProgramSpec(Spec):
     previous: Key | None = None
     description: Markdown = ""
     agreements: list[Key] = []
-    registration: RegistrationSpec
+    registrations: dict[Key, RegistrationSpec] | None = None
+    registration: OldRegistrationSpec | None = None
     tracks: Annotated[list[Key], Field(min_length=1)]
+
+    def check_registrations(self) -> list[LocalProblem]:
+        if self.registrations is not None and self.registration is not None:
+            return [(("registration",), "invalid-value",
+                     "write either `registrations:` or the old `registration:`, not both")]
+        if self.registrations is None and self.registration is None:
+            return [((), "missing-key", "missing required key 'registrations'")]
+        if self.registration is not None:
+            return [(("registration",), "old-form", "`registration:` is the old form: write `registrations:` with "
+                     "one entry per registration, e.g. `individual: {title: Individual Marketplace, training: "
+                     f"{self.registration.training}, agreements: [...]}}`")]
+        if not self.registrations:
+            return [(("registrations",), "too-few", "registrations needs at least 1 item")]
+        return []
+
+    def registration_items(self) -> dict[str, RegistrationSpec]:
+        """Every registration, the old single form read as `individual`."""
+        if self.registrations:
+            return dict(self.registrations)
+        if self.registration is not None:
+            return {"individual": RegistrationSpec(title="Individual Marketplace",
+                                                   training=self.registration.training,
+                                                   agreements=self.registration.agreements)}
+        return {}
 
     def check_duplicates(self) -> list[LocalProblem]:
         return duplicates("tracks", self.tracks) + duplicates("agreements", self.agreements)
@@ -63,7 +98,7 @@ CONDITION_KINDS = ("registration", "completed", "accepted", "satisfied")
 class UnlockSpec(Spec):
     """One unlock condition; exactly one of its keys is set."""
 
-    registration: Literal["complete"] | None = None
+    registration: Key | None = None  # a registration's key; `complete` names the program's first
     completed: Key | None = None
     accepted: Key | None = None
     satisfied: Key | None = None

@@ -80,7 +80,7 @@ def check(model: type[M], data: Any, places: SourceMap, sink: ProblemSink, prefi
 def _report_rules(spec: BaseModel, places: SourceMap, sink: ProblemSink, prefix: tuple[Any, ...]) -> None:
     for path, code, message in spec.problems():  # type: ignore[attr-defined]
         line, column = places.key(prefix + path)
-        sink.error(code, message, line, column)
+        sink.report(code, message, line, column)
 
 
 def salvage(model: type[M], data: Any) -> M | None:

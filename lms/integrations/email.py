@@ -32,6 +32,7 @@ class Context:
     user: User
     site: str  # the public URL, without a trailing slash
     secret_key: str
+    payload: dict[str, Any]
 
 
 def _confirm(context: Context) -> Message | None:
@@ -74,7 +75,17 @@ def _password_reset(context: Context) -> Message:
                    "administrator.\n")
 
 
+def _registration_completed(context: Context) -> Message:
+    code, title = context.payload.get("certificate", ""), context.payload.get("title", "Marketplace")
+    return Message(f"Your {title} registration is complete",
+                   f"Your {title} registration for {context.payload.get('program', 'this plan year')} is complete. "
+                   "You are on the public Registration Completion List.\n\n"
+                   f"View and print your Registration Completion Certificate:\n{context.site}/certificates/{code}\n\n"
+                   f"Anyone can check it at:\n{context.site}/verify/{code}\n")
+
+
 MESSAGES: dict[str, Callable[[Context], Message | None]] = {
+    "registration.completed": _registration_completed,
     "account.created": _confirm,
     "account.confirmation_requested": _confirm,
     "account.sign_up_repeated": _sign_up_repeated,
@@ -105,7 +116,7 @@ def handler(settings: Mapping[str, Any], database: Database) -> Handler:
             return  # a reset asked for an address with no account: nobody to write to
         with database.reading() as session:
             user = session.get(User, user_id)
-            message = MESSAGES[delivery.name](Context(user, site, secret_key)) if user else None
+            message = MESSAGES[delivery.name](Context(user, site, secret_key, delivery.payload)) if user else None
             address = user.email if user else None
         if message is not None and address is not None:
             mailer.send(address, message.subject, message.body, message_id=f"outbox-{delivery.delivery_id}")

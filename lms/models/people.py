@@ -74,6 +74,12 @@ class AgentProfile(Base):
         return [code for code in self.sell_states.split(",") if code]
 
     @property
+    def is_complete(self) -> bool:
+        """Every detail registration needs is filled in (whether the NPN is valid is another question)."""
+        return bool(self.first_name and self.last_name and self.npn and self.resident_state and self.sell_states
+                    and self.phone)
+
+    @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.db import Base
@@ -12,16 +12,76 @@ from lms.models.types import UTCDateTime, utcnow
 
 
 class RegistrationCompletion(Base):
-    """An agent completed a program's registration here (our own records)."""
+    """An agent completed one of a program's registrations here, written once when it happened.
+
+    A completion lapses (and leaves the public list) while the agent's NPN is not valid; it comes
+    back when the NPN is valid again. The returning-agent rule of the next year reads these rows.
+    """
 
     __tablename__ = "registration_completions"
-    __table_args__ = (UniqueConstraint("user_id", "program_key", name="uq_registration_completion"),)
+    __table_args__ = (UniqueConstraint("user_id", "program_key", "registration_key",
+                                       name="uq_registration_completion"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    program_key: Mapped[str] = mapped_column(String(64), index=True)
+    registration_key: Mapped[str] = mapped_column(String(64), default="individual")
+    npn: Mapped[str | None] = mapped_column(String(10), index=True)
+    completed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    lapsed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    lapse_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class ProfileConfirmation(Base):
+    """The agent reviewed their profile and confirmed it for this plan year (announcement step 2)."""
+
+    __tablename__ = "profile_confirmations"
+    __table_args__ = (UniqueConstraint("user_id", "program_key", name="uq_profile_confirmation"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     program_key: Mapped[str] = mapped_column(String(64))
-    npn: Mapped[str | None] = mapped_column(String(10), index=True)
-    completed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AgreementAcceptance(Base):
+    """An agent accepted an agreement: append-only (the database refuses UPDATE and DELETE).
+
+    `text_html` is the text exactly as shown, and `text_sha256` its SHA-256, so the acceptance can be
+    shown, printed and checked later whatever the content files say by then.
+    """
+
+    __tablename__ = "agreement_acceptances"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    program_key: Mapped[str] = mapped_column(String(64))
+    agreement_key: Mapped[str] = mapped_column(String(128), index=True)
+    title: Mapped[str] = mapped_column(String(255))
+    version: Mapped[str] = mapped_column(String(64))
+    text_html: Mapped[str] = mapped_column(Text)
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    typed_name: Mapped[str] = mapped_column(String(200))
+    accepted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ip_address: Mapped[str] = mapped_column(String(64), default="")
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Certificate(Base):
+    """A Registration Completion Certificate: one per agent, program and registration, publicly verifiable."""
+
+    __tablename__ = "certificates"
+    __table_args__ = (UniqueConstraint("user_id", "program_key", "registration_key", name="uq_certificate"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)  # random, unguessable; printed and in the QR code
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    program_key: Mapped[str] = mapped_column(String(64))
+    registration_key: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    revoked_reason: Mapped[str] = mapped_column(Text, default="")
+    revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
 class PriorCompletion(Base):

@@ -23,8 +23,8 @@ from lms.services import scoring
 from lms.services.errors import NotFound, RuleError
 from lms.services.exam_versions import ensure_version, load_version
 from lms.services.layout import AttemptLayout, layout_for, new_seed
-from lms.services.progress import record_track_completion
 from lms.services.standings import Standing, granted_attempts, standing  # noqa: F401  (the exam engine's API)
+from lms.services.training import record_track_completion
 
 # Answers sent a moment after the deadline (a slow network) still count.
 DEADLINE_GRACE = dt.timedelta(seconds=10)

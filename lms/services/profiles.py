@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 
@@ -10,23 +11,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lms import events
+from lms.content import Catalog, Program
 from lms.db import UnitOfWork
-from lms.models import AgentProfile
+from lms.models import AgentProfile, ProfileConfirmation
 from lms.models.types import utcnow
-from lms.services.errors import FieldErrors
-from lms.services.npn import npn_problem
+from lms.services import registration
+from lms.services.errors import FieldErrors, RuleError
+from lms.services.npn import NPN_STATUS_WORDS, npn_problem  # noqa: F401  (the profile views show them)
 from lms.services.registry import npn_status
 from lms.services.us_states import STATES, normalise_state
-
-NPN_STATUS_WORDS = {
-    "valid": "Valid: your NPN is in the producer registry with an active licence and health authority.",
-    "not_found": "Not found: your NPN is not in the producer registry. Check the number, or contact your "
-                 "state insurance department.",
-    "inactive": "Licence inactive: the producer registry shows no active licence for this NPN.",
-    "no_health_authority": "No health line of authority: the producer registry shows an active licence, but "
-                           "without the health line of authority the Marketplace requires.",
-    "unchecked": "Not yet checked: save your profile with an NPN to check it against the producer registry.",
-}
 
 
 @dataclass
@@ -49,8 +42,12 @@ def normalise_phone(raw: str) -> str:
     return f"({digits[:3]}) {digits[3:6]}-{digits[6:]}"
 
 
-def save_profile(uow: UnitOfWork, user_id: int, data: ProfileInput) -> AgentProfile:
-    """Validate every field, report all problems at once, then save and check the NPN."""
+def save_profile(uow: UnitOfWork, user_id: int, data: ProfileInput, catalog: Catalog | None = None,
+                 program: Program | None = None) -> AgentProfile:
+    """Validate every field, report all problems at once, then save and check the NPN.
+
+    Saved while a program is current, the profile counts as confirmed for that plan year.
+    """
     errors: dict[str, str] = {}
     first, last = data.first_name.strip(), data.last_name.strip()
     if not first:
@@ -95,7 +92,33 @@ def save_profile(uow: UnitOfWork, user_id: int, data: ProfileInput) -> AgentProf
             raise taken from None
         events.emit(session, "profile.saved", actor_id=user_id, subject_user_id=user_id, created=created,
                     npn=npn, npn_status=profile.npn_status)
+        if catalog is not None and program is not None:
+            _confirm(session, user_id, program, utcnow())
+            registration.refresh(session, catalog, program, user_id, utcnow())
     return profile
+
+
+def confirm_profile(uow: UnitOfWork, catalog: Catalog, program: Program, user_id: int, now: dt.datetime) -> None:
+    """The agent checked their carried-over profile and confirms it for this plan year, unchanged."""
+    with uow.write() as session:
+        profile = session.get(AgentProfile, user_id)
+        if profile is None or not profile.is_complete:
+            raise RuleError("Complete your profile first: every detail is needed before you can confirm it.")
+        _confirm(session, user_id, program, now)
+        registration.refresh(session, catalog, program, user_id, now)
+
+
+def _confirm(session: Session, user_id: int, program: Program, now: dt.datetime) -> None:
+    query = select(ProfileConfirmation).where(ProfileConfirmation.user_id == user_id,
+                                              ProfileConfirmation.program_key == program.key)
+    if session.scalar(query) is not None:
+        return
+    try:
+        with session.begin_nested():
+            session.add(ProfileConfirmation(user_id=user_id, program_key=program.key, confirmed_at=now))
+    except IntegrityError:  # confirmed a moment ago from another tab
+        return
+    events.emit(session, "profile.confirmed", actor_id=user_id, subject_user_id=user_id, program=program.key)
 
 
 def _npn_taken(session: Session, npn: str, user_id: int) -> bool:
@@ -104,8 +127,7 @@ def _npn_taken(session: Session, npn: str, user_id: int) -> bool:
 
 
 def profile_is_complete(profile: AgentProfile | None) -> bool:
-    return bool(profile and profile.first_name and profile.last_name and profile.npn and profile.resident_state
-                and profile.sell_states and profile.phone)
+    return bool(profile and profile.is_complete)
 
 
 def state_choices() -> list[tuple[str, str]]:

@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lms.content import Catalog, Program
 from lms.db import UnitOfWork
 from lms.models import AgentProfile, ProducerRecord
 from lms.models.types import utcnow
+from lms.services import registration
 from lms.services.csvfiles import CsvRow, read_rows
 from lms.services.npn import npn_problem
 from lms.services.us_states import normalise_state
@@ -118,13 +120,23 @@ def _upsert_records(session: Session, rows: list[CsvRow]) -> ImportReport:
 class RevalidationReport:
     checked: int = 0
     changed: int = 0
+    changed_users: list[int] = field(default_factory=list)
     by_status: dict[str, int] = field(default_factory=dict)
 
 
-def revalidate(uow: UnitOfWork, progress: Callable[[Iterable], Iterable] = lambda items: items) -> RevalidationReport:
-    """Re-check every profile's NPN against the registry (the real programme does this weekly)."""
+def revalidate(uow: UnitOfWork, progress: Callable[[Iterable], Iterable] = lambda items: items,
+               catalog: Catalog | None = None, program: Program | None = None) -> RevalidationReport:
+    """Re-check every profile's NPN against the registry (the real programme does this weekly).
+
+    With the current program given, a registration whose NPN turned invalid lapses (the agent leaves
+    the public list, and the tracker says why), and one whose NPN is valid again is restored.
+    """
     with uow.write() as session:
-        return _revalidate(session, progress)
+        report = _revalidate(session, progress)
+        if catalog is not None and program is not None:
+            for user_id in report.changed_users:
+                registration.refresh(session, catalog, program, user_id, utcnow())
+        return report
 
 
 def _revalidate(session: Session, progress: Callable[[Iterable], Iterable]) -> RevalidationReport:
@@ -135,6 +147,7 @@ def _revalidate(session: Session, progress: Callable[[Iterable], Iterable]) -> R
         status = npn_status(session, profile.npn)
         if status != profile.npn_status:
             report.changed += 1
+            report.changed_users.append(profile.user_id)
             profile.npn_status = status
         profile.npn_checked_at = now
         report.checked += 1

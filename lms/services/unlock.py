@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from lms.content import Catalog, Condition, Program, Track
 from lms.models import User
-from lms.services import progress, registration
+from lms.services import acceptances, progress, registration
 
 
 @dataclass(frozen=True)
@@ -23,14 +23,15 @@ class UnlockState:
 
 def condition_met(session: Session, catalog: Catalog, user: User, program: Program, condition: Condition) -> bool:
     if condition.kind == "registration":
-        return registration.registration_status(session, catalog, user, program).complete
+        state = registration.registration_status(session, catalog, user, program).registration(condition.value)
+        return state is not None and state.complete
     if condition.kind == "completed":
         track = catalog.tracks.get(f"{program.key}/{condition.value}")
         return track is not None and progress.track_progress(session, catalog, user.id, track).complete
     if condition.kind == "satisfied":
         return registration.requirement_met(session, catalog, user, program, condition.value)
-    # accepted: agreements are accepted online in a later release; until then this holds for no one.
-    return False
+    agreement = catalog.agreements.get(f"{program.key}/{condition.value}")
+    return agreement is not None and not acceptances.state(session, user.id, agreement).needs_acceptance
 
 
 def track_unlock(session: Session, catalog: Catalog, user: User, program: Program, track: Track) -> UnlockState:

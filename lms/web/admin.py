@@ -8,8 +8,9 @@ from flask_login import current_user
 from lms.extensions import catalog, clock
 from lms.models import User
 from lms.models.people import ROLES
-from lms.services import accounts, audit, people, programs
+from lms.services import accounts, audit, certificates, people, programs
 from lms.services.profiles import NPN_STATUS_WORDS
+from lms.web.context import current_program_or_404
 from lms.web.database import db_session, uow
 from lms.web.errors import redirect_on_rule_error
 from lms.web.security import role_required
@@ -39,13 +40,22 @@ def user(user_id: int):
     found = db_session().get(User, user_id) or abort(404)
     npn_words = NPN_STATUS_WORDS[found.profile.npn_status] if found.profile else None
     return render_template("admin/user.html", user=found, entries=audit.entries_for(db_session(), found.id),
-                           roles=ROLES, npn_words=npn_words)
+                           roles=ROLES, npn_words=npn_words,
+                           certificates=certificates.for_user(db_session(), found.id))
+
+
+@bp.post("/users/<id:user_id>/certificates/<code>/revoke")
+@redirect_on_rule_error("admin.user")
+def revoke_certificate(user_id: int, code: str):
+    revoked = certificates.revoke(uow(), code, current_user.id, request.form.get("reason", ""), clock().now())
+    flash(f"Certificate {revoked.code} is revoked; the verification page now says so.", "success")
+    return redirect(url_for("admin.user", user_id=user_id))
 
 
 @bp.post("/users/<id:user_id>/identity")
 @redirect_on_rule_error("admin.user")
 def attest_identity(user_id: int):
-    attested = people.attest_identity(uow(), user_id, current_user.id)
+    attested = people.attest_identity(uow(), user_id, current_user.id, catalog(), current_program_or_404())
     flash(f"Identity verified for {attested.email}.", "success")
     return redirect(url_for("admin.user", user_id=user_id))
 

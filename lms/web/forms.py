@@ -72,3 +72,9 @@ class ProfileForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button and its CSRF token: confirming an address is a POST, never a link's GET."""
+
+
+class AcceptAgreementForm(FlaskForm):
+    agree = BooleanField("I have read this agreement and I accept it")
+    full_name = StringField("Your full legal name", description="Type it as it is on your profile. This is your "
+                                                                "signature.")

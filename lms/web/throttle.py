@@ -37,6 +37,13 @@ RESET_REQUEST = Rule("reset-request", "5 per minute", "3 per hour",
                      "wait an hour and ask again.")
 
 
+RCL_SEARCH = Rule("rcl", "60 per minute", "60 per minute",
+                  "Too many searches of the Registration Completion List from your connection. Wait a minute, or "
+                  "download the whole list as CSV.")
+VERIFY = Rule("verify", "30 per minute", "30 per minute",
+              "Too many certificate checks from your connection. Wait a minute, then try again.")
+
+
 class Refused(Exception):
     """Over a limit: the request gets a 429 page with the rule's message."""
 

@@ -61,6 +61,14 @@ def test_other_tracks(catalog, slug, audience, modules):
 def test_unlock_rules(catalog):
     assert catalog.tracks["py2022/returning"].satisfies == "marketplace-training"
     shop = {(c.kind, c.value) for c in catalog.tracks["py2022/shop"].unlock}
-    assert shop == {("registration", "complete"), ("accepted", "shop")}
+    assert shop == {("accepted", "shop")}  # SHOP training is optional and opens with the SHOP agreement
     hod = {(c.kind, c.value) for c in catalog.tracks["py2022/help-on-demand"].unlock}
-    assert hod == {("registration", "complete")}
+    assert hod == {("registration", "individual")}
+
+
+def test_registrations(catalog):
+    program = catalog.programs["py2022"]
+    individual, shop = program.registrations
+    assert (individual.key, individual.title, individual.training, individual.agreement_keys) == (
+        "individual", "Individual Marketplace", "marketplace-training", ("py2022/general",))
+    assert (shop.key, shop.training, shop.agreement_keys) == ("shop", None, ("py2022/shop",))

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from lms import events
 from lms.models import AuditEntry, OutboxEvent, ProducerRecord, TrackCompletion
-from lms.services import accounts, exams, people, progress
+from lms.services import accounts, exams, people, training
 from lms.services.errors import FieldErrors
 from lms.services.profiles import ProfileInput, save_profile
 from tests.support.apps import TEST_PASSWORD
@@ -34,8 +34,8 @@ def test_an_agents_year_emits_each_event_once(uow):
     accounts.set_role(uow, agent.id, "author", admin.id)
     accounts.set_role(uow, agent.id, "learner", admin.id)
     for key in ("py2030/core/intro", "py2030/core/rules"):
-        progress.complete_module(uow, CATALOG, agent.id, key, None, NOW)
-        progress.complete_module(uow, CATALOG, agent.id, key, None, NOW)  # again: nothing new happens
+        training.complete_module(uow, CATALOG, agent.id, key, None, NOW)
+        training.complete_module(uow, CATALOG, agent.id, key, None, NOW)  # again: nothing new happens
     exam = CATALOG.exams["py2030/core/rules"]
     for right in (True, True):  # a second pass does not complete the track again
         attempt = exams.start_attempt(uow, CATALOG, exam, agent.id, NOW)

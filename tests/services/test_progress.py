@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from lms.models import ProducerRecord, RegistrationCompletion, User
-from lms.services import accounts, exams, people, player, progress, registration, unlock
+from lms.services import accounts, agreements, exams, people, player, progress, registration, registry, training, unlock
 from lms.services.profiles import ProfileInput, save_profile
 from tests.support.apps import TEST_PASSWORD
 from tests.support.player_tree import answer_values, getter, player_catalog
@@ -31,7 +31,7 @@ def pass_exam(uow, exam, user_id, right=True):
 
 def finish_core(uow, catalog, user):
     for key in ("py2030/core/intro", "py2030/core/rules"):
-        progress.complete_module(uow, CATALOG, user.id, key, NOW - dt.timedelta(minutes=3), NOW)
+        training.complete_module(uow, CATALOG, user.id, key, NOW - dt.timedelta(minutes=3), NOW)
     pass_exam(uow, catalog.exams["py2030/core/rules"], user.id)
 
 
@@ -39,8 +39,8 @@ def test_track_completes_when_every_module_is_read_and_every_exam_passed(uow, pl
     track = player_catalog.tracks["py2030/core"]
     state = progress.track_progress(uow.session, player_catalog, user.id, track)
     assert (state.modules_done, state.exams_passed, state.complete, state.next_step.module.slug) == (0, 0, False, "intro")
-    progress.complete_module(uow, CATALOG, user.id, "py2030/core/intro", None, NOW)
-    progress.complete_module(uow, CATALOG, user.id, "py2030/core/rules", None, NOW)
+    training.complete_module(uow, CATALOG, user.id, "py2030/core/intro", None, NOW)
+    training.complete_module(uow, CATALOG, user.id, "py2030/core/rules", None, NOW)
     state = progress.track_progress(uow.session, player_catalog, user.id, track)
     assert (state.modules_done, state.complete, state.next_step.module.slug) == (2, False, "rules")
     pass_exam(uow, player_catalog.exams["py2030/core/rules"], user.id, right=False)
@@ -58,28 +58,31 @@ def test_completed_condition_unlocks_after_the_track(uow, player_catalog, user):
     assert unlock.track_unlock(uow.session, player_catalog, user, program, extra).unlocked
 
 
-def test_accepted_condition_stays_false_until_agreements_exist(uow, player_catalog, user):
+def test_accepted_condition_holds_once_the_agreement_is_accepted(uow, player_catalog, user):
     program, shop = player_catalog.programs["py2030"], player_catalog.tracks["py2030/shop"]
     state = unlock.track_unlock(uow.session, player_catalog, user, program, shop)
-    assert state.reason == ("Unlocks when your Marketplace registration is complete and you accept the "
-                            "SHOP Agreement.")
+    assert state.reason == "Unlocks when you accept the SHOP Agreement."
+    save_profile(uow, user.id, ProfileInput("Ana", "Ruiz", "1234567", False, "TX", ["TX"], "5125550100"))
+    agreements.accept(uow, player_catalog, program, user.id, "py2030/shop", agreed=True, typed_name="ana ruiz",
+                      ip_address="203.0.113.5", user_agent="test", now=NOW)
+    assert unlock.track_unlock(uow.session, player_catalog, user, program, shop).unlocked
 
 
 def test_tracker_training_step_follows_progress(uow, player_catalog, user):
     program = player_catalog.programs["py2030"]
 
-    def training():
+    def step():
         return registration.registration_status(uow.session, player_catalog, user, program).step("training")
 
-    assert (training().status, training().target) == ("not_started", "py2030/core")
-    progress.complete_module(uow, CATALOG, user.id, "py2030/core/intro", None, NOW)
-    assert training().status == "in_progress" and "1 of 2 modules read" in training().detail
+    assert (step().status, step().target) == ("not_started", "py2030/core")
+    training.complete_module(uow, CATALOG, user.id, "py2030/core/intro", None, NOW)
+    assert step().status == "in_progress" and "1 of 2 modules read" in step().detail
     for _ in range(3):
         pass_exam(uow, player_catalog.exams["py2030/core/rules"], user.id, right=False)
-    assert training().status == "action_needed" and "Contact an administrator" in training().detail
+    assert step().status == "action_needed" and "Contact an administrator" in step().detail
     exams.grant_attempt(uow, player_catalog.exams["py2030/core/rules"], user.id, None)
     finish_core(uow, player_catalog, user)
-    assert training().status == "complete"
+    assert step().status == "complete"
 
 
 def test_returning_track_satisfies_the_training_requirement(uow, player_catalog, user):
@@ -87,24 +90,43 @@ def test_returning_track_satisfies_the_training_requirement(uow, player_catalog,
     save_profile(uow, user.id, ProfileInput("Ana", "Ruiz", "1234567", False, "TX", ["TX"], "5125550100"))
     with uow.write() as session:
         session.add(RegistrationCompletion(user_id=user.id, program_key="py2029", npn="1234567"))
-    progress.complete_module(uow, CATALOG, user.id, "py2030/returning/refresh", None, NOW)
+    training.complete_module(uow, CATALOG, user.id, "py2030/returning/refresh", None, NOW)
     pass_exam(uow, player_catalog.exams["py2030/returning/refresh"], user.id)
     assert registration.requirement_met(uow.session, player_catalog, user, program, "marketplace-training")
     assert registration.registration_status(uow.session, player_catalog, user, program).step("training").status == \
         "complete"
 
 
-def test_registration_needs_agreements_so_it_is_not_complete_yet(uow, player_catalog, user):
+def test_registration_completes_with_its_agreement_then_lapses_and_returns_with_the_npn(uow, player_catalog, user):
     program = player_catalog.programs["py2030"]
     with uow.write() as session:
         session.add(ProducerRecord(npn="1234567", name="Ana", resident_state="TX", license_active=True,
                                    health_authority=True))
-    save_profile(uow, user.id, ProfileInput("Ana", "Ruiz", "1234567", False, "TX", ["TX"], "5125550100"))
-    people.attest_identity(uow, user.id, user.id)
+    save_profile(uow, user.id, ProfileInput("Ana", "Ruiz", "1234567", False, "TX", ["TX"], "5125550100"),
+                 player_catalog, program)
+    people.attest_identity(uow, user.id, user.id, player_catalog, program)
     finish_core(uow, player_catalog, user)
     status = registration.registration_status(uow.session, player_catalog, user, program)
-    assert [s.status for s in status.steps][:3] == ["complete", "complete", "complete"]
-    assert status.step("agreements").status == "unavailable" and not status.complete
+    assert [s.status for s in status.steps][:4] == ["complete"] * 4  # profile, identity, confirmed, training
+    assert status.step("agreements-individual").status == "not_started" and not status.complete
+    agreements.accept(uow, player_catalog, program, user.id, "py2030/general", agreed=True, typed_name=" ANA  ruiz ",
+                      ip_address="203.0.113.5", user_agent="test", now=NOW)
+    status = registration.registration_status(uow.session, player_catalog, user, program)
+    assert status.complete and status.registration("individual").listed
+    assert status.step("certificate").status == "complete" and status.step("rcl").status == "complete"
+    assert not status.registration("shop").complete  # SHOP needs its own agreement
+    with uow.write() as session:
+        session.get(ProducerRecord, "1234567").license_active = False
+    registry.revalidate(uow, catalog=player_catalog, program=program)
+    status = registration.registration_status(uow.session, player_catalog, user, program)
+    completion = status.registration("individual").completion
+    assert completion.lapsed_at is not None and "inactive" in completion.lapse_reason.lower()
+    assert status.step("rcl").status == "action_needed"
+    with uow.write() as session:
+        session.get(ProducerRecord, "1234567").license_active = True
+    registry.revalidate(uow, catalog=player_catalog, program=program)
+    assert registration.registration_status(uow.session, player_catalog, user, program).registration(
+        "individual").listed
 
 
 def test_continue_target_is_the_first_unfinished_step(uow, player_catalog, user):
@@ -115,8 +137,8 @@ def test_continue_target_is_the_first_unfinished_step(uow, player_catalog, user)
         return found and (found[0].track.slug, found[1].module.slug, found[1].completed)
 
     assert target() == ("core", "intro", False)
-    progress.complete_module(uow, CATALOG, user.id, "py2030/core/intro", None, NOW)
-    progress.complete_module(uow, CATALOG, user.id, "py2030/core/rules", None, NOW)
+    training.complete_module(uow, CATALOG, user.id, "py2030/core/intro", None, NOW)
+    training.complete_module(uow, CATALOG, user.id, "py2030/core/rules", None, NOW)
     assert target() == ("core", "rules", True)  # read, but its exam is not passed: go to the exam
     pass_exam(uow, player_catalog.exams["py2030/core/rules"], user.id)
     assert target() == ("extra", "more", False)  # core complete, so extra unlocked

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from lms.services import accounts, progress
+from lms.services import accounts, progress, training
 from lms.services.progress import progress_row
 from tests.support.apps import TEST_PASSWORD
 from tests.support.player_tree import player_catalog
@@ -57,10 +57,10 @@ def test_an_absence_counts_at_most_a_little_and_a_page_without_a_valid_note_coun
 
 def test_reading_without_javascript_counts_from_opening_to_mark_complete(uow):
     user_id = agent(uow)
-    row = progress.complete_module(uow, CATALOG, user_id, MODULE, OPENED, at(minutes=10))
+    row = training.complete_module(uow, CATALOG, user_id, MODULE, OPENED, at(minutes=10))
     assert row.seconds_spent == 600 and row.completed_at == at(minutes=10)
     other = accounts.create_account(uow, "slow@example.com", TEST_PASSWORD).id
-    assert progress.complete_module(uow, CATALOG, other, MODULE, OPENED, at(hours=3)).seconds_spent == 30 * 60
+    assert training.complete_module(uow, CATALOG, other, MODULE, OPENED, at(hours=3)).seconds_spent == 30 * 60
 
 
 def test_a_page_opened_before_the_last_count_starts_nothing_new(uow):

@@ -13,9 +13,8 @@ _TREE: dict[str, str] = {
         plan_year: 2030
         opens: 2029-07-01
         agreements: [general]
-        registration:
-          training: marketplace-training
-          agreements: [general]
+        registrations:
+          individual: {title: Individual Marketplace, training: marketplace-training, agreements: [general]}
         tracks: [core, extra]
         """,
     "courses/py2030/agreements/general.md": """\
@@ -55,7 +54,7 @@ _TREE: dict[str, str] = {
     "courses/py2030/extra/track.yaml": """\
         title: Extra
         unlock:
-          - registration: complete
+          - registration: individual
         modules: [01-more.md]
         """,
     "courses/py2030/extra/01-more.md": """\

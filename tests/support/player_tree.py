@@ -77,9 +77,9 @@ PLAYER_TREE: dict[str, str] = {
         opens: 2029-07-01
         previous: py2029
         agreements: [general, shop]
-        registration:
-          training: marketplace-training
-          agreements: [general]
+        registrations:
+          individual: {title: Individual Marketplace, training: marketplace-training, agreements: [general]}
+          shop: {title: SHOP, agreements: [shop]}
         tracks: [core, returning, extra, shop]
         """,
     "courses/py2030/agreements/general.md": "---\ntitle: General Agreement\nversion: \"1\"\n---\nTerms.\n",
@@ -102,7 +102,7 @@ PLAYER_TREE: dict[str, str] = {
     "courses/py2030/returning/01-refresh.md": "---\ntitle: Refresh\nexam: py2030/returning/refresh\n---\nText.\n",
     "courses/py2030/extra/track.yaml": "title: Extra\nunlock:\n  - completed: core\nmodules: [01-more.md]\n",
     "courses/py2030/extra/01-more.md": "---\ntitle: More\n---\nMore.\n",
-    "courses/py2030/shop/track.yaml": ("title: SHOP\nunlock:\n  - registration: complete\n  - accepted: shop\n"
+    "courses/py2030/shop/track.yaml": ("title: SHOP\nunlock:\n  - accepted: shop\n"
                                        "modules: [01-shop.md]\n"),
     "courses/py2030/shop/01-shop.md": "---\ntitle: Shop\n---\nShop.\n",
     "quizzes/py2030/core/rules.yaml": RULES_EXAM,

@@ -16,7 +16,7 @@ def test_catalog_lists_programs_tracks_and_modules(learner):
     assert "Plan Year 2022 Marketplace Registration and Training" in page
     assert 'href="/learn/py2022/marketplace"' in page
     assert 'href="/learn/py2022/marketplace/eligibility-and-enrollment"' in page
-    assert "Unlocks when your Marketplace registration is complete and you accept the SHOP" in page
+    assert "Unlocks when you accept the SHOP" in page
 
 
 def test_module_page_shows_rendered_content_and_navigation(learner, app):

@@ -20,7 +20,7 @@ def test_home_shows_tracks_progress_and_locks(agent):
     page = agent.get("/home").get_data(as_text=True)
     assert "Core Marketplace Training" in page and "0 of 2 modules read" in page
     assert "Unlocks when you complete Core Marketplace Training." in page
-    assert "Unlocks when your Marketplace registration is complete and you accept the SHOP Agreement." in page
+    assert "Unlocks when you accept the SHOP Agreement." in page
     assert "Refresher" not in page  # not a returning agent
     assert agent.get("/continue").headers["Location"] == "/learn/py2030/core/intro"
 

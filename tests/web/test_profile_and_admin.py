@@ -28,7 +28,8 @@ def test_profile_saves_and_states_the_npn_result(learner):
 def test_tracker_page_lists_steps_with_status(learner):
     page = learner.get("/tracker").get_data(as_text=True)
     assert "Complete your agent profile with a valid NPN" in page
-    assert "Not started" in page and "Available soon" in page
+    assert "Not started" in page and "Waiting for earlier steps" in page and "Available soon" not in page
+    assert "Individual Marketplace registration" in page and "SHOP registration (optional)" in page
 
 
 def test_learners_cannot_open_admin_pages(learner):

@@ -13,4 +13,4 @@ def track_title(track_key: str) -> str:
     return track.title if track else "Track"
 
 
-from lms.web.player import account, exams, learning  # noqa: E402,F401  (registers routes)
+from lms.web.player import account, exams, learning, records  # noqa: E402,F401  (registers routes)

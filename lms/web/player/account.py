@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from lms.extensions import catalog
-from lms.services import programs, registration
+from lms.extensions import catalog, clock
+from lms.services import profiles, programs, registration
 from lms.services.errors import FieldErrors
 from lms.services.profiles import NPN_STATUS_WORDS, ProfileInput, save_profile
 from lms.web.context import current_program_or_404
@@ -37,7 +37,7 @@ def profile():
             is_business_entity=bool(form.is_business_entity.data), resident_state=form.resident_state.data or "",
             sell_states=list(form.sell_states.data or []), phone=form.phone.data or "")
         try:
-            saved = save_profile(uow(), current_user.id, data)
+            saved = save_profile(uow(), current_user.id, data, catalog(), current_program_or_404())
         except FieldErrors as error:
             show_field_errors(form, error)
         else:
@@ -45,8 +45,20 @@ def profile():
             flash(f"Profile saved. NPN check: {NPN_STATUS_WORDS[saved.npn_status]}", category)
             return redirect(url_for("player.profile"))
     status_words = NPN_STATUS_WORDS[existing.npn_status] if existing else None
-    return render_template("player/profile.html", form=form, profile=existing, npn_words=status_words), \
-        422 if form.errors else 200
+    program = current_program_or_404()
+    confirm = registration.confirm_step(db_session(), current_user, program)
+    return render_template("player/profile.html", form=form, profile=existing, npn_words=status_words,
+                           program=program, confirm=confirm), 422 if form.errors else 200
+
+
+@bp.post("/profile/confirm")
+@login_required
+@redirect_on_rule_error("player.profile")
+def confirm_profile():
+    program = current_program_or_404()
+    profiles.confirm_profile(uow(), catalog(), program, current_user.id, clock().now())
+    flash(f"Your profile is confirmed for Plan Year {program.plan_year}.", "success")
+    return redirect(url_for("player.tracker"))
 
 
 @bp.get("/training-choice")

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from lms.extensions import catalog as current_catalog
 from lms.extensions import clock
-from lms.services import player, programs, progress, registration, tokens
+from lms.services import player, programs, progress, registration, tokens, training
 from lms.web.context import current_program_or_404
 from lms.web.database import db_session, uow
 from lms.web.player import bp
@@ -104,7 +104,7 @@ def complete_module(program: str, track: str, module: str):
     if refused:
         return refused
     catalog = current_catalog()
-    progress.complete_module(uow(), catalog, current_user.id, found.key, _opened_at(found.key), clock().now())
+    training.complete_module(uow(), catalog, current_user.id, found.key, _opened_at(found.key), clock().now())
     _, following = catalog.neighbours(found)
     if found.exam_key and found.exam_key in catalog.exams:
         flash(f"“{found.title}” is marked complete. Its exam is next.", "success")

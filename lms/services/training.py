@@ -1,0 +1,57 @@
+"""Finishing things in the training: a module, a track, and what that finishes next (a registration)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from lms import events
+from lms.content import Catalog, Module
+from lms.db import UnitOfWork
+from lms.models import ModuleProgress, TrackCompletion
+from lms.services import registration, seat_time
+from lms.services.progress import track_progress
+
+
+def complete_module(uow: UnitOfWork, catalog: Catalog, user_id: int, module_key: str,
+                    opened_at: dt.datetime | None, now: dt.datetime) -> ModuleProgress:
+    with uow.write() as session:
+        seat_time.count(session, user_id, module_key, opened_at, now, seat_time.STRETCH_CAP)
+        row = session.scalar(select(ModuleProgress).where(ModuleProgress.user_id == user_id,
+                                                          ModuleProgress.module_key == module_key)
+                             .execution_options(populate_existing=True))
+        assert row is not None  # seat_time.count made it
+        if row.completed_at is None:
+            row.completed_at = now
+            events.emit(session, "module.completed", actor_id=user_id, subject_user_id=user_id, module=module_key,
+                        seconds_spent=row.seconds_spent)
+            module = catalog.modules.get(module_key)
+            if module is not None:
+                record_track_completion(session, catalog, user_id, module, now)
+    return row
+
+
+def record_track_completion(session: Session, catalog: Catalog, user_id: int, module: Module,
+                            now: dt.datetime) -> bool:
+    """After a module is finished (read, or its exam passed): record its track's completion once."""
+    track = catalog.tracks.get(module.track_key)
+    if track is None or not track_progress(session, catalog, user_id, track).complete:
+        return False
+    done = select(TrackCompletion.id).where(TrackCompletion.user_id == user_id, TrackCompletion.track_key == track.key)
+    if session.scalar(done) is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(TrackCompletion(user_id=user_id, track_key=track.key, program_key=track.program_key,
+                                        completed_at=now))
+    except IntegrityError:  # recorded a moment ago by the agent's other tab
+        return False
+    events.emit(session, "track.completed", actor_id=user_id, subject_user_id=user_id, track=track.key,
+                program=track.program_key)
+    program = catalog.programs.get(track.program_key)
+    if program is not None:
+        registration.refresh(session, catalog, program, user_id, now)
+    return True

@@ -1,0 +1,38 @@
+"""An agent's records: the agreements they accepted, exactly as accepted, and their certificates."""
+
+from __future__ import annotations
+
+from flask import render_template
+from flask_login import current_user, login_required
+
+from lms.extensions import catalog
+from lms.services import acceptances, certificates
+from lms.web.database import db_session
+from lms.web.player import bp
+
+
+@bp.get("/account/agreements")
+@login_required
+def acceptances_list():
+    return render_template("player/acceptances.html", acceptances=acceptances.acceptances_of(db_session(),
+                                                                                             current_user.id),
+                           certificates=certificates.for_user(db_session(), current_user.id))
+
+
+@bp.get("/account/agreements/<id:acceptance_id>")
+@login_required
+def acceptance(acceptance_id: int):
+    found = acceptances.acceptance_of(db_session(), current_user.id, acceptance_id)
+    return render_template("player/acceptance.html", acceptance=found, verified=acceptances.verified(found),
+                           program=catalog().programs.get(found.program_key))
+
+
+@bp.get("/certificates/<code>")
+@login_required
+def certificate(code: str):
+    found = certificates.mine(db_session(), current_user.id, code[:64])
+    result = certificates.verify(db_session(), found.code)
+    program = catalog().programs.get(found.program_key)
+    registration = program.registration(found.registration_key) if program else None
+    return render_template("player/certificate.html", certificate=found, result=result, program=program,
+                           registration=registration)
