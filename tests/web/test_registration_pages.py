@@ -118,3 +118,23 @@ def test_the_public_list_is_rate_limited(site):
     public = site.test_client()
     statuses = [public.get("/rcl/py2022?npn=1234567").status_code for _ in range(61)]
     assert statuses[:60] == [200] * 60 and statuses[60] == 429
+
+
+def test_the_certificate_pdf_is_a_real_pdf_with_the_name_npn_code_and_a_qr_of_the_verify_address(site):
+    import pypdf
+    import pypdfium2
+    import zxingcpp
+
+    client = site.test_client()
+    registered_for_shop(site, client)
+    post_form(client, "/learn/py2022/agreements/shop", {"agree": "y", "full_name": "Ana Ruiz"})
+    code = re.search(r'href="/certificates/([0-9A-Z-]+)"', client.get("/tracker").get_data(as_text=True)).group(1)
+    response = client.get(f"/certificates/{code}.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    data = response.data
+    assert data.startswith(b"%PDF")
+    text = " ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
+    assert "Ana Ruiz" in text and NPN in text and code in text
+    image = pypdfium2.PdfDocument(data)[0].render(scale=3).to_pil()
+    decoded = [barcode.text for barcode in zxingcpp.read_barcodes(image)]
+    assert decoded == [f"http://127.0.0.1:5000/verify/{code}"]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import Response, current_app, render_template
 from flask_login import current_user, login_required
 
 from lms.extensions import catalog
 from lms.services import acceptances, certificates
+from lms.web import certificates as documents
 from lms.web.database import db_session
 from lms.web.player import bp
 
@@ -27,12 +28,26 @@ def acceptance(acceptance_id: int):
                            program=catalog().programs.get(found.program_key))
 
 
+def _certificate(code: str):
+    found = certificates.mine(db_session(), current_user.id, code[:64])
+    program = catalog().programs.get(found.program_key)
+    registration = program.registration(found.registration_key) if program else None
+    return found, certificates.verify(db_session(), found.code), program, registration
+
+
 @bp.get("/certificates/<code>")
 @login_required
 def certificate(code: str):
-    found = certificates.mine(db_session(), current_user.id, code[:64])
-    result = certificates.verify(db_session(), found.code)
-    program = catalog().programs.get(found.program_key)
-    registration = program.registration(found.registration_key) if program else None
+    found, result, program, registration = _certificate(code)
     return render_template("player/certificate.html", certificate=found, result=result, program=program,
-                           registration=registration)
+                           registration=registration,
+                           document=documents.document(current_app.config, found, result, program, registration))
+
+
+@bp.get("/certificates/<code>.pdf")
+@login_required
+def certificate_pdf(code: str):
+    found, result, program, registration = _certificate(code)
+    html = documents.document(current_app.config, found, result, program, registration)
+    return Response(documents.pdf(html), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="certificate-{found.code}.pdf"'})
