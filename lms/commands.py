@@ -16,7 +16,7 @@ from lms import outbox as outbox_module
 from lms.config import PROJECT_ROOT
 from lms.db import UnitOfWork
 from lms.extensions import catalog, clock, database, outbox
-from lms.services import accounts, people, programs, registry
+from lms.services import accounts, help_on_demand, people, programs, registry, reminders
 from lms.services.completions import import_completions
 from lms.services.csvfiles import CsvFileError
 from lms.services.errors import FieldErrors, RuleError
@@ -231,8 +231,50 @@ def outbox_command(watch: bool, batch: int, show_status: bool, retry_failed: boo
     click.echo(f"{report.delivered} delivered, {report.failed} failed (failures are retried later).")
 
 
+hod_cli = AppGroup("hod", help="Help On Demand referral statistics.")
+
+
+@hod_cli.command("import")
+@click.argument("csv_file", type=click.Path(path_type=Path))
+def hod_import(csv_file: Path) -> None:
+    """Load referral statistics (columns: npn, period, referrals_offered, referrals_accepted). Agents whose
+    acceptance within 15 minutes in their last period is below LMS_HOD_THRESHOLD must retake the training."""
+    data = _read(csv_file)
+    try:
+        with _uow() as uow:
+            report = help_on_demand.import_statistics(uow, data)
+    except CsvFileError as error:
+        _fail(f"{csv_file}: {error}; nothing was imported")
+    _print_report(report)
+
+
+@click.command("remind")
+@with_appcontext
+@click.option("--dry-run", is_flag=True, help="Print who would get which reminder; send and record nothing.")
+def remind_command(dry_run: bool) -> None:
+    """Email agents whose registration is incomplete as Open Enrollment approaches (each reminder once).
+
+    Run it daily from cron; LMS_REMINDER_DAYS (default 30,14,7,1) says how many days before Open
+    Enrollment reminders go.
+    """
+    with _uow() as uow:
+        program = programs.current_program(uow.session, catalog(), clock().today())
+        if program is None:
+            _fail("no program is published")
+            return
+        due = reminders.due(uow, catalog(), program, clock().today(), current_app.config["REMINDER_DAYS"])
+        for reminder in due:
+            click.echo(f"{reminder.email}: {reminder.kind}: {'; '.join(reminder.steps_left) or 'nothing left'}")
+        if dry_run:
+            click.echo(f"{len(due)} reminders due (dry run: none sent).")
+            return
+        sent = reminders.send(uow, program, due)
+    click.echo(f"{sent} reminders queued; the outbox emails them.")
+
+
 def init_app(app: Flask) -> None:
-    for group in (db_cli, users_cli, registry_cli, completions_cli, program_cli):
+    for group in (db_cli, users_cli, registry_cli, completions_cli, program_cli, hod_cli):
         app.cli.add_command(group)
+    app.cli.add_command(remind_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(outbox_command)

@@ -94,6 +94,10 @@ def from_environment(instance: Path) -> dict:
         # "thread": each web worker delivers outbox events in the background; "off": run `lms outbox --watch`.
         "OUTBOX_WORKER": os.environ.get("LMS_OUTBOX_WORKER", "thread"),
         "OUTBOX_LEASE_SECONDS": int(os.environ.get("LMS_OUTBOX_LEASE_SECONDS", "300")),
+        # Help On Demand: below this share of referrals accepted within 15 minutes, the training is due again.
+        "HOD_ACCEPTANCE_THRESHOLD": float(os.environ.get("LMS_HOD_THRESHOLD", "0.5")),
+        # Reminders go this many days before Open Enrollment starts (`lms remind`, from cron).
+        "REMINDER_DAYS": [int(day) for day in _list("LMS_REMINDER_DAYS", ["30", "14", "7", "1"])],
     }
     if os.environ.get("SERVER_NAME"):
         settings["SERVER_NAME"] = os.environ["SERVER_NAME"]

@@ -41,6 +41,7 @@ EVENTS = {
     "registration.restored": "a lapsed registration holds again",
     "certificate.issued": "a Registration Completion Certificate was issued",
     "certificate.revoked": "an admin revoked a certificate",
+    "registration.reminder": "a reminder before Open Enrollment went to an agent whose registration is not complete",
 }
 
 # Set after a commit that emitted events, so an in-process dispatcher can deliver at once.

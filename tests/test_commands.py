@@ -103,3 +103,30 @@ def test_demo_loads_accounts_registry_and_completions_once(runner, app):
         assert uow.session.get(ProducerRecord, "4567890").health_authority is False
     again = runner.invoke(args=["demo"])
     assert again.exit_code == 0 and "already loaded" in again.output
+
+
+def test_hod_import_reports_lines_and_summary(runner, tmp_path):
+    csv_file = tmp_path / "hod.csv"
+    csv_file.write_text("npn,period,referrals_offered,referrals_accepted\n1234567,2021-Q4,10,4\n0555,2021-Q4,1,1\n")
+    result = runner.invoke(args=["hod", "import", str(csv_file)])
+    assert result.exit_code == 0, result.output
+    assert "line 3: rejected: npn '0555'" in result.output and "1 added, 0 updated, 0 unchanged, 1 rejected" in \
+        result.output
+
+
+def test_remind_dry_run_sends_nothing_and_a_real_run_sends_once(tmp_path, monkeypatch, sqlite_url):
+    from lms.models import ReminderSent
+    from lms.services import accounts
+    from tests.support.apps import make_app
+
+    app = make_app(tmp_path, monkeypatch, sqlite_url, TODAY="2021-10-20")
+    with app.extensions["lms.db"].unit_of_work() as uow:
+        accounts.create_account(uow, "late@example.com", "correct horse battery staple")
+    runner = app.test_cli_runner()
+    dry = runner.invoke(args=["remind", "--dry-run"])
+    assert dry.exit_code == 0 and "late@example.com: oe-14" in dry.output and "dry run: none sent" in dry.output
+    with app.extensions["lms.db"].reading() as session:
+        assert session.query(ReminderSent).count() == 0
+    assert "1 reminders queued" in runner.invoke(args=["remind"]).output
+    assert "0 reminders queued" in runner.invoke(args=["remind"]).output
+    app.extensions["lms.db"].dispose()

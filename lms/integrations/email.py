@@ -84,7 +84,16 @@ def _registration_completed(context: Context) -> Message:
                    f"Anyone can check it at:\n{context.site}/verify/{code}\n")
 
 
+def _reminder(context: Context) -> Message:
+    steps = "".join(f"  - {step}\n" for step in context.payload.get("steps", []))
+    return Message("Finish your Marketplace registration before Open Enrollment",
+                   f"Open Enrollment starts on {context.payload.get('open_enrollment', 'November 1')}. Your "
+                   f"Marketplace registration is not complete yet; what is left:\n\n{steps}\n"
+                   f"See where you stand in your Registration Tracker:\n{context.site}/tracker\n")
+
+
 MESSAGES: dict[str, Callable[[Context], Message | None]] = {
+    "registration.reminder": _reminder,
     "registration.completed": _registration_completed,
     "account.created": _confirm,
     "account.confirmation_requested": _confirm,

@@ -8,9 +8,11 @@ from lms.models.people import AgentProfile, User, UserSession
 from lms.models.programs import (
     AgreementAcceptance,
     Certificate,
+    HodStatistic,
     PriorCompletion,
     ProfileConfirmation,
     RegistrationCompletion,
+    ReminderSent,
     Setting,
     TrackChoice,
 )
@@ -18,7 +20,7 @@ from lms.models.registry import ProducerRecord
 
 __all__ = [
     "AgentProfile", "AgreementAcceptance", "Attempt", "AttemptGrant", "AuditEntry", "Base", "Certificate",
-    "ExamVersion", "ModuleProgress", "OutboxDelivery", "OutboxEvent", "PriorCompletion", "ProducerRecord",
-    "ProfileConfirmation", "RegistrationCompletion", "Setting", "TrackChoice", "TrackCompletion", "User",
-    "UserSession",
+    "ExamVersion", "HodStatistic", "ModuleProgress", "OutboxDelivery", "OutboxEvent", "PriorCompletion",
+    "ProducerRecord", "ProfileConfirmation", "RegistrationCompletion", "ReminderSent", "Setting",
+    "TrackChoice", "TrackCompletion", "User", "UserSession",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.db import Base
@@ -118,3 +118,30 @@ class Setting(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(255))
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class HodStatistic(Base):
+    """Help On Demand referral statistics for one NPN and one period, imported with `lms hod import`."""
+
+    __tablename__ = "hod_statistics"
+    __table_args__ = (UniqueConstraint("npn", "period", name="uq_hod_statistic"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    npn: Mapped[str] = mapped_column(String(10), index=True)
+    period: Mapped[str] = mapped_column(String(7))  # 2021-Q4 or 2021-12: sorts in time order
+    offered: Mapped[int] = mapped_column(Integer)
+    accepted: Mapped[int] = mapped_column(Integer)  # accepted within 15 minutes
+    imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ReminderSent(Base):
+    """A reminder went to an agent: each kind once per agent and program."""
+
+    __tablename__ = "reminders_sent"
+    __table_args__ = (UniqueConstraint("user_id", "program_key", "kind", name="uq_reminder_sent"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    program_key: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from lms.extensions import catalog, clock
-from lms.services import profiles, programs, registration
+from lms.services import help_on_demand, profiles, programs, registration
 from lms.services.errors import FieldErrors
 from lms.services.profiles import NPN_STATUS_WORDS, ProfileInput, save_profile
 from lms.web.context import current_program_or_404
@@ -21,7 +21,9 @@ from lms.web.player import bp
 def tracker():
     program = current_program_or_404()
     status = registration.registration_status(db_session(), catalog(), current_user, program)
-    return render_template("player/tracker.html", program=program, status=status)
+    hod = help_on_demand.status(db_session(), catalog(), program, current_user.id,
+                                current_app.config.get("HOD_ACCEPTANCE_THRESHOLD", help_on_demand.DEFAULT_THRESHOLD))
+    return render_template("player/tracker.html", program=program, status=status, hod=hod)
 
 
 @bp.route("/profile", methods=["GET", "POST"])

@@ -1,0 +1,123 @@
+"""Help On Demand: who must take its training this year, who is exempt, and the referral statistics behind it.
+
+The training opens once the Individual Marketplace registration is complete. An agent who finished
+it in an earlier program need not take it again, unless in the last period of imported referral
+statistics they accepted fewer referrals within 15 minutes than the threshold (default 50 %).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lms.content import Catalog, Program, Track
+from lms.db import UnitOfWork
+from lms.models import AgentProfile, HodStatistic, TrackCompletion
+from lms.services.csvfiles import CsvRow, read_rows
+from lms.services.npn import npn_problem
+from lms.services.registry import ImportReport
+
+REQUIREMENT = "help-on-demand-training"
+DEFAULT_THRESHOLD = 0.5
+REQUIRED_COLUMNS = ("npn", "period", "referrals_offered", "referrals_accepted")
+_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$")
+
+
+@dataclass(frozen=True)
+class HodStatus:
+    track: Track | None
+    exempt: bool  # completed in an earlier program and not flagged
+    flagged: HodStatistic | None  # the last period's statistics, when below the threshold
+    completed: bool  # this program's track is complete
+    threshold: float
+
+    @property
+    def explanation(self) -> str:
+        if self.completed:
+            return "You completed the Help On Demand training for this plan year."
+        if self.flagged is not None:
+            rate = self.flagged.accepted / self.flagged.offered
+            return (f"In {self.flagged.period} you accepted {self.flagged.accepted} of {self.flagged.offered} "
+                    f"referrals within 15 minutes ({rate:.0%}), below {self.threshold:.0%}: take the training "
+                    "again to keep receiving referrals.")
+        if self.exempt:
+            return ("Not required this year: you completed the Help On Demand training in an earlier plan year. "
+                    "Your participation continues once your Marketplace registration is complete.")
+        return "Optional: take it to receive referrals of consumers who ask for help through HealthCare.gov."
+
+
+def hod_track(catalog: Catalog, program: Program) -> Track | None:
+    return next((track for track in catalog.tracks_of(program) if track.satisfies == REQUIREMENT), None)
+
+
+def status(session: Session, catalog: Catalog, program: Program, user_id: int,
+           threshold: float = DEFAULT_THRESHOLD) -> HodStatus:
+    track = hod_track(catalog, program)
+    completions = list(session.scalars(select(TrackCompletion).where(TrackCompletion.user_id == user_id)))
+    completed = track is not None and any(done.track_key == track.key for done in completions)
+    earlier = track is not None and any(done.program_key != program.key and done.track_key.split("/", 1)[-1]
+                                        == track.slug for done in completions)
+    flagged = None
+    profile = session.get(AgentProfile, user_id)
+    if profile is not None and profile.npn:
+        last = session.scalar(select(HodStatistic).where(HodStatistic.npn == profile.npn)
+                              .order_by(HodStatistic.period.desc()).limit(1))
+        if last is not None and last.offered > 0 and last.accepted / last.offered < threshold:
+            flagged = last
+    return HodStatus(track, earlier and flagged is None, flagged, completed, threshold)
+
+
+def import_statistics(uow: UnitOfWork, data: bytes) -> ImportReport:
+    """Upsert (npn, period) statistics; bad rows are listed by line; a bad file imports nothing."""
+    rows = read_rows(data, REQUIRED_COLUMNS)
+    with uow.write() as session:
+        return _upsert(session, rows)
+
+
+def _parse(values: dict[str, str]) -> tuple[str, str, int, int]:
+    npn, period = values["npn"].strip(), values["period"].strip().upper()
+    problem = npn_problem(npn)
+    if problem:
+        raise ValueError(f"npn '{npn}': {problem}")
+    if not _PERIOD.match(period):
+        raise ValueError(f"period '{values['period']}' is not a month (2021-12) or a quarter (2021-Q4)")
+    numbers = []
+    for column in ("referrals_offered", "referrals_accepted"):
+        text = values[column].strip()
+        if not text.isdigit():
+            raise ValueError(f"{column} '{text}' is not a whole number")
+        numbers.append(int(text))
+    offered, accepted = numbers
+    if accepted > offered:
+        raise ValueError(f"referrals_accepted ({accepted}) is more than referrals_offered ({offered})")
+    return npn, period, offered, accepted
+
+
+def _upsert(session: Session, rows: list[CsvRow]) -> ImportReport:
+    report, seen = ImportReport(), dict[tuple[str, str], int]()
+    for row in rows:
+        if row.problem:
+            report.rejected.append((row.line, row.problem))
+            continue
+        try:
+            npn, period, offered, accepted = _parse(row.values)
+        except ValueError as exc:
+            report.rejected.append((row.line, str(exc)))
+            continue
+        if (npn, period) in seen:
+            report.rejected.append((row.line, f"npn {npn} in {period} already appears on line {seen[npn, period]}"))
+            continue
+        seen[npn, period] = row.line
+        existing = session.scalar(select(HodStatistic).where(HodStatistic.npn == npn, HodStatistic.period == period))
+        if existing is None:
+            session.add(HodStatistic(npn=npn, period=period, offered=offered, accepted=accepted))
+            report.added += 1
+        elif (existing.offered, existing.accepted) != (offered, accepted):
+            existing.offered, existing.accepted = offered, accepted
+            report.updated += 1
+        else:
+            report.unchanged += 1
+    return report
