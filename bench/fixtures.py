@@ -14,14 +14,15 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy import insert, select
 
 from lms.models import Attempt, User
-from lms.services import exam_versions, passwords, scoring
+from lms.services import exam_versions, passwords, scoring, sessions
 from lms.services.layout import layout_for, new_seed
 
 
 def create_agents(app: Flask, count: int, prefix: str) -> list[int]:
     shared_hash = passwords.hash_password("bench passphrase not used")
     rows = [{"email": f"{prefix}{i}@bench.example", "password_hash": shared_hash, "role": "learner",
-             "auth_version": 1, "created_at": dt.datetime.now(dt.UTC)} for i in range(count)]
+             "auth_version": 1, "created_at": dt.datetime.now(dt.UTC), "email_confirmed_at": dt.datetime.now(dt.UTC)}
+            for i in range(count)]
     with app.extensions["lms.db"].unit_of_work() as uow, uow.write() as db:
         db.execute(insert(User), rows)
         return list(db.scalars(select(User.id).where(User.email.like(f"{prefix}%")).order_by(User.id)))
@@ -30,8 +31,11 @@ def create_agents(app: Flask, count: int, prefix: str) -> list[int]:
 def session_cookie(app: Flask, user_id: int) -> tuple[str, str]:
     """(cookie header value, CSRF token) for a signed-in session of this agent."""
     # As login_user leaves it for a client on 127.0.0.1 (wrk sends no User-Agent).
+    with app.extensions["lms.db"].unit_of_work() as uow:
+        session_id = sessions.start(uow, user_id, "bench")  # signed-in sessions are kept on the server
     with app.test_request_context("/", environ_base={"REMOTE_ADDR": "127.0.0.1"}):
         session["_user_id"] = f"{user_id}:1"
+        session["_lms_session"] = session_id
         session["_fresh"] = True
         session["_id"] = app.login_manager._session_identifier_generator()
         token = generate_csrf()

@@ -140,7 +140,8 @@ def web_benchmark(wrk: str, work: Path) -> dict[str, dict]:
     database = f"sqlite:///{work / 'bench.db'}"
     migrate.upgrade(database)
     env = {"SECRET_KEY": secret, "DATABASE_URL": database, "LMS_INSTANCE_PATH": str(work / "instance"),
-           "LMS_CONTENT_ROOT": str(PROJECT_ROOT), "LMS_COOKIE_SECURE": "0"}
+           "LMS_CONTENT_ROOT": str(PROJECT_ROOT), "LMS_COOKIE_SECURE": "0",
+           "LMS_PUBLIC_URL": "http://127.0.0.1:5000", "LMS_OUTBOX_WORKER": "off"}
     os.environ.update(env)
     app = create_app()
     exam = app.extensions["lms.catalog"].catalog.exams[EXAM_KEY]
@@ -224,7 +225,8 @@ def postgres_burst(work: Path) -> None:
     migrate.upgrade(url)
     secret = random_secret()
     env = {"SECRET_KEY": secret, "DATABASE_URL": url, "LMS_INSTANCE_PATH": str(work / "pg-instance"),
-           "LMS_CONTENT_ROOT": str(PROJECT_ROOT), "LMS_COOKIE_SECURE": "0"}
+           "LMS_CONTENT_ROOT": str(PROJECT_ROOT), "LMS_COOKIE_SECURE": "0",
+           "LMS_PUBLIC_URL": "http://127.0.0.1:5000", "LMS_OUTBOX_WORKER": "off"}
     os.environ.update(env)
     app = create_app()
     exam = app.extensions["lms.catalog"].catalog.exams[EXAM_KEY]

@@ -35,7 +35,7 @@ def check_accessibility(page, checked: dict, kind: str) -> None:
 
 # --- with the mouse ---------------------------------------------------------------------------
 
-def test_agent_journey_with_the_mouse(page, inbox):
+def test_agent_journey_with_the_mouse(page, inbox, site_app):
     checked: dict[str, str] = {}
     email = f"mouse-{uuid.uuid4().hex[:6]}@example.com"
     page.goto("/account/sign-up")
@@ -98,7 +98,56 @@ def test_agent_journey_with_the_mouse(page, inbox):
     check_accessibility(page, checked, "track")
     page.goto("/tracker")
     assert "Complete" in page.locator("#step-training").inner_text()
-    assert set(checked) >= {"home", "track", "module", "exam", "result", "review"}
+    check_accessibility(page, checked, "tracker")
+    finish_registration(page, site_app, email, checked)
+    assert set(checked) >= {"home", "track", "module", "exam", "result", "review", "agreement", "certificate",
+                            "verify", "rcl"}
+
+
+def finish_registration(page, app, email: str, checked: dict) -> None:
+    """Identity attested (by an admin, off screen), then: accept the agreement, see registration complete,
+    download the certificate, find oneself on the public list, open the Help On Demand training."""
+    from lms.services import accounts, people
+
+    with app.extensions["lms.db"].unit_of_work() as uow:
+        with uow.write() as session:
+            from lms.models import ProducerRecord
+
+            session.add(ProducerRecord(npn="1234567", name="Ana Ruiz", resident_state="TX", license_active=True,
+                                       health_authority=True))
+        admin = accounts.create_account(uow, "journey-admin@example.com", TEST_PASSWORD, role="admin")
+        user = accounts.find_by_email(uow.session, email)
+        catalog = app.extensions["lms.catalog"].catalog
+        people.attest_identity(uow, user.id, admin.id, catalog, catalog.programs["py2030"])
+    page.goto("/profile")
+    page.get_by_role("button", name="Save profile").click()  # the registry now knows the NPN
+    page.get_by_text("Profile saved").wait_for()
+    page.goto("/tracker")
+    page.locator("#step-agreements-individual").get_by_role("link").click()
+    page.wait_for_url("**/learn/py2030/agreements/general")
+    check_accessibility(page, checked, "agreement")
+    page.get_by_label("I have read this agreement and I accept it").check()
+    page.get_by_label("Your full legal name").fill("ana ruiz")
+    page.get_by_role("button", name="Accept the General Agreement").click()
+    page.wait_for_url("**/tracker")
+    assert "Complete" in page.locator(".registration-summary li").first.inner_text()
+    page.get_by_role("link", name=re.compile("View your certificate")).click()
+    page.wait_for_url(re.compile(r".*/certificates/[0-9A-Z-]+$"))
+    check_accessibility(page, checked, "certificate")
+    code = page.url.rsplit("/", 1)[1]
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download as PDF").click()
+    assert download.value.suggested_filename == f"certificate-{code}.pdf"
+    page.goto(f"/verify/{code}")
+    page.get_by_text("Valid", exact=True).wait_for()
+    check_accessibility(page, checked, "verify")
+    page.goto("/tracker")
+    page.get_by_role("link", name=re.compile("See your listing")).click()
+    page.get_by_role("cell", name="1234567").wait_for()
+    assert "Ana Ruiz" in page.locator("table.data").inner_text()
+    check_accessibility(page, checked, "rcl")
+    page.goto("/learn/py2030/hod")
+    page.get_by_role("heading", name="Help On Demand Training").first.wait_for()
 
 
 def question(page, prompt: str):

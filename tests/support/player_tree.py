@@ -80,7 +80,7 @@ PLAYER_TREE: dict[str, str] = {
         registrations:
           individual: {title: Individual Marketplace, training: marketplace-training, agreements: [general]}
           shop: {title: SHOP, agreements: [shop]}
-        tracks: [core, returning, extra, shop]
+        tracks: [core, returning, extra, shop, hod]
         """,
     "courses/py2030/agreements/general.md": "---\ntitle: General Agreement\nversion: \"1\"\n---\nTerms.\n",
     "courses/py2030/agreements/shop.md": "---\ntitle: SHOP Agreement\nversion: \"1\"\n---\nSHOP terms.\n",
@@ -105,6 +105,9 @@ PLAYER_TREE: dict[str, str] = {
     "courses/py2030/shop/track.yaml": ("title: SHOP\nunlock:\n  - accepted: shop\n"
                                        "modules: [01-shop.md]\n"),
     "courses/py2030/shop/01-shop.md": "---\ntitle: Shop\n---\nShop.\n",
+    "courses/py2030/hod/track.yaml": ("title: Help On Demand Training\nsatisfies: help-on-demand-training\n"
+                                      "unlock:\n  - registration: individual\nmodules: [01-referrals.md]\n"),
+    "courses/py2030/hod/01-referrals.md": "---\ntitle: Taking referrals\n---\nAccept referrals quickly.\n",
     "quizzes/py2030/core/rules.yaml": RULES_EXAM,
     "quizzes/py2030/returning/refresh.yaml": """\
         title: Refresh exam
