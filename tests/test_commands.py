@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from lms.config import PROJECT_ROOT
 from lms.models import AgentProfile, ProducerRecord
 from lms.services.profiles import ProfileInput, save_profile
 
@@ -101,6 +102,11 @@ def test_demo_loads_accounts_registry_and_completions_once(runner, app):
         assert ben.profile.npn_status == "valid" and ben.identity_verified
         assert accounts.authenticate(uow, "admin@example.com", "demo passphrase 2022").role == "admin"
         assert uow.session.get(ProducerRecord, "4567890").health_authority is False
+        # The NPN the README offers a newcomer is valid and nobody's yet, so their profile step can pass.
+        free = uow.session.get(ProducerRecord, "5678901")
+        assert free.license_active and free.health_authority
+        assert uow.session.query(AgentProfile).filter_by(npn="5678901").count() == 0
+        assert "**5678901**" in (PROJECT_ROOT / "README.md").read_text()
     again = runner.invoke(args=["demo"])
     assert again.exit_code == 0 and "already loaded" in again.output
 

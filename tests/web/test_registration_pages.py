@@ -138,3 +138,21 @@ def test_the_certificate_pdf_is_a_real_pdf_with_the_name_npn_code_and_a_qr_of_th
     image = pypdfium2.PdfDocument(data)[0].render(scale=3).to_pil()
     decoded = [barcode.text for barcode in zxingcpp.read_barcodes(image)]
     assert decoded == [f"http://127.0.0.1:5000/verify/{code}"]
+
+
+def test_completing_a_registration_emails_the_certificate_link(site):
+    import email
+    import email.policy
+    from pathlib import Path
+
+    client = site.test_client()
+    address = registered_for_shop(site, client)
+    post_form(client, "/learn/py2022/agreements/shop", {"agree": "y", "full_name": "Ana Ruiz"})
+    site.extensions["lms.outbox"].run_until_idle()
+    folder = Path(site.config["INSTANCE_PATH"]) / "outbox"
+    messages = [email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+                for path in sorted(folder.glob("*.eml"))]
+    [done] = [message for message in messages if "registration is complete" in message["Subject"]]
+    assert done["To"] == address and "Your SHOP registration is complete" == done["Subject"]
+    assert re.search(r"http://127\.0\.0\.1:5000/certificates/[0-9A-Z-]{14}", done.get_content())
+    assert "/account/agreements" in client.get("/account/").get_data(as_text=True)
