@@ -16,7 +16,7 @@ from lms import outbox as outbox_module
 from lms.config import PROJECT_ROOT
 from lms.db import UnitOfWork
 from lms.extensions import catalog, clock, database, outbox
-from lms.services import accounts, help_on_demand, people, programs, registry, reminders
+from lms.services import accounts, exams, help_on_demand, people, programs, registry, reminders
 from lms.services.completions import import_completions
 from lms.services.csvfiles import CsvFileError
 from lms.services.errors import FieldErrors, RuleError
@@ -232,6 +232,33 @@ def outbox_command(watch: bool, batch: int, show_status: bool, retry_failed: boo
 
 
 hod_cli = AppGroup("hod", help="Help On Demand referral statistics.")
+attempts_cli = AppGroup("attempts", help="Exam attempts.")
+
+
+@attempts_cli.command("grant")
+@click.option("--email", required=True, help="The agent's email address.")
+@click.option("--exam", "exam_key", required=True, help="The exam's key, such as py2022/marketplace/eligibility.")
+@click.option("--reason", required=True, help="Why; it goes to the audit log.")
+@click.option("--even-after-review", is_flag=True,
+              help="Grant it although the agent has already seen the correct answers in review.")
+def attempts_grant(email: str, exam_key: str, reason: str, even_after_review: bool) -> None:
+    """Give an agent who used every attempt without passing one more attempt (audited)."""
+    exam = catalog().exams.get(exam_key)
+    if exam is None:
+        _fail(f"there is no exam '{exam_key}'")
+        return
+    with _uow() as uow:
+        user = accounts.find_by_email(uow.session, email)
+        if user is None:
+            _fail(f"no account uses {email.strip().lower()}")
+            return
+        try:
+            exams.grant_attempt(uow, exam, user.id, None, reason, even_after_review=even_after_review)
+        except exams.KeySeen as error:
+            _fail(f"{error} Add --even-after-review to grant it anyway.")
+        except RuleError as error:
+            _fail(str(error))
+    click.echo(f"One more attempt at {exam.title} granted to {email.strip().lower()}.")
 
 
 @hod_cli.command("import")
@@ -273,7 +300,7 @@ def remind_command(dry_run: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for group in (db_cli, users_cli, registry_cli, completions_cli, program_cli, hod_cli):
+    for group in (db_cli, users_cli, registry_cli, completions_cli, program_cli, hod_cli, attempts_cli):
         app.cli.add_command(group)
     app.cli.add_command(remind_command)
     app.cli.add_command(demo_command)

@@ -136,3 +136,31 @@ def test_remind_dry_run_sends_nothing_and_a_real_run_sends_once(tmp_path, monkey
     assert "1 reminders queued" in runner.invoke(args=["remind"]).output
     assert "0 reminders queued" in runner.invoke(args=["remind"]).output
     app.extensions["lms.db"].dispose()
+
+
+def test_attempts_grant_on_the_command_line(tmp_path, monkeypatch, sqlite_url, player_root):
+    import datetime as dt
+
+    from lms.services import accounts, exams
+    from tests.support.apps import make_app
+    from tests.support.player_tree import answer_values, getter
+
+    app = make_app(tmp_path, monkeypatch, sqlite_url, CONTENT_ROOT=str(player_root), TODAY="2029-09-01")
+    catalog = app.extensions["lms.catalog"].catalog
+    exam = catalog.exams["py2030/returning/refresh"]  # two attempts, the key shown never
+    now = dt.datetime.now(dt.UTC)
+    with app.extensions["lms.db"].unit_of_work() as uow:
+        user_id = accounts.create_account(uow, "cli-locked@example.com", "correct horse battery staple").id
+        for _ in range(2):
+            attempt = exams.start_attempt(uow, catalog, exam, user_id, now)
+            version, layout = exams.attempt_exam(uow.session, attempt)
+            exams.submit_attempt(uow, catalog, attempt.id, user_id, getter(answer_values(version, layout, False)), now)
+    runner = app.test_cli_runner()
+    args = ["attempts", "grant", "--email", "cli-locked@example.com", "--exam", "py2030/returning/refresh"]
+    result = runner.invoke(args=[*args, "--reason", "exam outage on the 3rd"])
+    assert result.exit_code == 0 and "One more attempt at Refresh exam granted" in result.output
+    again = runner.invoke(args=[*args, "--reason", "again"])
+    assert again.exit_code == 1 and "only be granted once every attempt is used" in again.output
+    missing = runner.invoke(args=["attempts", "grant", "--email", "x@example.com", "--exam", "nope", "--reason", "r"])
+    assert missing.exit_code == 1 and "there is no exam 'nope'" in missing.output
+    app.extensions["lms.db"].dispose()

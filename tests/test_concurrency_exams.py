@@ -89,3 +89,40 @@ def test_many_agents_starting_at_once_each_get_one_attempt(tmp_path, monkeypatch
         rows = list(session.scalars(select(Attempt)))
     assert len(rows) == 6 and {row.number for row in rows} == {1}
     database.dispose()
+
+
+def test_parallel_grants_give_one_extra_attempt_each(tmp_path, monkeypatch, db_url, player_root):
+    from lms.db import Database
+    from lms.services import accounts
+    from lms.services import exams as exam_service
+    from lms.services.errors import RuleError
+    from tests.support.player_tree import answer_values, getter, player_catalog
+
+    catalog = player_catalog()
+    exam = catalog.exams["py2030/core/rules"]
+    database = Database(db_url)
+    import datetime as dt
+
+    now = dt.datetime(2029, 9, 1, tzinfo=dt.UTC)
+    with database.unit_of_work() as uow:
+        user_id = accounts.create_account(uow, "locked@example.com", "correct horse battery staple").id
+        for _ in range(3):
+            attempt = exam_service.start_attempt(uow, catalog, exam, user_id, now)
+            version, layout = exam_service.attempt_exam(uow.session, attempt)
+            exam_service.submit_attempt(uow, catalog, attempt.id, user_id,
+                                        getter(answer_values(version, layout, False)), now)
+    outcomes = []
+
+    def grant():
+        with database.unit_of_work() as uow:
+            try:
+                exam_service.grant_attempt(uow, exam, user_id, None, "two admins at once")
+                outcomes.append("granted")
+            except RuleError:
+                outcomes.append("refused")
+
+    run_together([grant] * 8)
+    with database.unit_of_work() as uow:
+        assert exam_service.standing(uow.session, exam, user_id).left == 1  # one grant, one extra attempt
+    assert sorted(outcomes) == ["granted"] + ["refused"] * 7
+    database.dispose()

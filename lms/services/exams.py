@@ -220,6 +220,19 @@ class KeySeen(RuleError):
     """The agent has already been shown the answer key; granting another attempt needs a confirmation."""
 
 
+def locked_exams(session: Session, catalog: Catalog, user_id: int) -> list[Standing]:
+    """The exams whose attempts this agent used up without passing (only an admin can grant another)."""
+    exam_keys = sorted(session.scalars(select(Attempt.exam_key).where(Attempt.user_id == user_id).distinct()))
+    found = []
+    for key in exam_keys:
+        exam = catalog.exams.get(key)
+        if exam is not None:
+            current = standing(session, exam, user_id)
+            if current.locked:
+                found.append(current)
+    return found
+
+
 def grant_attempt(uow: UnitOfWork, exam: Exam, user_id: int, admin_id: int | None, reason: str = "",
                   even_after_review: bool = False) -> None:
     """One more attempt for an agent who used every attempt without passing.
@@ -233,6 +246,8 @@ def grant_attempt(uow: UnitOfWork, exam: Exam, user_id: int, admin_id: int | Non
         current = standing(session, exam, user_id)
         if not current.locked:
             raise RuleError("An extra attempt can only be granted once every attempt is used without a pass.")
+        if not reason.strip():
+            raise RuleError("Say why you grant the extra attempt; the reason goes to the audit log.")
         if current.review_allowed and not even_after_review:
             raise KeySeen("This agent has already reviewed their attempts with the correct answers (the exam shows "
                           f"them {'always' if exam.review == 'always' else 'after the last attempt'}), so another "

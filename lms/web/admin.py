@@ -8,7 +8,7 @@ from flask_login import current_user
 from lms.extensions import catalog, clock
 from lms.models import User
 from lms.models.people import ROLES
-from lms.services import accounts, audit, certificates, people, programs
+from lms.services import accounts, audit, certificates, exams, people, programs
 from lms.services.profiles import NPN_STATUS_WORDS
 from lms.web.context import current_program_or_404
 from lms.web.database import db_session, uow
@@ -41,7 +41,18 @@ def user(user_id: int):
     npn_words = NPN_STATUS_WORDS[found.profile.npn_status] if found.profile else None
     return render_template("admin/user.html", user=found, entries=audit.entries_for(db_session(), found.id),
                            roles=ROLES, npn_words=npn_words,
-                           certificates=certificates.for_user(db_session(), found.id))
+                           certificates=certificates.for_user(db_session(), found.id),
+                           locked=exams.locked_exams(db_session(), catalog(), found.id))
+
+
+@bp.post("/users/<id:user_id>/grant")
+@redirect_on_rule_error("admin.user")
+def grant_attempt(user_id: int):
+    exam = catalog().exams.get(request.form.get("exam", "")) or abort(404)
+    exams.grant_attempt(uow(), exam, user_id, current_user.id, request.form.get("reason", ""),
+                        even_after_review=request.form.get("even_after_review") == "yes")
+    flash(f"One more attempt at “{exam.title}” granted; the agent can start it now.", "success")
+    return redirect(url_for("admin.user", user_id=user_id))
 
 
 @bp.post("/users/<id:user_id>/certificates/<code>/revoke")

@@ -140,3 +140,32 @@ def test_an_attempt_past_its_deadline_is_scored_with_saved_answers_and_says_so(a
     assert "Time ran out on this attempt" in page and "0.0%" in page
     late = agent.post(f"{url}/save", data={"csrf_token": csrf_token(agent, "/home")}, follow_redirects=True)
     assert "already submitted" in late.get_data(as_text=True)
+
+
+def test_an_admin_grants_an_attempt_and_the_agent_can_start_it(player_app, agent):
+    from lms.services import accounts
+    from tests.support.web import sign_in
+
+    url = "/exams/py2030/core/rules"
+    for _ in range(3):
+        attempt = _start(agent)
+        post_form(agent, f"{attempt}/submit", {}, form_url=url)
+    assert "Contact an administrator" in agent.get(url).get_data(as_text=True)
+    with player_app.extensions["lms.db"].unit_of_work() as uow:
+        accounts.create_account(uow, "granter@example.com", "correct horse battery staple", role="admin")
+        from lms.models import Attempt
+
+        user_id = uow.session.query(Attempt).first().user_id
+    admin = player_app.test_client()
+    sign_in(admin, "granter@example.com", "correct horse battery staple")
+    page = f"/admin/users/{user_id}"
+    assert "Rules exam" in admin.get(page).get_data(as_text=True)
+    refused = post_form(admin, f"{page}/grant", {"exam": "py2030/core/rules", "reason": ""}, form_url=page,
+                        follow_redirects=True)
+    assert "Say why" in refused.get_data(as_text=True)
+    granted = post_form(admin, f"{page}/grant", {"exam": "py2030/core/rules", "reason": "Lost connection"},
+                        form_url=page, follow_redirects=True)
+    assert "One more attempt" in granted.get_data(as_text=True)
+    assert "Start attempt 4" in agent.get(url).get_data(as_text=True)
+    entries = admin.get(page).get_data(as_text=True)
+    assert "attempt.granted" in entries and "Lost connection" in entries
