@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -96,18 +97,24 @@ def _read(path: Path) -> bytes:
     return b""
 
 
+def _import(csv_file: Path, importer: Callable[[UnitOfWork, bytes], ImportReport]) -> None:
+    """Run a CSV import: one line for a file that cannot be imported (nothing is), else the report."""
+    data = _read(csv_file)
+    try:
+        with _uow() as uow:
+            report = importer(uow, data)
+    except CsvFileError as error:
+        _fail(f"{csv_file}: {error}; nothing was imported")
+        return
+    _print_report(report)
+
+
 @registry_cli.command("import")
 @click.argument("csv_file", type=click.Path(path_type=Path))
 def registry_import(csv_file: Path) -> None:
     """Load producer records from CSV (columns: npn, name, resident_state, license_active,
     health_authority). Re-importing a file changes nothing; bad rows are listed by line."""
-    data = _read(csv_file)
-    try:
-        with _uow() as uow:
-            report = registry.import_registry(uow, data)
-    except CsvFileError as error:
-        _fail(f"{csv_file}: {error}; nothing was imported")
-    _print_report(report)
+    _import(csv_file, registry.import_registry)
 
 
 @registry_cli.command("revalidate")
@@ -128,13 +135,7 @@ def registry_revalidate() -> None:
 @click.argument("csv_file", type=click.Path(path_type=Path))
 def completions_import(csv_file: Path) -> None:
     """Load completions of years run elsewhere (columns: npn, program, completed_on)."""
-    data = _read(csv_file)
-    try:
-        with _uow() as uow:
-            report = import_completions(uow, data)
-    except CsvFileError as error:
-        _fail(f"{csv_file}: {error}; nothing was imported")
-    _print_report(report)
+    _import(csv_file, import_completions)
 
 
 @program_cli.command("current")
@@ -266,13 +267,7 @@ def attempts_grant(email: str, exam_key: str, reason: str, even_after_review: bo
 def hod_import(csv_file: Path) -> None:
     """Load referral statistics (columns: npn, period, referrals_offered, referrals_accepted). Agents whose
     acceptance within 15 minutes in their last period is below LMS_HOD_THRESHOLD must retake the training."""
-    data = _read(csv_file)
-    try:
-        with _uow() as uow:
-            report = help_on_demand.import_statistics(uow, data)
-    except CsvFileError as error:
-        _fail(f"{csv_file}: {error}; nothing was imported")
-    _print_report(report)
+    _import(csv_file, help_on_demand.import_statistics)
 
 
 @click.command("remind")
