@@ -56,14 +56,14 @@ def test_parallel_starts_never_exceed_the_attempt_limit(tmp_path, monkeypatch, d
             browser.request("/exams/py2030/core/rules/start", {"csrf_token": token})
             with database.reading() as session:
                 open_attempt = session.scalar(select(Attempt).where(Attempt.status == "in_progress"))
-            browser.request(f"/attempts/{open_attempt.id}/submit", {"csrf_token": token})
+            browser.request(f"/attempts/{open_attempt.id}/submit", {"csrf_token": token, "confirm": "yes"})
         tabs = [browser.tab() for _ in range(TABS)]
         results = run_together([(lambda tab=tab: tab.request("/exams/py2030/core/rules/start",
                                                              {"csrf_token": token})) for tab in tabs])
         assert all(status == 302 for status, _ in results)
         with database.reading() as session:
             third = session.scalar(select(Attempt).where(Attempt.number == 3))
-            browser.request(f"/attempts/{third.id}/submit", {"csrf_token": token})
+            browser.request(f"/attempts/{third.id}/submit", {"csrf_token": token, "confirm": "yes"})
         again = run_together([(lambda tab=tab: tab.request("/exams/py2030/core/rules/start",
                                                            {"csrf_token": token})) for tab in tabs])
         assert all(status == 302 for status, _ in again)  # refused politely: back to the exam page

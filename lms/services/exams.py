@@ -169,17 +169,24 @@ def save_answers(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: in
 
 
 def submit_attempt(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: int, values: scoring.FormValues | None,
-                   now: dt.datetime) -> Attempt:
+                   now: dt.datetime, confirmed: bool = True) -> Attempt:
     """Score the attempt once; a repeat (double-click, second tab) returns the recorded result.
 
     The exam version, the layout and the answers are read before the write transaction, which
-    then only locks the attempt, stores the answers and the score.
+    then only locks the attempt, stores the answers and the score. Unless `confirmed`, questions
+    left without an answer stop the submission: the answers are saved and Unanswered says which.
     """
     before = attempt_for(uow.session, attempt_id, user_id)
     if before.submitted:
         return before
     exam, layout = attempt_exam(uow.session, before)
     answers = read_answers(exam, layout, values) if values is not None else None
+    if not confirmed and not expired(before, now):
+        missing = unanswered(exam, layout, answers if answers is not None else before.answers)
+        if missing:
+            if values is not None:
+                save_answers(uow, catalog, attempt_id, user_id, values, now)
+            raise Unanswered(missing)
     with uow.write() as session:
         attempt = attempt_for(session, attempt_id, user_id, lock=True)
         if attempt.submitted:
@@ -214,6 +221,23 @@ def _finish(session: Session, catalog: Catalog, attempt: Attempt, now: dt.dateti
     module = catalog.module_for_exam(attempt.exam_key)
     if attempt.passed and module is not None:
         record_track_completion(session, catalog, attempt.user_id, module, attempt.submitted_at)
+
+
+class Unanswered(RuleError):
+    """Submitting would score unanswered questions as wrong; the answers given are saved meanwhile."""
+
+    def __init__(self, numbers: list[int]):
+        listed = ", ".join(str(number) for number in numbers)
+        super().__init__(f"Question{'s' if len(numbers) != 1 else ''} {listed} "
+                         f"{'have' if len(numbers) != 1 else 'has'} no answer yet.")
+        self.numbers = numbers
+
+
+def unanswered(exam: Exam, layout: AttemptLayout, answers: dict[str, Any]) -> list[int]:
+    """The numbers (as the attempt shows them) of the questions without an answer."""
+    questions = {question.id: question for question in exam.questions}
+    return [number for number, qid in enumerate(layout.question_ids, start=1)
+            if not scoring.is_answered(questions[qid], answers.get(qid))]
 
 
 class KeySeen(RuleError):

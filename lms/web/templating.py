@@ -18,7 +18,13 @@ def question_partial(name: str) -> str | None:
     return getattr(QUESTION_TYPES[parts[1]], PARTIALS[parts[2]])
 
 
+def number(value: float | None) -> str:
+    """A score as people write it: 12, 7.5, 0.33; never 12.0."""
+    return "0" if value is None else f"{round(float(value), 2):g}"
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_filter(number)
     loaders: list[BaseLoader] = [FunctionLoader(question_partial)]
     if app.jinja_loader is not None:
         loaders.insert(0, app.jinja_loader)

@@ -50,6 +50,37 @@
     });
   }
 
+  function addConfirm(form) {
+    if (form.querySelector('input[name="confirm"]')) { return; }
+    var field = document.createElement("input");
+    field.type = "hidden";
+    field.name = "confirm";
+    field.value = "yes";
+    form.appendChild(field);
+  }
+
+  // Before scoring, name the questions left without an answer (the server asks the same without JavaScript).
+  function confirmUnanswered(form) {
+    var submit = form.querySelector('button[type="submit"]:not([formaction])');
+    if (!submit) { return; }
+    submit.addEventListener("click", function (event) {
+      var missing = [];
+      var questions = form.querySelectorAll("fieldset.question");
+      for (var i = 0; i < questions.length; i++) {
+        var fields = questions[i].querySelectorAll('input[type="text"], select');
+        var answered = !!questions[i].querySelector("input:checked");
+        for (var j = 0; j < fields.length && !answered; j++) { answered = fields[j].value.trim() !== ""; }
+        if (!answered) { missing.push(i + 1); }
+      }
+      if (missing.length && !window.confirm((missing.length === 1 ? "Question " : "Questions ") + missing.join(", ") +
+          " ha" + (missing.length === 1 ? "s" : "ve") + " no answer yet and will score no points. Submit anyway?")) {
+        event.preventDefault();
+        return;
+      }
+      addConfirm(form);
+    });
+  }
+
   // Count the time limit down each second; at zero, submit what is saved.
   function countdown(element, form) {
     var left = parseInt(element.getAttribute("data-seconds-left"), 10);
@@ -61,7 +92,7 @@
       var minutes = Math.floor(seconds / 60);
       label.textContent = minutes + ":" + String(seconds % 60).padStart(2, "0");
       if (seconds === 0) {
-        if (form) { form.submit(); }
+        if (form) { addConfirm(form); form.submit(); }
         return;
       }
       window.setTimeout(tick, 1000);
@@ -96,7 +127,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     localTimes();
     var form = document.getElementById("attempt-form");
-    if (form) { autosave(form); }
+    if (form) { autosave(form); confirmUnanswered(form); }
     var timer = document.getElementById("timer");
     if (timer) { countdown(timer, form); }
     var article = document.querySelector("[data-heartbeat]");

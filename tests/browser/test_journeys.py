@@ -75,8 +75,11 @@ def test_agent_journey_with_the_mouse(page, inbox, site_app):
     page.get_by_role("button", name="Start the exam").click()
     page.wait_for_url(re.compile(r".*/attempts/\d+$"))
     check_accessibility(page, checked, "attempt")
+    dialogs = []
+    page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
     page.get_by_role("button", name="Submit for scoring").click()
     page.get_by_text("Not passed", exact=True).wait_for()
+    assert dialogs and "Questions 1, 2, 3, 4, 5, 6 have no answer yet" in dialogs[0]
     check_accessibility(page, checked, "result")
 
     page.get_by_role("link", name="Back to the exam").click()
@@ -273,6 +276,7 @@ def test_agent_journey_with_the_keyboard_alone(page, inbox):
     page.wait_for_url("**/exams/py2030/core/rules")
     press_button(page, "Start the exam")
     page.wait_for_url(re.compile(r".*/attempts/\d+$"))
+    page.once("dialog", lambda dialog: dialog.accept())
     press_button(page, "Submit for scoring")
     page.get_by_text("Not passed", exact=True).wait_for()
 
@@ -320,3 +324,32 @@ def test_the_accessibility_check_does_find_violations(page):
     page.set_content("<html><body><img src='chart.png'><a href='#'></a></body></html>")
     violations = " ".join(axe_violations(page))
     assert "image-alt" in violations and "html-has-lang" in violations
+
+
+def test_without_javascript_unanswered_questions_get_a_confirmation_page(browser, site, inbox):
+    """The same question, asked by the server, for a browser that runs no script."""
+    context = browser.new_context(base_url=site, java_script_enabled=False, bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    email = f"noscript-{uuid.uuid4().hex[:6]}@example.com"
+    page.goto("/account/sign-up")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
+    page.get_by_label("Confirm password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    page.get_by_role("heading", name="Check your email").wait_for()
+    [message] = inbox(email)
+    page.goto(link_in(message, page.url))
+    page.get_by_role("button", name="Confirm my email address").click()
+    page.wait_for_url("**/profile")
+    page.goto("/exams/py2030/core/rules")
+    page.get_by_role("button", name="Start the exam").click()
+    page.wait_for_url(re.compile(r".*/attempts/\d+$"))
+    question(page, "How many days").get_by_label(re.compile("Your answer")).fill("60")
+    page.get_by_role("button", name="Submit for scoring").click()
+    page.get_by_role("heading", name="Submit with unanswered questions?").wait_for()
+    assert page.get_by_role("link", name=re.compile("^Question ")).count() == 5
+    page.get_by_role("button", name="Submit anyway for scoring").click()
+    page.get_by_text("Not passed", exact=True).wait_for()
+    assert "16.7%" in page.content()  # the one answer saved on the way counted: 1 of 6 points
+    context.close()

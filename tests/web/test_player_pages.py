@@ -60,7 +60,7 @@ def test_attempt_page_is_stable_across_reloads_and_accessible(agent):
     first, second = agent.get(url).get_data(as_text=True), agent.get(url).get_data(as_text=True)
     strip = lambda page: re.sub(r'name="csrf_token" value="[^"]+"', "", page)  # noqa: E731
     assert strip(first) == strip(second)
-    assert first.count("<fieldset") == 6 and first.count("<legend>") == 6
+    assert first.count("<fieldset") == 6 and first.count("<legend") == 6
     assert 'type="radio"' in first and 'type="checkbox"' in first and "<select" in first
     assert _start(agent) == url  # starting again resumes the open attempt
 
@@ -90,10 +90,33 @@ def test_saving_keeps_answers_and_submission_scores(agent, player_app):
     assert "Only <strong>silver</strong> plans" in review and "(your answer)" in review
 
 
+def test_submitting_unanswered_questions_asks_first_and_keeps_the_answers(agent):
+    url = _start(agent)
+    token = csrf_token(agent, url)
+    page = agent.get(url).get_data(as_text=True)
+    first_numeric = re.search(r'name="(q-days)"', page).group(1)
+    asked = agent.post(f"{url}/submit", data={"csrf_token": token, first_numeric: "60"})
+    body = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "Submit with unanswered questions?" in body
+    assert body.count("Question ") >= 5 and "Submit anyway for scoring" in body
+    assert 'value="60"' in agent.get(url).get_data(as_text=True)  # nothing lost, no attempt spent
+    done = post_form(agent, f"{url}/submit", {"confirm": "yes", "saved": "yes"}, form_url=url, follow_redirects=True)
+    text = done.get_data(as_text=True)
+    assert "Not passed" in text and "You have 2 attempts left" in text
+
+
+def test_the_last_attempt_says_so(agent):
+    for _ in range(2):
+        url = _start(agent)
+        post_form(agent, f"{url}/submit", {"confirm": "yes"}, form_url=url)
+    assert "This is your last attempt." in agent.get(_start(agent)).get_data(as_text=True)
+
+
 def test_failing_shows_attempts_left_and_no_review(agent):
     url = _start(agent)
     token = csrf_token(agent, url)
-    body = agent.post(f"{url}/submit", data={"csrf_token": token}, follow_redirects=True).get_data(as_text=True)
+    body = agent.post(f"{url}/submit", data={"csrf_token": token, "confirm": "yes"},
+                      follow_redirects=True).get_data(as_text=True)
     assert "0.0%" in body and "Not passed" in body and "You have 2 attempts left" in body
     assert "Review your answers" not in body
     review = agent.get(f"{url}/review")
@@ -103,7 +126,7 @@ def test_failing_shows_attempts_left_and_no_review(agent):
 def test_after_the_last_failed_attempt_the_exam_says_to_contact_an_admin(agent):
     for _ in range(3):
         url = _start(agent)
-        agent.post(f"{url}/submit", data={"csrf_token": csrf_token(agent, url)})
+        agent.post(f"{url}/submit", data={"csrf_token": csrf_token(agent, url), "confirm": "yes"})
     page = agent.get("/exams/py2030/core/rules").get_data(as_text=True)
     assert "You have used all 3 attempts without passing. Contact an administrator" in page
     response = post_form(agent, "/exams/py2030/core/rules/start", {}, form_url="/exams/py2030/core/rules")
@@ -149,7 +172,7 @@ def test_an_admin_grants_an_attempt_and_the_agent_can_start_it(player_app, agent
     url = "/exams/py2030/core/rules"
     for _ in range(3):
         attempt = _start(agent)
-        post_form(agent, f"{attempt}/submit", {}, form_url=url)
+        post_form(agent, f"{attempt}/submit", {"confirm": "yes"}, form_url=url)
     assert "Contact an administrator" in agent.get(url).get_data(as_text=True)
     with player_app.extensions["lms.db"].unit_of_work() as uow:
         accounts.create_account(uow, "granter@example.com", "correct horse battery staple", role="admin")
@@ -169,3 +192,9 @@ def test_an_admin_grants_an_attempt_and_the_agent_can_start_it(player_app, agent
     assert "Start attempt 4" in agent.get(url).get_data(as_text=True)
     entries = admin.get(page).get_data(as_text=True)
     assert "attempt.granted" in entries and "Lost connection" in entries
+
+
+def test_results_write_points_as_people_do(agent):
+    url = _start(agent)
+    body = post_form(agent, f"{url}/submit", {"confirm": "yes"}, form_url=url, follow_redirects=True)
+    assert "(0 of 6 points)" in body.get_data(as_text=True) and "0.0 of" not in body.get_data(as_text=True)

@@ -62,9 +62,11 @@ def attempt(attempt_id: int):
     if found.submitted:
         return redirect(url_for("player.result", attempt_id=found.id))
     seconds_left = int((found.deadline - now).total_seconds()) if found.deadline else None
+    current = catalog().exams.get(found.exam_key)
+    last = current is not None and exams.standing(db_session(), current, current_user.id).left == 0
     return render_template("player/attempt.html", attempt=found, exam=view.exam, layout=view.layout,
                            questions=view.questions, answers=found.answers, answered=view.answered,
-                           seconds_left=seconds_left, field_name=scoring.field_name)
+                           seconds_left=seconds_left, field_name=scoring.field_name, last_attempt=last)
 
 
 @bp.post("/attempts/<id:attempt_id>/save")
@@ -87,7 +89,16 @@ def save(attempt_id: int):
 @bp.post("/attempts/<id:attempt_id>/submit")
 @login_required
 def submit(attempt_id: int):
-    exams.submit_attempt(uow(), catalog(), attempt_id, current_user.id, request.form.getlist, clock().now())
+    try:
+        # From the confirmation page the saved answers are scored as they are (its form carries none).
+        values = None if request.form.get("saved") == "yes" else request.form.getlist
+        exams.submit_attempt(uow(), catalog(), attempt_id, current_user.id, values, clock().now(),
+                             confirmed=request.form.get("confirm") == "yes")
+    except exams.Unanswered as error:
+        # Nothing is lost (the answers are saved) and no attempt is spent until the agent says so.
+        view = exams.view_attempt(uow(), catalog(), attempt_id, current_user.id, clock().now())
+        return render_template("player/confirm_submit.html", attempt=view.attempt, exam=view.exam,
+                               numbers=error.numbers, message=str(error))
     return redirect(url_for("player.result", attempt_id=attempt_id))
 
 
