@@ -292,6 +292,6 @@ def _questions(context: FileContext, pool: list[Any]) -> list[c.Question]:
         built.append(c.Question(
             id=spec.id, type=spec.type, prompt_html=scoped.markdown(spec.prompt, ("prompt",)),
             points=float(spec.points), explanation_html=scoped.markdown(spec.explanation, ("explanation",)),
-            data=question_type.build(spec, scoped),
+            data=question_type.build(spec, scoped), see=spec.see,
         ))
     return built

@@ -52,6 +52,7 @@ class Question:
     points: float
     explanation_html: str
     data: Any
+    see: str | None = None  # "#anchor" or "01-file.md#anchor": the section that teaches it
 
 
 @dataclass(frozen=True)

@@ -273,10 +273,34 @@ class _Checker:
                 self.report(path, "error", "unknown-exam", f"exam '{reference}' does not exist (expected "
                             f"{paths.exam_file(reference)}){did_you_mean(reference, exam_keys)}",
                             result.places.value(("exam",)))
+        self.check_see_anchors()
         for source in self.sources:
             if source.kind == "exam" and source.key not in used:
                 self.report(source.path, "warning", "unused-exam", "no module uses this exam (add `exam: "
                             f"{source.key}` to a module's front matter)")
+
+    def check_see_anchors(self) -> None:
+        """Each question's `see:` names a heading of a module in the track of the module that uses the exam."""
+        for module_path, module_result in self.loaded["module"]:
+            reference = getattr(module_result.spec, "exam", None)
+            exam_path = paths.exam_file(reference) if reference else None
+            exam = self.results.get(exam_path) if exam_path else None
+            if exam is None or exam.spec is None:
+                continue
+            folder = module_path.rsplit("/", 1)[0]
+            for index, raw in enumerate(_field(exam.spec, "questions", []) or []):
+                see = raw.get("see") if isinstance(raw, dict) else None
+                if not isinstance(see, str) or "#" not in see:
+                    continue
+                target, anchor = see.split("#", 1)
+                target_result = self.results.get(f"{folder}/{target}") if target else module_result
+                anchors = {heading.anchor for heading in target_result.item.headings} \
+                    if target_result is not None and target_result.item is not None else set()
+                if anchor not in anchors:
+                    where = target or module_path.rsplit("/", 1)[1]
+                    self.report(exam_path, "error", "unknown-anchor",
+                                f"see: '{see}' names no heading of {where}{did_you_mean(anchor, sorted(anchors))}",
+                                exam.places.value(("questions", index, "see")))
 
     def check_links(self) -> None:
         for path, result in self.results.items():

@@ -28,6 +28,7 @@ PROBLEM_CODES: dict[str, Severity] = {
     "unsatisfied-requirement": "error", "unlock-cycle": "error", "unlock-dead-end": "error",
     "duplicate-module": "error", "unlisted-track": "warning", "unlisted-agreement": "warning",
     "unlisted-module": "warning", "stray-file": "warning", "old-form": "warning", "unknown-registration": "error",
+    "unknown-anchor": "error",
 }
 
 

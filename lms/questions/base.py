@@ -15,7 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Protocol
 
+from pydantic import StringConstraints
+
 from lms.content.fields import Key, Markdown, Number, Spec, Text, between
+
+SEE_PATTERN = r"^([A-Za-z0-9_.-]+\.md)?#[A-Za-z0-9_-]+$"
 
 FormValues = Callable[[str], list[str]]  # field name -> submitted values
 Answer = Any  # JSON-friendly; names original positions in the content file, never display positions
@@ -29,6 +33,8 @@ class QuestionSpec(Spec):
     prompt: Text
     points: Annotated[Number, between(0.01, 1000)] = 1
     explanation: Markdown = ""
+    # The section that teaches it: "#anchor" in the exam's module, or "01-file.md#anchor" in its track.
+    see: Annotated[str, StringConstraints(pattern=SEE_PATTERN)] | None = None
 
 
 class BuildContext(Protocol):

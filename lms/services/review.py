@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from lms.content.catalog import Exam, Question
+from lms.content.catalog import Catalog, Exam, Module, Question
+from lms.content.paths import module_slug
 from lms.questions import question_type
 from lms.questions.base import Row
 from lms.services.layout import AttemptLayout
@@ -34,3 +35,31 @@ def review_items(exam: Exam, layout: AttemptLayout, answers: dict[str, Any],
         parts = question_type(question.type).review(question.data, qlayout, answers.get(question.id))
         yield ReviewItem(number, question, float(results.get(question.id, 0.0)), parts.rows, parts.learner_text,
                          parts.expected_text)
+
+
+@dataclass(frozen=True)
+class Reread:
+    """A module section to read again: it teaches a question the learner got wrong."""
+
+    module: Module
+    anchor: str
+    title: str
+
+
+def reread(catalog: Catalog, exam: Exam, layout: AttemptLayout, results: dict[str, float]) -> list[Reread]:
+    """The sections teaching the questions answered wrong, in the order the attempt showed them, once each."""
+    home = catalog.module_for_exam(exam.key)
+    if home is None:
+        return []
+    questions = {question.id: question for question in exam.questions}
+    found: list[Reread] = []
+    for question_id in layout.question_ids:
+        question = questions[question_id]
+        if not question.see or float(results.get(question_id, 0.0)) >= question.points:
+            continue
+        target, anchor = question.see.split("#", 1)
+        module = catalog.modules.get(f"{home.track_key}/{module_slug(target)}") if target else home
+        heading = next((h for h in module.headings if h.anchor == anchor), None) if module else None
+        if module is not None and heading is not None and all((r.module, r.anchor) != (module, anchor) for r in found):
+            found.append(Reread(module, anchor, heading.text))
+    return found

@@ -118,6 +118,11 @@ CASES = [
                          "courses/py2030/third/track.yaml": "title: Third\nunlock: [{completed: extra}]\nmodules: [01-x.md]\n",
                          "courses/py2030/third/01-x.md": "---\ntitle: X\n---\n"},
      EXTRA, 2, 1, "error", "unlock-cycle", "extra → third → extra"),
+    ("see names a missing heading", {EXAM: VALID_TREE[EXAM].replace("id: two\n", "id: two\n    see: '#rulez'\n")},
+     EXAM, 12, 10, "error", "unknown-anchor", "did you mean 'rules'?"),
+    ("see names a missing heading of another module",
+     {EXAM: VALID_TREE[EXAM].replace("id: two\n", "id: two\n    see: 01-intro.md#rules\n")},
+     EXAM, 12, 10, "error", "unknown-anchor", "names no heading of 01-intro.md"),
     ("pattern mismatch", {EXAM: VALID_TREE[EXAM].replace("id: one", "id: Question One")},
      EXAM, 4, 9, "error", "invalid-value", "lowercase letters, digits and dashes"),
 ]

@@ -72,3 +72,9 @@ def test_registrations(catalog):
     assert (individual.key, individual.title, individual.training, individual.agreement_keys) == (
         "individual", "Individual Marketplace", "marketplace-training", ("py2022/general",))
     assert (shop.key, shop.training, shop.agreement_keys) == ("shop", None, ("py2022/shop",))
+
+
+def test_every_shipped_question_names_the_section_that_teaches_it(catalog):
+    unnamed = [f"{exam.key}:{question.id}" for exam in catalog.exams.values() for question in exam.questions
+               if not question.see]
+    assert unnamed == []

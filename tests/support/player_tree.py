@@ -23,6 +23,7 @@ review: after_pass
 shuffle: true
 questions:
   - id: pick-one
+    see: '#rules'
     type: single
     prompt: Which plan metal level is needed for cost-sharing reductions?
     explanation: Only **silver** plans carry cost-sharing reductions.
@@ -45,6 +46,7 @@ questions:
         correct: true
       - text: A birthday
   - id: yes-no
+    see: 01-intro.md#welcome
     type: true_false
     prompt: Agents must use their own NPN.
     answer: true

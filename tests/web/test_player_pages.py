@@ -198,3 +198,25 @@ def test_results_write_points_as_people_do(agent):
     url = _start(agent)
     body = post_form(agent, f"{url}/submit", {"confirm": "yes"}, form_url=url, follow_redirects=True)
     assert "(0 of 6 points)" in body.get_data(as_text=True) and "0.0 of" not in body.get_data(as_text=True)
+
+
+def test_a_failed_result_sends_the_agent_back_to_the_sections_they_missed(agent, player_app):
+    from lms.models import Attempt
+    from lms.services import exams
+    from tests.support.player_tree import answer_values
+
+    url = _start(agent)
+    failed = post_form(agent, f"{url}/submit", {"confirm": "yes"}, form_url=url, follow_redirects=True)
+    page = failed.get_data(as_text=True)
+    assert "Re-read these sections" in page
+    assert 'href="/learn/py2030/core/rules#rules">Rules</a>' in page
+    assert 'href="/learn/py2030/core/intro#welcome">Welcome</a> (Introduction)' in page
+    assert agent.get("/learn/py2030/core/intro").get_data(as_text=True).count('id="welcome"') == 1
+
+    passed_url = _start(agent)
+    with player_app.extensions["lms.db"].reading() as session:
+        exam, layout = exams.attempt_exam(session, session.get(Attempt, int(passed_url.rsplit("/", 1)[1])))
+    values = answer_values(exam, layout, right=True)
+    passed = agent.post(f"{passed_url}/submit", data={**values, "csrf_token": csrf_token(agent, passed_url)},
+                        follow_redirects=True).get_data(as_text=True)
+    assert "Passed" in passed and "Re-read these sections" not in passed

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from lms.extensions import catalog, clock
 from lms.services import exams, scoring
-from lms.services.review import review_items
+from lms.services.review import reread, review_items
 from lms.web.database import db_session, uow
 from lms.web.errors import redirect_on_rule_error, wants_json
 from lms.web.player import bp
@@ -111,8 +111,10 @@ def result(attempt_id: int):
     exam, module = _exam_or_404(found.exam_key)
     standing = exams.standing(db_session(), exam, current_user.id)
     _, following = catalog().neighbours(module)
+    version, layout = exams.attempt_exam(db_session(), found)
+    sections = [] if found.passed else reread(catalog(), version, layout, found.results)
     return render_template("player/result.html", attempt=found, exam=exam, module=module, standing=standing,
-                           following=following)
+                           following=following, sections=sections)
 
 
 @bp.get("/attempts/<id:attempt_id>/review")
