@@ -15,6 +15,7 @@ from typing import Any
 from lms import questions  # its registry is read when building, so either package may be imported first
 from lms.content import catalog as c
 from lms.content import schemas as s
+from lms.content.guessable import check_guessable
 from lms.content.markdown import LinkRef, Rendered, Renderer
 from lms.content.paths import module_slug
 from lms.content.problems import Problem, ProblemSink, did_you_mean
@@ -208,6 +209,9 @@ def build_exam(key: str, path: str, data: bytes, renderer: Renderer) -> FileResu
         line, column = context.places.value(("draw",))
         context.sink.error("draw-too-large", f"draw asks for {draw} questions but the pool has only {len(pool)}",
                            line, column)
+    if not context.sink.has_errors:
+        check_guessable(pool, lambda code, message, where: context.sink.warning(code, message,
+                                                                                 *context.places.key(where)))
     if spec is not None and not context.sink.has_errors:
         context.result.item = c.Exam(
             key=key, title=spec.title, description_html=context.markdown(spec.description, ("description",)),

@@ -28,7 +28,8 @@ PROBLEM_CODES: dict[str, Severity] = {
     "unsatisfied-requirement": "error", "unlock-cycle": "error", "unlock-dead-end": "error",
     "duplicate-module": "error", "unlisted-track": "warning", "unlisted-agreement": "warning",
     "unlisted-module": "warning", "stray-file": "warning", "old-form": "warning", "unknown-registration": "error",
-    "unknown-anchor": "error",
+    "unknown-anchor": "error", "true-false-balance": "warning", "longest-correct": "warning",
+    "giveaway-length": "warning", "no-feedback": "warning",
 }
 
 

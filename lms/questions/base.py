@@ -18,6 +18,7 @@ from typing import Annotated, Any, ClassVar, Protocol
 from pydantic import StringConstraints
 
 from lms.content.fields import Key, Markdown, Number, Spec, Text, between
+from lms.content.guessable import GuessableCode
 
 SEE_PATTERN = r"^([A-Za-z0-9_.-]+\.md)?#[A-Za-z0-9_-]+$"
 
@@ -35,6 +36,8 @@ class QuestionSpec(Spec):
     explanation: Markdown = ""
     # The section that teaches it: "#anchor" in the exam's module, or "01-file.md#anchor" in its track.
     see: Annotated[str, StringConstraints(pattern=SEE_PATTERN)] | None = None
+    # Guessable-exam warnings this question is meant to set off, each with the author's reason.
+    quiet: dict[GuessableCode, Text] = {}
 
 
 class BuildContext(Protocol):

@@ -27,6 +27,33 @@ SINGLE_NO_CORRECT = """\
       - text: B
 """
 
+TRUE_FALSE_ALL_FALSE = "".join(f"  - id: tf{n}\n    type: true_false\n    prompt: Claim {n}?\n    answer: false\n"
+                               for n in range(3))
+LONGEST_ALWAYS_RIGHT = "".join(f"""\
+  - id: s{n}
+    type: single
+    prompt: Question {n}?
+    choices:
+      - {{text: Never, feedback: Not so.}}
+      - {{text: Yes it is, correct: true}}
+""" for n in range(3))
+GIVEAWAY = """\
+  - id: one
+    type: single
+    prompt: Pick one
+    choices:
+      - {text: Never, feedback: Not so.}
+      - {text: The one answer that is plainly longer, correct: true}
+"""
+NO_FEEDBACK = """\
+  - id: one
+    type: single
+    prompt: Pick one
+    choices:
+      - {text: Right, correct: true}
+      - {text: Wrong}
+"""
+
 # (id, files to change, expected path, line, column, severity, code, text in message)
 CASES = [
     ("yaml syntax", {EXAM: "title: [unclosed\npass_percent: 80\n"}, EXAM, 2, 13, "error", "yaml-syntax", "invalid YAML"),
@@ -107,7 +134,7 @@ CASES = [
     ("registration names unlisted agreement",
      {PROGRAM: VALID_TREE[PROGRAM].replace("agreements: [general]}", "agreements: [general, privacy]}")},
      PROGRAM, 6, 101, "error", "unknown-agreement", "'privacy'"),
-    ("too few choices", {EXAM: VALID_TREE[EXAM].replace("      - text: Wrong\n", "")},
+    ("too few choices", {EXAM: VALID_TREE[EXAM].replace("      - {text: Wrong, feedback: Not this one.}\n", "")},
      EXAM, 7, 5, "error", "too-few", "choices needs at least 2 items"),
     ("empty text", {EXAM: VALID_TREE[EXAM].replace("prompt: True?", "prompt: '  '")},
      EXAM, 13, 13, "error", "empty-value", "prompt must not be empty"),
@@ -123,6 +150,17 @@ CASES = [
     ("see names a missing heading of another module",
      {EXAM: VALID_TREE[EXAM].replace("id: two\n", "id: two\n    see: 01-intro.md#rules\n")},
      EXAM, 12, 10, "error", "unknown-anchor", "names no heading of 01-intro.md"),
+    ("true/false keys one way", {EXAM: exam_with(TRUE_FALSE_ALL_FALSE)},
+     EXAM, 3, 1, "warning", "true-false-balance", "3 of 3 true/false answers are 'false'"),
+    ("correct choice always the longest", {EXAM: exam_with(LONGEST_ALWAYS_RIGHT)},
+     EXAM, 3, 1, "warning", "longest-correct", "the longest in 3 of 3 single-choice questions"),
+    ("correct choice far longer", {EXAM: exam_with(GIVEAWAY)},
+     EXAM, 9, 10, "warning", "giveaway-length", "its length gives it away"),
+    ("distractor without feedback", {EXAM: exam_with(NO_FEEDBACK)},
+     EXAM, 9, 9, "warning", "no-feedback", "this distractor has no feedback"),
+    ("quiet names no guessable warning", {EXAM: exam_with(NO_FEEDBACK.replace("    type: single\n",
+                                                                              "    type: single\n    quiet: {no-feedbak: x}\n"))},
+     EXAM, 6, 25, "error", "invalid-value", "did you mean 'no-feedback'?"),
     ("pattern mismatch", {EXAM: VALID_TREE[EXAM].replace("id: one", "id: Question One")},
      EXAM, 4, 9, "error", "invalid-value", "lowercase letters, digits and dashes"),
 ]
@@ -239,3 +277,15 @@ def test_symbolic_links_out_of_the_content_or_into_quizzes_are_refused(tmp_path)
     assert any("leads into quizzes/" in message for _, _, message in problems)
     assert any(path.endswith("03-linked.md") and "it is not read" in message for path, _, message in problems)
     assert catalog.assets == frozenset({"courses/py2030/core/chart.png"})
+
+
+def test_a_question_quiets_a_guessable_warning_with_a_reason(tmp_path):
+    quiet = NO_FEEDBACK.replace("    type: single\n", "    type: single\n    quiet: {no-feedback: The distractor is self-evident.}\n")
+    assert load(tmp_path, {EXAM: exam_with(quiet)}).problems == ()
+    unexplained = quiet.replace("The distractor is self-evident.", "''")
+    assert [p.code for p in load(tmp_path / "again", {EXAM: exam_with(unexplained)}).problems] == ["empty-value"]
+
+
+def test_quieted_questions_leave_the_exam_wide_counts(tmp_path):
+    quiet = TRUE_FALSE_ALL_FALSE.replace("    answer: false\n", "    answer: false\n    quiet: {true-false-balance: On purpose.}\n", 1)
+    assert load(tmp_path, {EXAM: exam_with(quiet)}).problems == ()

@@ -73,7 +73,7 @@ _TREE: dict[str, str] = {
             choices:
               - text: Right
                 correct: true
-              - text: Wrong
+              - {text: Wrong, feedback: Not this one.}
           - id: two
             type: true_false
             prompt: True?

@@ -34,6 +34,7 @@ questions:
       - text: Bronze
         feedback: Bronze plans have no cost-sharing reductions.
       - text: Gold
+        feedback: Gold plans have no cost-sharing reductions either.
   - id: pick-many
     type: multiple
     partial: true
@@ -45,6 +46,7 @@ questions:
       - text: Having a baby
         correct: true
       - text: A birthday
+        feedback: A birthday is not a qualifying life event.
   - id: yes-no
     see: 01-intro.md#welcome
     type: true_false
@@ -124,7 +126,7 @@ PLAYER_TREE: dict[str, str] = {
             explanation: The secret explanation.
             choices:
               - {text: Right one, correct: true}
-              - {text: Wrong one}
+              - {text: Wrong one, feedback: Not this one.}
         """,
 }
 
