@@ -118,6 +118,10 @@ def report_error(model, error: dict, places: SourceMap, sink: ProblemSink, prefi
     name = _name(loc)
     got = error.get("input")
     where = prefix + loc
+    key_is_wrong = bool(loc) and loc[-1] == KEY_TAG  # a mapping's key, not its value: point at it, call it one
+    if key_is_wrong:
+        loc, where = loc[:-1], where[:-1]
+        name = f"a key of {_name(loc[:-1])}"
     if kind == "missing":
         line, column = places.value(prefix + loc[:-1])
         sink.error("missing-key", f"missing required key '{loc[-1]}'", line, column)
@@ -127,8 +131,8 @@ def report_error(model, error: dict, places: SourceMap, sink: ProblemSink, prefi
         allowed = _fields_at(model, loc[:-1])
         sink.error("unknown-key", f"unknown key '{loc[-1]}'{did_you_mean(loc[-1], allowed)}", line, column)
         return
-    # A problem with a whole list or mapping is shown at its key, a bad scalar at the value itself.
-    line, column = places.key(where) if isinstance(got, (dict, list)) else places.value(where)
+    # A wrong key, or a problem with a whole list or mapping, is shown at its key; a bad scalar at the value.
+    line, column = places.key(where) if key_is_wrong or isinstance(got, (dict, list)) else places.value(where)
     if kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
         hint = did_you_mean(str(got), [e.strip(" '") for e in expected.replace(" or ", ", ").split(",")])
@@ -154,13 +158,18 @@ def report_error(model, error: dict, places: SourceMap, sink: ProblemSink, prefi
         sink.error("invalid-value", f"{name}: {error['msg']}", line, column)
 
 
+KEY_TAG = "[key]"  # pydantic's last `loc` part when a mapping's key, not its value, is wrong
+
+
 def _data_loc(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
     """`loc` without pydantic's union and validator tags ('int', 'function-after[...]')."""
     kept: list[Any] = []
     current = data
     for position, part in enumerate(loc):
         is_last = position == len(loc) - 1
-        if isinstance(current, dict) and (part in current or is_last):
+        if part == KEY_TAG and is_last:
+            kept.append(part)
+        elif isinstance(current, dict) and (part in current or is_last):
             kept.append(part)
             current = current.get(part)
         elif isinstance(current, list) and isinstance(part, int) and part < len(current):

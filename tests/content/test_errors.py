@@ -160,7 +160,9 @@ CASES = [
      EXAM, 9, 9, "warning", "no-feedback", "this distractor has no feedback"),
     ("quiet names no guessable warning", {EXAM: exam_with(NO_FEEDBACK.replace("    type: single\n",
                                                                               "    type: single\n    quiet: {no-feedbak: x}\n"))},
-     EXAM, 6, 25, "error", "invalid-value", "did you mean 'no-feedback'?"),
+     EXAM, 6, 13, "error", "invalid-value", "a key of quiet must be one of 'true-false-balance'"),
+    ("registration key not a name", {PROGRAM: VALID_TREE[PROGRAM].replace("individual:", "Indiv Idual:", 1)},
+     PROGRAM, 6, 3, "error", "invalid-value", "a key of registrations must use lowercase letters"),
     ("pattern mismatch", {EXAM: VALID_TREE[EXAM].replace("id: one", "id: Question One")},
      EXAM, 4, 9, "error", "invalid-value", "lowercase letters, digits and dashes"),
 ]
