@@ -7,16 +7,19 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from sqlalchemy.orm import Session
 
 from lms import migrate
 from lms import outbox as outbox_module
 from lms.config import PROJECT_ROOT
 from lms.db import UnitOfWork
 from lms.extensions import catalog, clock, database, outbox
+from lms.models import User
 from lms.services import accounts, exams, help_on_demand, people, programs, registry, reminders
 from lms.services.completions import import_completions
 from lms.services.csvfiles import CsvFileError
@@ -31,9 +34,16 @@ completions_cli = AppGroup("completions", help="Completions of earlier plan year
 program_cli = AppGroup("program", help="The plan year program agents work in.")
 
 
-def _fail(message: str, code: int = 1) -> None:
+def _fail(message: str, code: int = 1) -> NoReturn:
     click.secho(f"Error: {message}", fg="red", err=True)
     sys.exit(code)
+
+
+def _account(session: Session, email: str) -> User:
+    user = accounts.find_by_email(session, email)
+    if user is None:
+        _fail(f"no account uses {email.strip().lower()}")
+    return user
 
 
 def _uow() -> UnitOfWork:
@@ -71,15 +81,11 @@ def users_create(email: str, role: str, password: str) -> None:
 def users_set_role(email: str, role: str) -> None:
     """Change an account's role (written to the audit log)."""
     with _uow() as uow:
-        user = accounts.find_by_email(uow.session, email)
-        if user is None:
-            _fail(f"no account uses {email.strip().lower()}")
-            return
+        user = _account(uow.session, email)
         try:
             changed = accounts.set_role(uow, user.id, role, actor_id=None)
         except RuleError as error:
             _fail(str(error))
-            return
     click.echo(f"{changed.email} is now {role}.")
 
 
@@ -105,7 +111,6 @@ def _import(csv_file: Path, importer: Callable[[UnitOfWork, bytes], ImportReport
             report = importer(uow, data)
     except CsvFileError as error:
         _fail(f"{csv_file}: {error}; nothing was imported")
-        return
     _print_report(report)
 
 
@@ -247,12 +252,8 @@ def attempts_grant(email: str, exam_key: str, reason: str, even_after_review: bo
     exam = catalog().exams.get(exam_key)
     if exam is None:
         _fail(f"there is no exam '{exam_key}'")
-        return
     with _uow() as uow:
-        user = accounts.find_by_email(uow.session, email)
-        if user is None:
-            _fail(f"no account uses {email.strip().lower()}")
-            return
+        user = _account(uow.session, email)
         try:
             exams.grant_attempt(uow, exam, user.id, None, reason, even_after_review=even_after_review)
         except exams.KeySeen as error:
@@ -283,7 +284,6 @@ def remind_command(dry_run: bool) -> None:
         program = programs.current_program(uow.session, catalog(), clock().today())
         if program is None:
             _fail("no program is published")
-            return
         due = reminders.due(uow, catalog(), program, clock().today(), current_app.config["REMINDER_DAYS"])
         for reminder in due:
             click.echo(f"{reminder.email}: {reminder.kind}: {'; '.join(reminder.steps_left) or 'nothing left'}")
