@@ -15,6 +15,7 @@ from typing import Any
 from lms import questions  # its registry is read when building, so either package may be imported first
 from lms.content import catalog as c
 from lms.content import schemas as s
+from lms.content.draws import check_draws
 from lms.content.guessable import check_guessable
 from lms.content.markdown import LinkRef, Rendered, Renderer
 from lms.content.paths import module_slug
@@ -204,11 +205,8 @@ def build_exam(key: str, path: str, data: bytes, renderer: Renderer) -> FileResu
     context.result.spec, spec = settings.salvaged, settings.spec
     pool = raw.get("questions") if isinstance(raw.get("questions"), list) else []
     questions = _questions(context, pool)
-    draw = getattr(settings.salvaged, "draw", None)
-    if draw is not None and draw > len(pool):
-        line, column = context.places.value(("draw",))
-        context.sink.error("draw-too-large", f"draw asks for {draw} questions but the pool has only {len(pool)}",
-                           line, column)
+    check_draws(settings.salvaged, pool, lambda code, message, where, at_key: context.sink.error(
+        code, message, *(context.places.key(where) if at_key else context.places.value(where))))
     if not context.sink.has_errors:
         check_guessable(pool, lambda code, message, where: context.sink.warning(code, message,
                                                                                  *context.places.key(where)))
@@ -218,6 +216,7 @@ def build_exam(key: str, path: str, data: bytes, renderer: Renderer) -> FileResu
             pass_percent=float(spec.pass_percent), attempts=spec.attempts, grading=spec.grading,
             time_limit_minutes=spec.time_limit_minutes, shuffle=spec.shuffle, draw=spec.draw,
             review=spec.review, questions=tuple(questions), content_hash=sha256(data), source=path,
+            topics=tuple(spec.topics.items()),
         )
     return context.finish()
 
@@ -296,6 +295,6 @@ def _questions(context: FileContext, pool: list[Any]) -> list[c.Question]:
         built.append(c.Question(
             id=spec.id, type=spec.type, prompt_html=scoped.markdown(spec.prompt, ("prompt",)),
             points=float(spec.points), explanation_html=scoped.markdown(spec.explanation, ("explanation",)),
-            data=question_type.build(spec, scoped), see=spec.see,
+            data=question_type.build(spec, scoped), see=spec.see, topic=spec.topic,
         ))
     return built

@@ -53,6 +53,7 @@ class Question:
     explanation_html: str
     data: Any
     see: str | None = None  # "#anchor" or "01-file.md#anchor": the section that teaches it
+    topic: str | None = None
 
 
 @dataclass(frozen=True)
@@ -70,10 +71,18 @@ class Exam:
     questions: tuple[Question, ...]
     content_hash: str
     source: str
+    topics: tuple[tuple[str, int], ...] = ()  # (topic, how many to draw from it), in the author's order
 
     @property
     def question_count(self) -> int:
+        if self.topics:
+            return sum(count for _, count in self.topics)
         return self.draw or len(self.questions)
+
+    @property
+    def drawn(self) -> bool:
+        """Whether attempts ask a selection of the questions rather than all of them."""
+        return self.question_count < len(self.questions)
 
 
 @dataclass(frozen=True)

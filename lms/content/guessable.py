@@ -6,16 +6,23 @@ question is also left out of the exam-wide counts.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from difflib import SequenceMatcher
 from typing import Any, Literal, get_args
 
-GuessableCode = Literal["true-false-balance", "longest-correct", "giveaway-length", "no-feedback"]
+from lms.content.sortable import sort_keys
+
+GuessableCode = Literal["true-false-balance", "longest-correct", "giveaway-length", "no-feedback",
+                        "duplicate-prompt", "answer-in-prompt"]
 GUESSABLE_CODES: tuple[str, ...] = get_args(GuessableCode)
 
 BALANCE_LIMIT = 0.7  # more than this share of true/false keys one way lets "always false" pass
 BALANCE_MINIMUM = 3  # fewer true/false questions than this cannot be balanced
 LONGEST_MINIMUM = 3  # single-choice questions needed before "pick the longest" is a pattern
 GIVEAWAY_RATIO = 1.5  # a correct choice this many times longer than every distractor stands out
+DUPLICATE_RATIO = 0.9  # prompts this alike (difflib ratio of their words) ask the same thing twice
+QUOTED_MINIMUM = 12  # a correct choice shorter than this may appear in a prompt by chance
 
 Report = Callable[[str, str, tuple[Any, ...]], None]  # (code, message, place in the exam)
 
@@ -24,9 +31,12 @@ def check_guessable(pool: list[Any], report: Report) -> None:
     questions = [(index, raw) for index, raw in enumerate(pool) if isinstance(raw, dict)]
     _check_true_false_balance(questions, report)
     _check_longest_correct(questions, report)
+    _check_duplicate_prompts(questions, report)
     for index, raw in questions:
         if raw.get("type") in ("single", "multiple"):
             _check_choices(index, raw, report)
+        if not _quiet(raw, "answer-in-prompt"):
+            _check_answer_in_prompt(index, raw, report)
 
 
 def _quiet(raw: dict[str, Any], code: str) -> bool:
@@ -89,3 +99,45 @@ def _check_choices(index: int, raw: dict[str, Any], report: Report) -> None:
         if choice.get("correct") is not True and not choice.get("feedback"):
             report("no-feedback", "this distractor has no feedback; say why it is wrong, so a learner who picked "
                    "it learns from the review", ("questions", index, "choices", position))
+
+
+def _words(text: Any) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", str(text).lower()))
+
+
+def _check_duplicate_prompts(questions: list[tuple[int, dict[str, Any]]], report: Report) -> None:
+    earlier: list[tuple[str, Any]] = []
+    for index, raw in questions:
+        prompt = _words(raw.get("prompt", ""))
+        if not prompt or _quiet(raw, "duplicate-prompt"):
+            continue
+        for other, other_id in earlier:
+            alike = SequenceMatcher(None, prompt, other, autojunk=False)
+            if alike.real_quick_ratio() >= DUPLICATE_RATIO and alike.quick_ratio() >= DUPLICATE_RATIO \
+                    and alike.ratio() >= DUPLICATE_RATIO:
+                how = "the same as" if prompt == other else "nearly the same as"
+                alikeness = "" if prompt == other else f" ({alike.ratio():.0%} alike)"
+                report("duplicate-prompt", f"this prompt is {how} the prompt of question '{other_id}'{alikeness}; "
+                       "one attempt may ask the same thing twice (merge them, or make each test something different)",
+                       ("questions", index, "prompt"))
+                break
+        earlier.append((prompt, raw.get("id", index + 1)))
+
+
+def _check_answer_in_prompt(index: int, raw: dict[str, Any], report: Report) -> None:
+    kind = raw.get("type")
+    if kind == "ordering":
+        items = raw.get("items")
+        keys = sort_keys(items) if isinstance(items, list) and len(items) >= 2 else None
+        if keys is not None and (keys == sorted(keys) or keys == sorted(keys, reverse=True)) \
+                and len(set(keys)) == len(keys):
+            report("answer-in-prompt", "every item carries a date or number, in the order of the key; sorting them "
+                   "gives the answer without knowing it (take the values out of the items, or ask what each "
+                   "one is)", ("questions", index, "items"))
+    elif kind in ("single", "multiple"):
+        prompt = f" {_words(raw.get('prompt', ''))} "
+        texts = [(_words(text), correct) for text, correct in _choice_texts(raw)]
+        quoted = [text for text, correct in texts if correct and len(text) >= QUOTED_MINIMUM and f" {text} " in prompt]
+        if quoted and not any(f" {text} " in prompt for text, correct in texts if not correct and text):
+            report("answer-in-prompt", f"the prompt contains the correct choice ('{quoted[0]}') and no distractor; "
+                   "a learner can match the words instead of knowing the answer", ("questions", index, "prompt"))

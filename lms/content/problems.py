@@ -20,7 +20,8 @@ PROBLEM_CODES: dict[str, Severity] = {
     "out-of-range": "error", "too-few": "error", "empty-value": "error", "duplicate-item": "error",
     "correct-count": "error",
     # exams
-    "duplicate-id": "error", "draw-too-large": "error", "unknown-exam": "error", "unused-exam": "warning",
+    "duplicate-id": "error", "draw-too-large": "error", "draw-conflict": "error", "missing-topic": "error",
+    "unknown-topic": "error", "unknown-exam": "error", "unused-exam": "warning",
     # Markdown
     "raw-html": "error", "unknown-callout": "warning", "broken-link": "error", "broken-image": "error",
     # programs, tracks and files
@@ -29,7 +30,8 @@ PROBLEM_CODES: dict[str, Severity] = {
     "duplicate-module": "error", "unlisted-track": "warning", "unlisted-agreement": "warning",
     "unlisted-module": "warning", "stray-file": "warning", "old-form": "warning", "unknown-registration": "error",
     "unknown-anchor": "error", "true-false-balance": "warning", "longest-correct": "warning",
-    "giveaway-length": "warning", "no-feedback": "warning",
+    "giveaway-length": "warning", "no-feedback": "warning", "duplicate-prompt": "warning",
+    "answer-in-prompt": "warning",
 }
 
 

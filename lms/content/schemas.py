@@ -169,5 +169,6 @@ class ExamSpec(Spec):
     time_limit_minutes: Minutes | None = None
     shuffle: StrictBool = False
     draw: Count | None = None
+    topics: dict[Key, Count] = {}
     review: Literal["always", "after_pass", "after_final", "never"] = "after_pass"
     questions: Annotated[list[dict[Any, Any]], Field(min_length=1)]

@@ -36,6 +36,8 @@ class QuestionSpec(Spec):
     explanation: Markdown = ""
     # The section that teaches it: "#anchor" in the exam's module, or "01-file.md#anchor" in its track.
     see: Annotated[str, StringConstraints(pattern=SEE_PATTERN)] | None = None
+    # The part of the syllabus it tests; an exam with `topics:` draws from each topic separately.
+    topic: Key | None = None
     # Guessable-exam warnings this question is meant to set off, each with the author's reason.
     quiet: dict[GuessableCode, Text] = {}
 

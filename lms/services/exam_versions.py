@@ -21,7 +21,7 @@ def to_snapshot(exam: Exam) -> dict[str, Any]:
     """The exam as JSON: its settings, and each question's common fields beside what its type keeps."""
     settings = {field.name: getattr(exam, field.name) for field in dataclasses.fields(exam)
                 if field.name != "questions"}
-    questions = [{**{name: getattr(question, name) for name in _COMMON}, "see": question.see,
+    questions = [{**{name: getattr(question, name) for name in _COMMON}, "see": question.see, "topic": question.topic,
                   **question_type(question.type).dump(question.data)} for question in exam.questions]
     return {**settings, "questions": questions}
 
@@ -30,7 +30,8 @@ def from_snapshot(stored: dict[str, Any]) -> Exam:
     """Read a snapshot back, including those stored by earlier releases (same keys, more of them)."""
     settings = {field.name: stored[field.name] for field in dataclasses.fields(Exam)
                 if field.name != "questions" and field.name in stored}
-    questions = tuple(Question(**{name: raw[name] for name in _COMMON}, see=raw.get("see"),
+    settings["topics"] = tuple((topic, count) for topic, count in settings.get("topics", ()))
+    questions = tuple(Question(**{name: raw[name] for name in _COMMON}, see=raw.get("see"), topic=raw.get("topic"),
                                data=question_type(raw["type"]).load(raw)) for raw in stored["questions"])
     return Exam(**settings, questions=questions)
 

@@ -41,10 +41,22 @@ def _token(seed: int, question_id: str, index: int) -> str:
     return hashlib.sha256(f"{seed}:{question_id}:{index}".encode()).hexdigest()[:12]
 
 
+def _draw_by_topic(exam: Exam, rng: random.Random) -> set[int]:
+    """The positions drawn: each topic's count from that topic's questions, topics in the author's order."""
+    drawn: set[int] = set()
+    for topic, count in exam.topics:
+        pool = [index for index, question in enumerate(exam.questions) if question.topic == topic]
+        drawn.update(rng.sample(pool, min(count, len(pool))))
+    return drawn
+
+
 def layout_for(exam: Exam, seed: int) -> AttemptLayout:
     rng = random.Random(seed)
     questions = list(exam.questions)
-    if exam.draw is not None and exam.draw < len(questions):
+    if exam.topics:
+        drawn = _draw_by_topic(exam, rng)
+        questions = [question for index, question in enumerate(questions) if index in drawn]
+    elif exam.draw is not None and exam.draw < len(questions):
         drawn = set(rng.sample(range(len(questions)), exam.draw))
         questions = [question for index, question in enumerate(questions) if index in drawn]
     if exam.shuffle:

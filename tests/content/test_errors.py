@@ -53,6 +53,36 @@ NO_FEEDBACK = """\
       - {text: Right, correct: true}
       - {text: Wrong}
 """
+ORDER_BY_DATE = """\
+  - id: timeline
+    type: ordering
+    prompt: Put these in order.
+    items:
+      - Open Enrollment starts on November 1, 2021
+      - Open Enrollment ends on January 15, 2022
+      - Coverage starts on February 1, 2022
+"""
+NEAR_DUPLICATES = """\
+  - id: first
+    type: true_false
+    prompt: An agent may enroll a consumer without their consent.
+    answer: false
+  - id: second
+    type: true_false
+    prompt: An agent may enrol a consumer without their consent!
+    answer: false
+"""
+ANSWER_QUOTED = """\
+  - id: form
+    type: single
+    prompt: Which reconciles the credit, Form 8962 Premium Tax Credit or Form 1095-A Marketplace Statement?
+    choices:
+      - {text: Form 8962 Premium Tax Credit, correct: true}
+      - {text: Form 1095-A Marketplace Statement, feedback: That one reports the coverage.}
+"""
+
+TOPIC_EXAM = (VALID_TREE[EXAM].replace("pass_percent: 80", "pass_percent: 80\ntopics: {basics: 1, extra: 1}")
+              .replace("id: one\n", "id: one\n    topic: basics\n").replace("id: two\n", "id: two\n    topic: extra\n"))
 
 # (id, files to change, expected path, line, column, severity, code, text in message)
 CASES = [
@@ -90,6 +120,14 @@ CASES = [
      EXAM, 4, 5, "error", "missing-key", "missing required key 'answer'"),
     ("draw larger than pool", {EXAM: VALID_TREE[EXAM].replace("pass_percent: 80", "pass_percent: 80\ndraw: 5")},
      EXAM, 3, 7, "error", "draw-too-large", "draw asks for 5 questions but the pool has only 2"),
+    ("topic not listed under topics", {EXAM: TOPIC_EXAM.replace("topic: extra", "topic: extar")},
+     EXAM, 14, 12, "error", "unknown-topic", "topic 'extar' is not listed under the exam's 'topics' (did you mean 'extra'?)"),
+    ("question without a topic in an exam that draws by topic", {EXAM: TOPIC_EXAM.replace("    topic: extra\n", "")},
+     EXAM, 13, 5, "error", "missing-topic", "question 'two' has no 'topic'"),
+    ("topic draws more than it has", {EXAM: TOPIC_EXAM.replace("extra: 1}", "extra: 2}")},
+     EXAM, 3, 28, "error", "draw-too-large", "topic 'extra' draws 2 questions but has only 1"),
+    ("draw and topics together", {EXAM: TOPIC_EXAM.replace("pass_percent: 80", "pass_percent: 80\ndraw: 1")},
+     EXAM, 4, 1, "error", "draw-conflict", "not both"),
     ("unknown question type", {EXAM: VALID_TREE[EXAM].replace("type: single", "type: singel")},
      EXAM, 5, 11, "error", "invalid-value", "did you mean 'single'?"),
     ("unlock names unknown track", {EXTRA: VALID_TREE[EXTRA].replace("registration: individual", "completed: cor")},
@@ -158,6 +196,15 @@ CASES = [
      EXAM, 9, 10, "warning", "giveaway-length", "its length gives it away"),
     ("distractor without feedback", {EXAM: exam_with(NO_FEEDBACK)},
      EXAM, 9, 9, "warning", "no-feedback", "this distractor has no feedback"),
+    ("ordering items sort themselves", {EXAM: exam_with(ORDER_BY_DATE)},
+     EXAM, 7, 5, "warning", "answer-in-prompt", "every item carries a date or number, in the order of the key"),
+    ("ordering items sort themselves backwards", {EXAM: exam_with(ORDER_BY_DATE.replace("November 1, 2021", "March 1, 2022")
+                                                                  .replace("February 1, 2022", "November 1, 2021"))},
+     EXAM, 7, 5, "warning", "answer-in-prompt", "sorting them gives the answer"),
+    ("prompt quotes its correct choice", {EXAM: exam_with(ANSWER_QUOTED.replace(" or Form 1095-A Marketplace Statement", ""))},
+     EXAM, 6, 5, "warning", "answer-in-prompt", "the prompt contains the correct choice ('form 8962 premium tax credit')"),
+    ("two prompts nearly the same", {EXAM: exam_with(NEAR_DUPLICATES)},
+     EXAM, 10, 5, "warning", "duplicate-prompt", "nearly the same as the prompt of question 'first' (99% alike)"),
     ("quiet names no guessable warning", {EXAM: exam_with(NO_FEEDBACK.replace("    type: single\n",
                                                                               "    type: single\n    quiet: {no-feedbak: x}\n"))},
      EXAM, 6, 13, "error", "invalid-value", "a key of quiet must be one of 'true-false-balance'"),
@@ -291,3 +338,26 @@ def test_a_question_quiets_a_guessable_warning_with_a_reason(tmp_path):
 def test_quieted_questions_leave_the_exam_wide_counts(tmp_path):
     quiet = TRUE_FALSE_ALL_FALSE.replace("    answer: false\n", "    answer: false\n    quiet: {true-false-balance: On purpose.}\n", 1)
     assert load(tmp_path, {EXAM: exam_with(quiet)}).problems == ()
+
+
+def test_an_exam_that_draws_by_topic_loads_with_its_topics(tmp_path):
+    catalog = load(tmp_path, {EXAM: TOPIC_EXAM})
+    assert list(catalog.problems) == []
+    exam = catalog.exams["py2030/core/rules"]
+    assert exam.topics == (("basics", 1), ("extra", 1))
+    assert [question.topic for question in exam.questions] == ["basics", "extra"]
+    assert exam.question_count == 2 and not exam.drawn
+
+
+@pytest.mark.parametrize(("questions", "code"), [
+    (ORDER_BY_DATE.replace("  - Coverage starts on February 1, 2022", "  - Coverage starts on December 1, 2021"),
+     "answer-in-prompt"),
+    (ANSWER_QUOTED, "answer-in-prompt"),  # the prompt names a distractor too, so the words prove nothing
+    (NEAR_DUPLICATES.replace("An agent may enrol a consumer without their consent!",
+                             "A consumer may cancel an enrollment an agent made without their consent."), "duplicate-prompt"),
+    (ORDER_BY_DATE.replace("    type: ordering\n", "    type: ordering\n    quiet: {answer-in-prompt: Tests reading"
+                           " the notice dates.}\n"), "answer-in-prompt"),
+], ids=["dates out of order", "distractor also in prompt", "different prompts", "quieted"])
+def test_a_fair_question_sets_off_no_warning(tmp_path, questions, code):
+    problems = load(tmp_path, {EXAM: exam_with(questions)}).problems
+    assert [problem.format() for problem in problems if problem.code == code] == []

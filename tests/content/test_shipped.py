@@ -78,3 +78,9 @@ def test_every_shipped_question_names_the_section_that_teaches_it(catalog):
     unnamed = [f"{exam.key}:{question.id}" for exam in catalog.exams.values() for question in exam.questions
                if not question.see]
     assert unnamed == []
+
+
+def test_shipped_exams_that_draw_give_every_attempt_the_same_mix(catalog):
+    drawn = [exam for exam in catalog.exams.values() if exam.drawn]
+    assert drawn, "the eligibility exam draws from a pool"
+    assert [exam.key for exam in drawn if not exam.topics] == []

@@ -55,6 +55,37 @@ def test_draw_picks_a_subset_of_the_pool(rules):
     assert len({frozenset(layout.question_ids) for layout in layouts}) > 3
 
 
+def by_topic(rules, first_count=1, second_count=2):
+    """The rules exam drawing by topic: its first two questions are 'first', the rest 'second'."""
+    questions = tuple(dataclasses.replace(q, topic="first" if index < 2 else "second")
+                      for index, q in enumerate(rules.questions))
+    return dataclasses.replace(rules, questions=questions, topics=(("first", first_count), ("second", second_count)),
+                               content_hash="b" * 64)
+
+
+def test_a_draw_by_topic_asks_each_topics_count_in_every_attempt(rules):
+    exam = by_topic(rules)
+    topic_of = {q.id: q.topic for q in exam.questions}
+    layouts = [layout_for(exam, seed) for seed in range(80)]
+    for layout in layouts:
+        topics = sorted(topic_of[question_id] for question_id in layout.question_ids)
+        assert topics == ["first", "second", "second"]
+    assert {question_id for layout in layouts for question_id in layout.question_ids} == set(topic_of)
+    assert exam.question_count == 3 and exam.drawn
+
+
+def test_a_draw_by_topic_is_the_same_for_the_same_attempt_and_survives_the_stored_version(uow, rules, user_id):
+    exam = by_topic(rules)
+    assert all(layout_for(exam, seed) == layout_for(exam, seed) for seed in range(20))
+    attempt = exams.start_attempt(uow, CATALOG, exam, user_id, NOW)
+    version, layout = exams.attempt_exam(uow.session, attempt)
+    assert version.topics == exam.topics and version == exam
+    assert layout == layout_for(exam, attempt.seed) and len(layout.questions) == 3
+    scored = exams.submit_attempt(uow, CATALOG, attempt.id, user_id, getter(answer_values(version, layout, True)), NOW)
+    asked = {question_id: q.points for q in exam.questions for question_id in layout.question_ids if q.id == question_id}
+    assert scored.percent == 100.0 and scored.points == sum(asked.values())
+
+
 def test_without_shuffle_questions_and_choices_keep_file_order(rules):
     plain = dataclasses.replace(rules, shuffle=False)
     layout = layout_for(plain, 99)
