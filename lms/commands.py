@@ -20,7 +20,7 @@ from lms.config import PROJECT_ROOT
 from lms.db import UnitOfWork
 from lms.extensions import catalog, clock, database, outbox
 from lms.models import User
-from lms.services import accounts, exams, help_on_demand, people, programs, registry, reminders
+from lms.services import accounts, exam_resets, exams, help_on_demand, people, programs, registry, reminders
 from lms.services.completions import import_completions
 from lms.services.csvfiles import CsvFileError
 from lms.services.errors import FieldErrors, RuleError
@@ -78,12 +78,13 @@ def users_create(email: str, role: str, password: str) -> None:
 @users_cli.command("set-role")
 @click.option("--email", required=True)
 @click.option("--role", type=click.Choice(["learner", "author", "admin"]), required=True)
-def users_set_role(email: str, role: str) -> None:
+@click.option("--reason", default=None, help="Why; it goes to the audit log.")
+def users_set_role(email: str, role: str, reason: str | None) -> None:
     """Change an account's role (written to the audit log)."""
     with _uow() as uow:
         user = _account(uow.session, email)
         try:
-            changed = accounts.set_role(uow, user.id, role, actor_id=None)
+            changed = accounts.set_role(uow, user.id, role, actor_id=None, reason=reason)
         except RuleError as error:
             _fail(str(error))
     click.echo(f"{changed.email} is now {role}.")
@@ -261,6 +262,26 @@ def attempts_grant(email: str, exam_key: str, reason: str, even_after_review: bo
         except RuleError as error:
             _fail(str(error))
     click.echo(f"One more attempt at {exam.title} granted to {email.strip().lower()}.")
+
+
+@attempts_cli.command("reset")
+@click.option("--email", required=True, help="The agent's email address.")
+@click.option("--exam", "exam_key", required=True, help="The exam's key, such as py2022/marketplace/eligibility.")
+@click.option("--reason", required=True, help="Why; it goes to the audit log.")
+def attempts_reset(email: str, exam_key: str, reason: str) -> None:
+    """Start an exam afresh for an agent who has not passed it: the attempts are kept but no longer count
+    (audited)."""
+    exam = catalog().exams.get(exam_key)
+    if exam is None:
+        _fail(f"there is no exam '{exam_key}'")
+    with _uow() as uow:
+        user = _account(uow.session, email)
+        try:
+            reset = exam_resets.reset_exam(uow, exam, user.id, None, reason, clock().now())
+        except RuleError as error:
+            _fail(str(error))
+    click.echo(f"{exam.title} reset for {email.strip().lower()}: {reset} attempt{'s' * (reset != 1)} kept for "
+               "history, no longer counted.")
 
 
 @hod_cli.command("import")

@@ -33,6 +33,7 @@ EVENTS = {
     "attempt.started": "an agent started an exam attempt",
     "attempt.scored": "an exam attempt was scored (submitted or timed out)",
     "attempt.granted": "an admin granted an extra attempt",
+    "attempt.reset": "an admin reset an exam for an agent: the attempts stay for history and no longer count",
     "track.completed": "an agent finished a track: every module read, every exam passed",
     "profile.confirmed": "an agent confirmed their profile for a plan year",
     "agreement.accepted": "an agent accepted an agreement (its version and the SHA-256 of its text)",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import String
+from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.db import Base
@@ -13,6 +13,8 @@ from lms.models.types import JSONText, UTCDateTime, utcnow
 
 class AuditEntry(Base):
     __tablename__ = "audit_log"
+    # An agent's own latest action (their last activity) is one index probe.
+    __table_args__ = (Index("ix_audit_log_subject_actor_at", "subject_user_id", "actor_id", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

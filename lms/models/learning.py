@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.db import Base
@@ -15,7 +26,9 @@ ATTEMPT_STATUSES = ("in_progress", "submitted")
 
 class ModuleProgress(Base):
     __tablename__ = "module_progress"
-    __table_args__ = (UniqueConstraint("user_id", "module_key", name="uq_module_progress"),)
+    __table_args__ = (UniqueConstraint("user_id", "module_key", name="uq_module_progress"),
+                      # The people list sorts by last activity: one index probe per agent.
+                      Index("ix_module_progress_user_seen", "user_id", "last_seen_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -68,6 +81,8 @@ class Attempt(Base):
     passed: Mapped[bool | None] = mapped_column(Boolean)
     timed_out: Mapped[bool] = mapped_column(Boolean, default=False)
     results: Mapped[dict] = mapped_column(JSONText, default=dict)  # question id -> points earned
+    # Set when an admin reset the exam for this agent: kept for history, no longer counted.
+    reset_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def submitted(self) -> bool:
@@ -86,6 +101,8 @@ class AttemptGrant(Base):
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     granted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     reason: Mapped[str] = mapped_column(Text, default="")
+    # A reset starts the exam afresh: grants made for the attempts before it stop counting too.
+    reset_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class TrackCompletion(Base):

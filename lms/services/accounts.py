@@ -199,10 +199,15 @@ def reset_password(uow: UnitOfWork, token: str, secret_key: str, new_password: s
     return user
 
 
-def set_role(uow: UnitOfWork, user_id: int, role: str, actor_id: int | None) -> User:
-    """Change an account's role. Nobody removes their own admin role, and the last admin stays one."""
+def set_role(uow: UnitOfWork, user_id: int, role: str, actor_id: int | None, reason: str | None = None) -> User:
+    """Change an account's role. Nobody removes their own admin role, and the last admin stays one.
+
+    `reason` is what the admin console asks for (it must then say something); None where nobody is asked.
+    """
     if role not in ROLES:
         raise RuleError(f"Role must be one of: {', '.join(ROLES)}.")
+    if reason is not None and not reason.strip():
+        raise RuleError("Say why the role changes; the reason goes to the audit log.")
     with uow.write() as session:
         user = _user(session, user_id)
         if user.role == role:
@@ -213,6 +218,7 @@ def set_role(uow: UnitOfWork, user_id: int, role: str, actor_id: int | None) -> 
             admins = session.scalar(select(func.count()).select_from(User).where(User.role == "admin"))
             if admins == 1:
                 raise RuleError(f"{user.email} is the only admin; make someone else an admin first.")
-        events.emit(session, "role.changed", actor_id=actor_id, subject_user_id=user.id, old=user.role, new=role)
+        events.emit(session, "role.changed", actor_id=actor_id, subject_user_id=user.id, old=user.role, new=role,
+                    **({"reason": reason.strip()} if reason else {}))
         user.role = role
     return user

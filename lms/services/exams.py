@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lms import events
@@ -93,7 +93,10 @@ def start_attempt(uow: UnitOfWork, catalog: Catalog, exam: Exam, user_id: int, n
                             "administrator, who can grant another attempt.")
         ensure_version(session, exam)
         deadline = now + dt.timedelta(minutes=exam.time_limit_minutes) if exam.time_limit_minutes else None
-        attempt = Attempt(user_id=user_id, exam_key=exam.key, number=current.used + 1,
+        # Numbers go on after a reset: the attempts before it stay, and each number names one attempt.
+        last = session.scalar(select(func.max(Attempt.number)).where(Attempt.user_id == user_id,
+                                                                    Attempt.exam_key == exam.key))
+        attempt = Attempt(user_id=user_id, exam_key=exam.key, number=(last or 0) + 1,
                           content_hash=exam.content_hash, seed=new_seed(), status="in_progress", started_at=now,
                           deadline=deadline, answers={}, results={})
         session.add(attempt)
@@ -219,7 +222,8 @@ def _finish(session: Session, catalog: Catalog, attempt: Attempt, now: dt.dateti
                 attempt=attempt.id, exam=attempt.exam_key, number=attempt.number, percent=attempt.percent,
                 passed=attempt.passed, timed_out=attempt.timed_out)
     module = catalog.module_for_exam(attempt.exam_key)
-    if attempt.passed and module is not None:
+    # An attempt left open when an admin reset the exam is scored for the record, but passes nothing.
+    if attempt.passed and module is not None and attempt.reset_at is None:
         record_track_completion(session, catalog, attempt.user_id, module, attempt.submitted_at)
 
 

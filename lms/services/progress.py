@@ -93,8 +93,8 @@ def track_progress(session: Session, catalog: Catalog, user_id: int, track: Trac
         select(ModuleProgress).where(ModuleProgress.user_id == user_id, ModuleProgress.module_key.in_(keys)))}
     exam_keys = [module.exam_key for module in modules if module.exam_key]
     attempts: dict[str, list[Attempt]] = {key: [] for key in exam_keys}
-    for attempt in session.scalars(select(Attempt).where(Attempt.user_id == user_id, Attempt.exam_key.in_(exam_keys))
-                                   .order_by(Attempt.number)):
+    for attempt in session.scalars(select(Attempt).where(Attempt.user_id == user_id, Attempt.exam_key.in_(exam_keys),
+                                                         standings.counted()).order_by(Attempt.number)):
         attempts[attempt.exam_key].append(attempt)
     grants = standings.granted_attempts(session, user_id, exam_keys) if exam_keys else {}
     states = []
@@ -114,5 +114,6 @@ def module_state(session: Session, catalog: Catalog, user_id: int, module: Modul
 
 def exam_attempted(session: Session, catalog: Catalog, user_id: int, track: Track) -> bool:
     exam_keys = [module.exam_key for module in catalog.modules_of(track) if module.exam_key]
-    query = select(Attempt.id).where(Attempt.user_id == user_id, Attempt.exam_key.in_(exam_keys)).limit(1)
+    query = select(Attempt.id).where(Attempt.user_id == user_id, Attempt.exam_key.in_(exam_keys),
+                                     standings.counted()).limit(1)
     return bool(exam_keys) and session.scalar(query) is not None

@@ -58,10 +58,16 @@ class Standing:
         return False
 
 
+def counted():
+    """Attempts that count: an admin's reset keeps the ones before it for history only."""
+    return Attempt.reset_at.is_(None)
+
+
 def granted_attempts(session: Session, user_id: int, exam_keys: list[str]) -> dict[str, int]:
     """Extra attempts an administrator granted, by exam (one query for any number of exams)."""
     query = (select(AttemptGrant.exam_key, func.sum(AttemptGrant.extra_attempts))
-             .where(AttemptGrant.user_id == user_id, AttemptGrant.exam_key.in_(exam_keys))
+             .where(AttemptGrant.user_id == user_id, AttemptGrant.exam_key.in_(exam_keys),
+                    AttemptGrant.reset_at.is_(None))
              .group_by(AttemptGrant.exam_key))
     return {key: int(total) for key, total in session.execute(query)}
 
@@ -81,10 +87,10 @@ def standing_result(grading: str, submitted: list[Attempt]) -> float | None:
 
 def standing(session: Session, exam: Exam, user_id: int, attempts: list[Attempt] | None = None,
              grants: dict[str, int] | None = None) -> Standing:
-    """`attempts` and `grants` may be passed in when the caller loaded them for many exams at once."""
+    """`attempts` (counted ones only) and `grants` may be passed in when the caller loaded them for many exams."""
     if attempts is None:
         # populate_existing: rows this session loaded before taking its lock are read again, not trusted.
-        query = (select(Attempt).where(Attempt.user_id == user_id, Attempt.exam_key == exam.key)
+        query = (select(Attempt).where(Attempt.user_id == user_id, Attempt.exam_key == exam.key, counted())
                  .order_by(Attempt.number).execution_options(populate_existing=True))
         attempts = list(session.scalars(query))
     if exam.attempts is None:

@@ -44,9 +44,12 @@ def test_admin_attests_identity_with_an_audit_entry(app, make_user):
     user_id = int(users.split('href="/admin/users/')[1].split('"')[0])
     token = csrf_token(admin, f"/admin/users/{user_id}")
     assert admin.post(f"/admin/users/{user_id}/identity", data={}).status_code == 400  # no CSRF token
-    admin.post(f"/admin/users/{user_id}/identity", data={"csrf_token": token})
+    refused = admin.post(f"/admin/users/{user_id}/identity", data={"csrf_token": token, "reason": " "},
+                         follow_redirects=True).get_data(as_text=True)
+    assert "Say how the agent&#39;s identity was proofed" in refused and "Not verified" in refused
+    admin.post(f"/admin/users/{user_id}/identity", data={"csrf_token": token, "reason": "Remote proofing passed"})
     page = admin.get(f"/admin/users/{user_id}").get_data(as_text=True)
-    assert "identity.attested" in page and "Verified" in page
+    assert "identity.attested" in page and "Verified" in page and "Remote proofing passed" in page
     tracker = agent.get("/tracker").get_data(as_text=True)
     identity = tracker.split('id="step-identity"')[1].split("</li>")[0]
     assert "Complete" in identity
