@@ -32,6 +32,8 @@ class ModuleState:
     progress: ModuleProgress | None
     standing: standings.Standing | None  # None when the module has no exam
     exam_available: bool
+    position: int = 0  # its place in the track, from 1 ("Module 3 of 6")
+    track_size: int = 0
 
     @property
     def completed(self) -> bool:
@@ -68,6 +70,24 @@ class TrackProgress:
         return sum(state.exam_passed for state in self.modules)
 
     @property
+    def steps_total(self) -> int:
+        return len(self.modules) + self.exams_total
+
+    @property
+    def steps_done(self) -> int:
+        return self.modules_done + self.exams_passed
+
+    @property
+    def percent(self) -> int:
+        """Modules read and exams passed, rounded down: 100 only once everything is done."""
+        return 100 * self.steps_done // self.steps_total if self.steps_total else 0
+
+    @property
+    def minutes_left(self) -> int:
+        """Reading time of the modules not read yet, by their authors' estimates (modules without one count 0)."""
+        return sum(state.module.minutes or 0 for state in self.modules if not state.completed)
+
+    @property
     def complete(self) -> bool:
         """Every module complete and every exam passed."""
         return bool(self.modules) and all(state.done for state in self.modules)
@@ -98,10 +118,10 @@ def track_progress(session: Session, catalog: Catalog, user_id: int, track: Trac
         attempts[attempt.exam_key].append(attempt)
     grants = standings.granted_attempts(session, user_id, exam_keys) if exam_keys else {}
     states = []
-    for module in modules:
+    for position, module in enumerate(modules, start=1):
         exam = catalog.exams.get(module.exam_key) if module.exam_key else None
         standing = standings.standing(session, exam, user_id, attempts[exam.key], grants) if exam else None
-        states.append(ModuleState(module, rows.get(module.key), standing, exam is not None))
+        states.append(ModuleState(module, rows.get(module.key), standing, exam is not None, position, len(modules)))
     return TrackProgress(track, tuple(states))
 
 
@@ -109,7 +129,9 @@ def module_state(session: Session, catalog: Catalog, user_id: int, module: Modul
     """One module's state, without loading the rest of its track."""
     exam = catalog.exams.get(module.exam_key) if module.exam_key else None
     standing = standings.standing(session, exam, user_id) if exam else None
-    return ModuleState(module, progress_row(session, user_id, module.key), standing, exam is not None)
+    siblings = catalog.modules_of(catalog.tracks[module.track_key])
+    return ModuleState(module, progress_row(session, user_id, module.key), standing, exam is not None,
+                       siblings.index(module) + 1, len(siblings))
 
 
 def exam_attempted(session: Session, catalog: Catalog, user_id: int, track: Track) -> bool:

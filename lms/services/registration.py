@@ -84,6 +84,16 @@ class RegistrationStatus:
     def next_step(self) -> Step | None:
         return next((step for step in self.steps if step.status in (NOT_STARTED, IN_PROGRESS, ACTION_NEEDED)), None)
 
+    @property
+    def training_done(self) -> bool:
+        return any(step.key == "training" and step.done for step in self.steps)
+
+    @property
+    def remaining(self) -> tuple[Step, ...]:
+        """The steps the Marketplace registration still needs, in the tracker's order."""
+        needs = self.registrations[0].needs if self.registrations else ()
+        return tuple(step for step in self.steps if step.key in needs and not step.done)
+
 
 def profile_step(user: User) -> Step:
     profile = user.profile

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import segno
 from flask import render_template
 from weasyprint import CSS, HTML
@@ -31,6 +33,6 @@ def document(settings, certificate: Certificate, result: Verification, program: 
 STYLESHEET = PROJECT_ROOT / "static" / "css" / "certificate.css"
 
 
-def pdf(html: str) -> bytes:
-    """The certificate as a PDF: nothing is fetched (the QR code is inline SVG, the font a local one)."""
-    return HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(STYLESHEET))])
+def pdf(html: str, stylesheet: Path = STYLESHEET) -> bytes:
+    """The document as a PDF: nothing is fetched (the QR code is inline SVG, the font a local one)."""
+    return HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(stylesheet))])

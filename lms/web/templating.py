@@ -23,8 +23,20 @@ def number(value: float | None) -> str:
     return "0" if value is None else f"{round(float(value), 2):g}"
 
 
+def duration(seconds: int | None) -> str:
+    """Time spent as people say it: 45 min, 1 h 5 min; under a minute is not rounded to nothing."""
+    seconds = seconds or 0
+    if seconds == 0:
+        return "0 min"
+    if seconds < 60:
+        return "under a minute"
+    hours, minutes = divmod(seconds // 60, 60)
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(number)
+    app.add_template_filter(duration)
     loaders: list[BaseLoader] = [FunctionLoader(question_partial)]
     if app.jinja_loader is not None:
         loaders.insert(0, app.jinja_loader)

@@ -35,7 +35,8 @@ def exam(exam_key: str):
     if refused:
         return refused
     standing = exams.standing(db_session(), found, current_user.id)
-    return render_template("player/exam.html", exam=found, module=module, standing=standing)
+    _, following = catalog().neighbours(module)
+    return render_template("player/exam.html", exam=found, module=module, standing=standing, following=following)
 
 
 @bp.post("/exams/<path:exam_key>/start")

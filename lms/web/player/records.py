@@ -1,12 +1,13 @@
-"""An agent's records: the agreements they accepted, exactly as accepted, and their certificates."""
+"""An agent's records: the agreements they accepted, exactly as accepted, their certificates and transcript."""
 
 from __future__ import annotations
 
 from flask import Response, current_app, render_template
 from flask_login import current_user, login_required
 
-from lms.extensions import catalog
-from lms.services import acceptances, certificates
+from lms.config import PROJECT_ROOT
+from lms.extensions import catalog, clock
+from lms.services import acceptances, certificates, transcript
 from lms.web import certificates as documents
 from lms.web.database import db_session
 from lms.web.player import bp
@@ -51,3 +52,26 @@ def certificate_pdf(code: str):
     html = documents.document(current_app.config, found, result, program, registration)
     return Response(documents.pdf(html), mimetype="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="certificate-{found.code}.pdf"'})
+
+
+TRANSCRIPT_STYLESHEET = PROJECT_ROOT / "static" / "css" / "transcript.css"
+
+
+def _transcript():
+    return transcript.transcript(db_session(), catalog(), current_user, clock().today(), clock().now())
+
+
+@bp.get("/transcript")
+@login_required
+def transcript_page():
+    return render_template("player/transcript.html", transcript=_transcript())
+
+
+@bp.get("/transcript.pdf")
+@login_required
+def transcript_pdf():
+    found = _transcript()
+    html = render_template("player/transcript_pdf.html", transcript=found)
+    return Response(documents.pdf(html, TRANSCRIPT_STYLESHEET), mimetype="application/pdf",
+                    headers={"Content-Disposition": "attachment; "
+                             f'filename="transcript-{found.generated_at:%Y-%m-%d}.pdf"'})
