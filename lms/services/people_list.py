@@ -14,20 +14,15 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Float,
-    Integer,
     Select,
-    String,
     and_,
     case,
-    column,
     exists,
     false,
     func,
     or_,
     select,
     type_coerce,
-    values,
 )
 from sqlalchemy.orm import Session, aliased
 
@@ -179,15 +174,16 @@ def last_activity() -> ColumnElement:
 
 
 def _locked_users(catalog: Catalog, program: Program) -> Select | None:
-    """Users locked out of one of the program's exams: attempts used up, none open, no pass by its grading."""
+    """Users locked out of one of the program's exams: attempts used up, none open, no pass by its grading.
+
+    Each exam's rules (attempts, pass mark, grading) become conditions on its key, so one grouped
+    query answers for every exam at once.
+    """
     exams = [catalog.exams[module.exam_key] for track in catalog.tracks_of(program)
              for module in catalog.modules_of(track) if module.exam_key and module.exam_key in catalog.exams]
     limited = {exam.key: exam for exam in exams if exam.attempts is not None}
     if not limited:
         return None
-    rules = values(column("exam_key", String), column("allowed", Integer), column("pass_percent", Float),
-                   column("grading", String), name="exam_rules").data(
-        [(exam.key, exam.attempts, float(exam.pass_percent), exam.grading) for exam in limited.values()])
     keys = list(limited)
     used = (select(Attempt.user_id, Attempt.exam_key, func.count().label("used"),
                    func.sum(case((Attempt.status == "in_progress", 1), else_=0)).label("open"),
@@ -199,19 +195,17 @@ def _locked_users(catalog: Catalog, program: Program) -> Select | None:
               .where(AttemptGrant.reset_at.is_(None), AttemptGrant.exam_key.in_(keys))
               .group_by(AttemptGrant.user_id, AttemptGrant.exam_key)).subquery()
     first, last = aliased(Attempt), aliased(Attempt)
-
-    def same(row, number):
-        return and_(row.user_id == used.c.user_id, row.exam_key == used.c.exam_key, row.number == number)
-
-    not_passed = or_(and_(rules.c.grading == "highest", used.c.best < rules.c.pass_percent),
-                     and_(rules.c.grading == "average", used.c.mean < rules.c.pass_percent),
-                     and_(rules.c.grading == "first", first.percent < rules.c.pass_percent),
-                     and_(rules.c.grading == "last", last.percent < rules.c.pass_percent))
-    return (select(used.c.user_id)
-            .join(rules, rules.c.exam_key == used.c.exam_key)
-            .outerjoin(grants, and_(grants.c.user_id == used.c.user_id, grants.c.exam_key == used.c.exam_key))
-            .join(first, same(first, used.c.first_number)).join(last, same(last, used.c.last_number))
-            .where(used.c.open == 0, used.c.used >= rules.c.allowed + func.coalesce(grants.c.extra, 0), not_passed))
+    result = {"highest": used.c.best, "average": used.c.mean, "first": first.percent, "last": last.percent}
+    locked = [and_(used.c.exam_key == exam.key, used.c.used >= exam.attempts + func.coalesce(grants.c.extra, 0),
+                   result[exam.grading] < float(exam.pass_percent)) for exam in limited.values()]
+    query = (select(used.c.user_id)
+             .outerjoin(grants, and_(grants.c.user_id == used.c.user_id, grants.c.exam_key == used.c.exam_key)))
+    gradings = {exam.grading for exam in limited.values()}
+    for row, number, grading in ((first, used.c.first_number, "first"), (last, used.c.last_number, "last")):
+        if grading in gradings:  # the first or last attempt's score is only read where an exam grades by it
+            query = query.outerjoin(row, and_(row.user_id == used.c.user_id, row.exam_key == used.c.exam_key,
+                                              row.number == number))
+    return query.where(used.c.open == 0, or_(*locked))
 
 
 def _conditions(catalog: Catalog, program: Program | None, chosen: PeopleFilter) -> list[ColumnElement]:
