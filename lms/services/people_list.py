@@ -20,9 +20,11 @@ from sqlalchemy import (
     exists,
     false,
     func,
+    literal_column,
     or_,
     select,
     type_coerce,
+    union_all,
 )
 from sqlalchemy.orm import Session, aliased
 
@@ -164,13 +166,16 @@ class _Training:
 
 
 def last_activity() -> ColumnElement:
-    """The agent's own latest audited action or module visit, whichever is later (NULL if neither)."""
-    own = (select(func.max(AuditEntry.at)).where(AuditEntry.subject_user_id == User.id, AuditEntry.actor_id == User.id)
-           .correlate(User).scalar_subquery())
-    seen = (select(func.max(ModuleProgress.last_seen_at)).where(ModuleProgress.user_id == User.id)
-            .correlate(User).scalar_subquery())
-    return type_coerce(case((own.is_(None), seen), (seen.is_(None), own), (own > seen, own), else_=seen),
-                       UTCDateTime)
+    """The agent's own latest audited action or module visit, whichever is later (NULL if neither).
+
+    One scalar subquery over both maxima (each one index probe), so each is evaluated once per row.
+    """
+    own = select(func.max(AuditEntry.at).label("at")).where(AuditEntry.subject_user_id == User.id,
+                                                            AuditEntry.actor_id == User.id).correlate(User)
+    seen = (select(func.max(ModuleProgress.last_seen_at).label("at")).where(ModuleProgress.user_id == User.id)
+            .correlate(User))
+    latest = union_all(own, seen).order_by(literal_column("1").desc().nulls_last()).limit(1)
+    return type_coerce(latest.scalar_subquery(), UTCDateTime)
 
 
 def _locked_users(catalog: Catalog, program: Program) -> Select | None:
@@ -284,7 +289,7 @@ def _registration_condition(program: Program, wanted: str) -> ColumnElement:
     return listed if status == "complete" else ~listed
 
 
-def _order(chosen: PeopleFilter, activity: ColumnElement) -> list:
+def _order(chosen: PeopleFilter, activity: ColumnElement | None) -> list:
     by_sort: dict[str, list[Any]] = {
         "name": [AgentProfile.last_name, AgentProfile.first_name, User.email], "email": [User.email],
         "npn": [AgentProfile.npn, User.email], "activity": [activity, User.email], "created": [User.created_at]}
@@ -300,12 +305,15 @@ def people_page(session: Session, catalog: Catalog, program: Program | None, cho
     pages = max(1, -(-total // PAGE_SIZE))
     if chosen.page > pages:
         chosen = replace(chosen, page=pages)
-    activity = last_activity().label("last_activity")
-    query = (select(User, AgentProfile, activity).outerjoin(AgentProfile, AgentProfile.user_id == User.id)
-             .where(*conditions).order_by(*_order(chosen, activity))
-             .limit(PAGE_SIZE).offset((chosen.page - 1) * PAGE_SIZE))
-    found = session.execute(query).all()
-    rows = _rows(session, catalog, program, [(user, profile, seen) for user, profile, seen in found])
+    # The page's ids first (last activity computed for every row only when it is the sort), then their rows.
+    ordered = last_activity() if chosen.sort == "activity" else None
+    ids = list(session.scalars(select(User.id).outerjoin(AgentProfile, AgentProfile.user_id == User.id)
+                               .where(*conditions).order_by(*_order(chosen, ordered))
+                               .limit(PAGE_SIZE).offset((chosen.page - 1) * PAGE_SIZE)))
+    found = {user.id: (user, profile, seen) for user, profile, seen in session.execute(
+        select(User, AgentProfile, last_activity()).outerjoin(AgentProfile, AgentProfile.user_id == User.id)
+        .where(User.id.in_(ids)))} if ids else {}
+    rows = _rows(session, catalog, program, [found[user_id] for user_id in ids])
     return PeoplePage(tuple(rows), total, chosen, registration_choices(program))
 
 
