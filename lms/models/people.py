@@ -65,6 +65,8 @@ class AgentProfile(Base):
     phone: Mapped[str] = mapped_column(String(20), default="")
     npn_status: Mapped[str] = mapped_column(String(24), default="unchecked")
     npn_checked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # An IANA name (America/Chicago); NULL until chosen, and times show in UTC meanwhile.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     user: Mapped[User] = relationship(back_populates="profile", foreign_keys=[user_id])

@@ -19,6 +19,7 @@ from lms.services import registration
 from lms.services.errors import FieldErrors, RuleError
 from lms.services.npn import NPN_STATUS_WORDS, npn_problem  # noqa: F401  (the profile views show them)
 from lms.services.registry import npn_status
+from lms.services.time_zones import normalise_zone
 from lms.services.us_states import STATES, normalise_state
 
 
@@ -31,6 +32,7 @@ class ProfileInput:
     resident_state: str = ""
     sell_states: list[str] = field(default_factory=list)
     phone: str = ""
+    time_zone: str = ""  # blank: not chosen, times show in UTC
 
 
 def normalise_phone(raw: str) -> str:
@@ -70,6 +72,10 @@ def save_profile(uow: UnitOfWork, user_id: int, data: ProfileInput, catalog: Cat
         phone = normalise_phone(data.phone)
     except ValueError as exc:
         errors["phone"] = str(exc)
+    try:
+        time_zone = normalise_zone(data.time_zone)
+    except ValueError as exc:
+        errors["time_zone"] = str(exc)
     taken = FieldErrors({"npn": "Another account already uses this NPN. Each NPN belongs to one account; if "
                                 "this is your NPN, contact an administrator."})
     if not problem and _npn_taken(uow.session, npn, user_id):
@@ -84,6 +90,7 @@ def save_profile(uow: UnitOfWork, user_id: int, data: ProfileInput, catalog: Cat
         profile.first_name, profile.last_name, profile.npn = first, last, npn
         profile.is_business_entity = data.is_business_entity
         profile.resident_state, profile.sell_states, profile.phone = resident, ",".join(sell), phone
+        profile.time_zone = time_zone
         profile.npn_status, profile.npn_checked_at = npn_status(session, npn), utcnow()
         try:
             with session.begin_nested():

@@ -8,6 +8,7 @@ from wtforms.validators import EqualTo, InputRequired
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.services.profiles import state_choices
+from lms.services.time_zones import US_ZONES, other_zones, zone_label
 
 
 class SignUpForm(FlaskForm):
@@ -62,12 +63,16 @@ class ProfileForm(FlaskForm):
     resident_state = SelectField("Resident state", validate_choice=False)
     sell_states = MultiCheckboxField("States where you sell", validate_choice=False)
     phone = StringField("Phone number", description="A 10-digit US number, like 202-555-0123.")
+    time_zone = SelectField("Time zone", validate_choice=False,
+                            description="Exam deadlines and other times are shown in this time zone.")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         choices = state_choices()
         self.resident_state.choices = [("", "Choose a state")] + [(code, name) for code, name in choices]
         self.sell_states.choices = [(code, name) for code, name in choices]
+        self.time_zone.choices = {"United States": [(name, f"{label} ({name})") for name, label in US_ZONES],
+                                  "Other time zones": [(name, zone_label(name)) for name in other_zones()]}
 
 
 class ConfirmForm(FlaskForm):

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Flask
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask import Flask, g, has_request_context
+from flask_login import current_user
 from jinja2 import BaseLoader, ChoiceLoader, FunctionLoader
 
 from lms.questions import QUESTION_TYPES
+from lms.services.time_zones import UTC_NAME, zone
 
 PARTIALS = {"input.html": "input_template", "review.html": "review_template"}
 
@@ -34,8 +39,72 @@ def duration(seconds: int | None) -> str:
     return f"{hours} h {minutes} min" if hours else f"{minutes} min"
 
 
+def chosen_zone_name() -> str | None:
+    """The signed-in agent's time zone, if they chose one on their profile."""
+    if not has_request_context() or not current_user.is_authenticated:
+        return None
+    profile = current_user.profile
+    return profile.time_zone if profile is not None else None
+
+
+def viewer_zone() -> ZoneInfo:
+    """The zone this page shows times in: the agent's own, else UTC (looked up once per request)."""
+    if not has_request_context():
+        return zone(None)
+    if "viewer_zone" not in g:
+        g.viewer_zone = zone(chosen_zone_name())
+    return g.viewer_zone
+
+
+def zone_abbreviation(moment: dt.datetime) -> str:
+    """CDT, EST, UTC; where the zone has no letters for itself, its offset: UTC+05:45."""
+    name = moment.tzname() or UTC_NAME
+    if name[:1] not in "+-":
+        return name
+    offset = moment.utcoffset() or dt.timedelta()
+    minutes = int(offset.total_seconds()) // 60
+    sign, minutes = ("+" if minutes >= 0 else "-"), abs(minutes)
+    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _local(value: dt.datetime) -> dt.datetime:
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+    return aware.astimezone(viewer_zone())
+
+
+def _clock(moment: dt.datetime) -> str:
+    return f"{moment.hour % 12 or 12}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
+
+
+def local_time(value: dt.datetime | None) -> str:
+    """A moment as the agent's wall clock shows it, the zone named: 3:45 PM CDT."""
+    if value is None:
+        return ""
+    moment = _local(value)
+    return f"{_clock(moment)} {zone_abbreviation(moment)}"
+
+
+def local_datetime(value: dt.datetime | None) -> str:
+    """September 1, 2029, 3:45 PM CDT."""
+    if value is None:
+        return ""
+    moment = _local(value)
+    return f"{moment:%B} {moment.day}, {moment.year}, {_clock(moment)} {zone_abbreviation(moment)}"
+
+
+def local_date(value: dt.datetime | None) -> str:
+    """The calendar day it was where the agent lives: September 1, 2029."""
+    if value is None:
+        return ""
+    moment = _local(value)
+    return f"{moment:%B} {moment.day}, {moment.year}"
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(number)
+    for formatter in (local_time, local_datetime, local_date):
+        app.add_template_filter(formatter)
+    app.add_template_global(chosen_zone_name)
     app.add_template_filter(duration)
     loaders: list[BaseLoader] = [FunctionLoader(question_partial)]
     if app.jinja_loader is not None:

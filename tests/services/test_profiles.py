@@ -69,3 +69,16 @@ def test_npn_is_checked_against_the_registry(uow, record, status):
             session.add(ProducerRecord(npn="1234567", name="Ana Ruiz", resident_state="TX", **record))
     profile = save_profile(uow, new_user(uow), ProfileInput(**GOOD))
     assert profile.npn_status == status
+
+
+def test_the_time_zone_is_kept_when_zoneinfo_knows_it(uow):
+    user_id = new_user(uow)
+    assert save_profile(uow, user_id, ProfileInput(**GOOD, time_zone=" America/Denver ")).time_zone == "America/Denver"
+    assert save_profile(uow, user_id, ProfileInput(**GOOD, time_zone="")).time_zone is None  # not chosen: UTC
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", "america/denver", "EST5EDT", "Etc/GMT+5"])
+def test_an_unknown_time_zone_is_refused_with_the_other_problems(uow, zone):
+    with pytest.raises(FieldErrors) as error:
+        save_profile(uow, new_user(uow), ProfileInput(**{**GOOD, "phone": "12"}, time_zone=zone))
+    assert error.value.errors == {"phone": error.value.errors["phone"], "time_zone": "Choose a time zone from the list."}

@@ -9,6 +9,7 @@ from lms.extensions import catalog, clock
 from lms.services import help_on_demand, profiles, programs, registration
 from lms.services.errors import FieldErrors
 from lms.services.profiles import NPN_STATUS_WORDS, ProfileInput, save_profile
+from lms.services.time_zones import UTC_NAME
 from lms.web.context import current_program_or_404
 from lms.web.database import db_session, uow
 from lms.web.errors import redirect_on_rule_error, show_field_errors
@@ -33,11 +34,14 @@ def profile():
     form = ProfileForm(obj=existing)
     if request.method == "GET" and existing is not None:
         form.sell_states.data = existing.sell_state_list
+    if request.method == "GET":
+        form.time_zone.data = existing.time_zone if existing and existing.time_zone else UTC_NAME
     if form.validate_on_submit():
         data = ProfileInput(
             first_name=form.first_name.data or "", last_name=form.last_name.data or "", npn=form.npn.data or "",
             is_business_entity=bool(form.is_business_entity.data), resident_state=form.resident_state.data or "",
-            sell_states=list(form.sell_states.data or []), phone=form.phone.data or "")
+            sell_states=list(form.sell_states.data or []), phone=form.phone.data or "",
+            time_zone=form.time_zone.data or "")
         try:
             saved = save_profile(uow(), current_user.id, data, catalog(), current_program_or_404())
         except FieldErrors as error:
@@ -49,8 +53,10 @@ def profile():
     status_words = NPN_STATUS_WORDS[existing.npn_status] if existing else None
     program = current_program_or_404()
     confirm = registration.confirm_step(db_session(), current_user, program)
+    # Until a zone is chosen, the profile page may offer the browser's own.
+    suggest_zone = request.method == "GET" and not (existing and existing.time_zone)
     return render_template("player/profile.html", form=form, profile=existing, npn_words=status_words,
-                           program=program, confirm=confirm), 422 if form.errors else 200
+                           program=program, confirm=confirm, suggest_zone=suggest_zone), 422 if form.errors else 200
 
 
 @bp.post("/profile/confirm")
