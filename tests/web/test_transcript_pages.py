@@ -9,7 +9,7 @@ import re
 import pytest
 from sqlalchemy import update
 
-from lms.models import Attempt, ModuleProgress
+from lms.models import AgentProfile, Attempt, ModuleProgress
 from lms.services import exams
 from tests.support.player_tree import answer_values
 from tests.support.web import csrf_token, post_form, sign_up
@@ -101,3 +101,17 @@ def test_the_transcript_pdf_holds_the_module_and_exam_names_dates_and_scores(age
         assert name in text, name
     assert today() in text and "100% (6 of 6 points)" in text and "2 of 3" in text
     assert reader.metadata.title == "Training transcript of Ana Ruiz"
+
+
+def test_days_are_the_agents_own_once_they_choose_a_time_zone(agent, player_app):
+    post_form(agent, "/profile", {"first_name": "Ana", "last_name": "Ruiz", "npn": "1234567", "resident_state": "HI",
+                                  "sell_states": ["HI"], "phone": "808-555-0100"})
+    post_form(agent, "/learn/py2030/core/intro/complete", {}, form_url="/learn/py2030/core/intro")
+    late_evening_in_honolulu = dt.datetime(2029, 9, 2, 5, 0, tzinfo=dt.UTC)
+    with player_app.extensions["lms.db"].unit_of_work() as uow, uow.write() as session:
+        session.execute(update(ModuleProgress).values(completed_at=late_evening_in_honolulu))
+    assert "1. Introduction September 2, 2029" in words(agent.get("/transcript").get_data(as_text=True))
+    with player_app.extensions["lms.db"].unit_of_work() as uow, uow.write() as session:
+        session.execute(update(AgentProfile).values(time_zone="Pacific/Honolulu"))
+    page = words(agent.get("/transcript").get_data(as_text=True))
+    assert "1. Introduction September 1, 2029" in page and "Days are as they were in your time zone" in page
