@@ -17,7 +17,7 @@ from lms.questions.matching import PairSpec
 
 GUIDE = (PROJECT_ROOT / "docs" / "authoring.md").read_text()
 SCHEMAS = [schemas.ProgramSpec, schemas.RegistrationSpec, schemas.TrackSpec, schemas.UnlockSpec, schemas.ModuleSpec,
-           schemas.AgreementSpec, schemas.ExamSpec, ChoiceSpec, PairSpec,
+           schemas.AgreementSpec, schemas.ExamSpec, schemas.ReviewSpec, ChoiceSpec, PairSpec,
            *(kind.spec for kind in QUESTION_TYPES.values())]
 
 
@@ -43,6 +43,10 @@ def written(default) -> list[str]:
         return ['`""`']
     if default == []:
         return ["`[]`"]
+    if default == {}:
+        return ["`{}`"]
+    if isinstance(default, BaseModel):  # a mapping with its own defaults, written out in full
+        return ["`{" + ", ".join(f"{key}: {value}" for key, value in default.model_dump().items()) + "}`"]
     return [f"`{default}`"]
 
 

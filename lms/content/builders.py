@@ -145,6 +145,7 @@ def build_program(key: str, path: str, data: bytes, renderer: Renderer) -> FileR
                                                    tuple(f"{key}/{a}" for a in item.agreements))
                                     for name, item in spec.registration_items().items()),
                 track_keys=tuple(f"{key}/{t}" for t in spec.tracks), source=path,
+                minimum_time_percent=spec.minimum_time_percent,
             )
     return context.finish()
 
@@ -163,6 +164,7 @@ def build_track(key: str, path: str, data: bytes, renderer: Renderer) -> FileRes
                 audience=spec.audience, required=spec.required, satisfies=spec.satisfies,
                 unlock=tuple(c.Condition(u.kind, u.value) for u in spec.unlock if not u.problems()),
                 module_keys=tuple(f"{key}/{module_slug(name)}" for name in spec.modules), source=path,
+                minimum_time_percent=spec.minimum_time_percent,
             )
     return context.finish()
 
@@ -215,8 +217,8 @@ def build_exam(key: str, path: str, data: bytes, renderer: Renderer) -> FileResu
             key=key, title=spec.title, description_html=context.markdown(spec.description, ("description",)),
             pass_percent=float(spec.pass_percent), attempts=spec.attempts, grading=spec.grading,
             time_limit_minutes=spec.time_limit_minutes, shuffle=spec.shuffle, draw=spec.draw,
-            review=spec.review, questions=tuple(questions), content_hash=sha256(data), source=path,
-            topics=tuple(spec.topics.items()),
+            review=c.ReviewPolicy(**spec.review.model_dump()), topics=tuple(spec.topics.items()),
+            questions=tuple(questions), content_hash=sha256(data), source=path,
         )
     return context.finish()
 

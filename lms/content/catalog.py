@@ -8,6 +8,7 @@ exam is its path under quizzes/ without `.yaml`, an agreement is `py2022/general
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,46 @@ class Condition:
         return f"you meet the {self.value.replace('-', ' ')} requirement"
 
 
+REVIEW_LEVELS = ("score", "marks", "answers", "explanations")  # each shows what the one before it shows, and more
+
+# The single-word review settings of the first releases, as the policies they always meant.
+REVIEW_SHORTHANDS: dict[str, dict[str, str]] = {
+    "always": {"after_attempt": "explanations", "after_pass": "explanations", "after_last": "explanations"},
+    "after_pass": {"after_attempt": "score", "after_pass": "explanations", "after_last": "score"},
+    "after_final": {"after_attempt": "score", "after_pass": "explanations", "after_last": "explanations"},
+    "never": {"after_attempt": "score", "after_pass": "score", "after_last": "score"},
+}
+
+
+@dataclass(frozen=True)
+class ReviewPolicy:
+    """What a learner may see of their submitted attempts at each moment: after any attempt, once they
+    have passed, and once their last attempt is used. The most generous moment that applies wins."""
+
+    after_attempt: str = "marks"
+    after_pass: str = "explanations"
+    after_last: str = "marks"
+
+    @classmethod
+    def read(cls, stored: Any) -> ReviewPolicy:
+        """From an exam version: a mapping, or a shorthand word stored by an earlier release."""
+        return cls(**(REVIEW_SHORTHANDS[stored] if isinstance(stored, str) else stored))
+
+    def level(self, passed: bool, final: bool) -> str:
+        applicable = [self.after_attempt] + ([self.after_pass] if passed else []) + ([self.after_last] if final else [])
+        return max(applicable, key=REVIEW_LEVELS.index)
+
+    def moments(self, limited_attempts: bool) -> list[tuple[str, str]]:
+        """(moment, level) for learners to read: after each attempt, then each later moment that shows more."""
+        found = [("after_attempt", self.after_attempt)]
+        later = [("after_pass", self.after_pass)] + ([("after_last", self.after_last)] if limited_attempts else [])
+        base = REVIEW_LEVELS.index(self.after_attempt)
+        return found + [(moment, level) for moment, level in later if REVIEW_LEVELS.index(level) > base]
+
+    def shows_key(self, passed: bool, final: bool) -> bool:
+        return REVIEW_LEVELS.index(self.level(passed, final)) >= REVIEW_LEVELS.index("answers")
+
+
 @dataclass(frozen=True)
 class Question:
     """One exam question with its answer key; only services and review pages read the key.
@@ -67,7 +108,7 @@ class Exam:
     time_limit_minutes: int | None
     shuffle: bool
     draw: int | None
-    review: str
+    review: ReviewPolicy
     questions: tuple[Question, ...]
     content_hash: str
     source: str
@@ -128,6 +169,7 @@ class Track:
     unlock: tuple[Condition, ...]
     module_keys: tuple[str, ...]
     source: str
+    minimum_time_percent: float | None = None  # overrides the program's
 
 
 @dataclass(frozen=True)
@@ -155,6 +197,8 @@ class Program:
     registrations: tuple[Registration, ...]
     track_keys: tuple[str, ...]
     source: str
+    # The share of each module's `minutes` an agent must spend on it before marking it complete.
+    minimum_time_percent: float | None = None
 
     def registration(self, key: str) -> Registration | None:
         """A registration by key; `complete` (the first release's word) names the first one."""
@@ -230,6 +274,16 @@ class Catalog:
 
     def agreements_of(self, program: Program) -> list[Agreement]:
         return [self.agreements[key] for key in program.agreement_keys if key in self.agreements]
+
+    def minimum_seconds(self, module: Module) -> int:
+        """Seconds an agent must spend on the module before it may be marked complete (0: no minimum)."""
+        track = self.tracks.get(module.track_key)
+        program = self.programs.get(track.program_key) if track else None
+        percent = track.minimum_time_percent if track and track.minimum_time_percent is not None else (
+            program.minimum_time_percent if program else None)
+        if not percent or not module.minutes:
+            return 0
+        return math.ceil(module.minutes * 60 * percent / 100)
 
     def neighbours(self, module: Module) -> tuple[Module | None, Module | None]:
         modules = self.modules_of(self.tracks[module.track_key])

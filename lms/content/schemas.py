@@ -11,7 +11,9 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, StrictBool, StrictInt, StringConstraints
+from pydantic_core import PydanticCustomError
 
+from lms.content.catalog import REVIEW_SHORTHANDS
 from lms.content.fields import (
     EXAM_REF_PATTERN,
     Count,
@@ -56,6 +58,7 @@ class ProgramSpec(Spec):
     registrations: dict[Key, RegistrationSpec] | None = None
     registration: OldRegistrationSpec | None = None
     tracks: Annotated[list[Key], Field(min_length=1)]
+    minimum_time_percent: Percent | None = None
 
     def check_registrations(self) -> list[LocalProblem]:
         if self.registrations is not None and self.registration is not None:
@@ -130,6 +133,7 @@ class TrackSpec(Spec):
     satisfies: Key | None = None
     unlock: list[UnlockSpec] = []
     modules: Annotated[list[ModuleFile], Field(min_length=1)]
+    minimum_time_percent: Percent | None = None
 
     def check_duplicate_modules(self) -> list[LocalProblem]:
         return duplicates("modules", self.modules)
@@ -158,6 +162,27 @@ class AgreementSpec(Spec):
 
 # --- exams (each question type's schema lives with the type, in lms.questions) -------------------
 
+ReviewLevel = Literal["score", "marks", "answers", "explanations"]
+
+
+class ReviewSpec(Spec):
+    """What learners see of their attempts: after any attempt, once passed, once the last attempt is used."""
+
+    after_attempt: ReviewLevel = "marks"
+    after_pass: ReviewLevel = "explanations"
+    after_last: ReviewLevel = "marks"
+
+
+def review_shorthand(value: Any) -> Any:
+    if isinstance(value, str):
+        if value not in REVIEW_SHORTHANDS:
+            raise PydanticCustomError(
+                "review_word", "must be one of {words}, or a mapping of after_attempt, after_pass and after_last "
+                "(got {got!r})", {"words": ", ".join(REVIEW_SHORTHANDS), "got": value})
+        return REVIEW_SHORTHANDS[value]
+    return value
+
+
 class ExamSpec(Spec):
     """An exam's settings; each question is validated on its own against its type's schema (lms.questions)."""
 
@@ -170,5 +195,5 @@ class ExamSpec(Spec):
     shuffle: StrictBool = False
     draw: Count | None = None
     topics: dict[Key, Count] = {}
-    review: Literal["always", "after_pass", "after_final", "never"] = "after_pass"
+    review: Annotated[ReviewSpec, BeforeValidator(review_shorthand)] = ReviewSpec()
     questions: Annotated[list[dict[Any, Any]], Field(min_length=1)]

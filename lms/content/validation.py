@@ -11,6 +11,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
+from lms.content.catalog import REVIEW_SHORTHANDS
 from lms.content.problems import ProblemSink, did_you_mean
 from lms.content.yamlsource import SourceMap
 
@@ -154,6 +155,8 @@ def report_error(model, error: dict, places: SourceMap, sink: ProblemSink, prefi
         sink.error("invalid-type", f"{name} must be {_TYPE_WORDS[kind]} (got {_describe(got)})", line, column)
     elif kind == "quote_number":
         sink.error("invalid-type", f"{name} {error['msg']}", line, column)
+    elif kind == "review_word":
+        sink.error("invalid-value", f"{name} {error['msg']}{did_you_mean(str(got), REVIEW_SHORTHANDS)}", line, column)
     else:
         sink.error("invalid-value", f"{name}: {error['msg']}", line, column)
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lms.content.catalog import Exam, Question
+from lms.content.catalog import Exam, Question, ReviewPolicy
 from lms.models import ExamVersion
 from lms.questions import question_type
 
@@ -21,6 +21,7 @@ def to_snapshot(exam: Exam) -> dict[str, Any]:
     """The exam as JSON: its settings, and each question's common fields beside what its type keeps."""
     settings = {field.name: getattr(exam, field.name) for field in dataclasses.fields(exam)
                 if field.name != "questions"}
+    settings["review"] = dataclasses.asdict(exam.review)
     questions = [{**{name: getattr(question, name) for name in _COMMON}, "see": question.see, "topic": question.topic,
                   **question_type(question.type).dump(question.data)} for question in exam.questions]
     return {**settings, "questions": questions}
@@ -30,6 +31,7 @@ def from_snapshot(stored: dict[str, Any]) -> Exam:
     """Read a snapshot back, including those stored by earlier releases (same keys, more of them)."""
     settings = {field.name: stored[field.name] for field in dataclasses.fields(Exam)
                 if field.name != "questions" and field.name in stored}
+    settings["review"] = ReviewPolicy.read(settings.get("review", "after_pass"))
     settings["topics"] = tuple((topic, count) for topic, count in settings.get("topics", ()))
     questions = tuple(Question(**{name: raw[name] for name in _COMMON}, see=raw.get("see"), topic=raw.get("topic"),
                                data=question_type(raw["type"]).load(raw)) for raw in stored["questions"])

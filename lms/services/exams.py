@@ -265,8 +265,8 @@ def grant_attempt(uow: UnitOfWork, exam: Exam, user_id: int, admin_id: int | Non
                   even_after_review: bool = False) -> None:
     """One more attempt for an agent who used every attempt without passing.
 
-    When the exam's review policy already showed this agent the answer key (`review: always` or
-    `after_final`), another attempt could be passed from memory: the grant is refused with KeySeen
+    When the exam's review policy already showed this agent the answer key (after each attempt, or
+    after the last), another attempt could be passed from memory: the grant is refused with KeySeen
     unless the admin confirms it (`even_after_review`), which the audit log records.
     """
     with uow.write() as session:
@@ -276,10 +276,10 @@ def grant_attempt(uow: UnitOfWork, exam: Exam, user_id: int, admin_id: int | Non
             raise RuleError("An extra attempt can only be granted once every attempt is used without a pass.")
         if not reason.strip():
             raise RuleError("Say why you grant the extra attempt; the reason goes to the audit log.")
-        if current.review_allowed and not even_after_review:
-            raise KeySeen("This agent has already reviewed their attempts with the correct answers (the exam shows "
-                          f"them {'always' if exam.review == 'always' else 'after the last attempt'}), so another "
-                          "attempt could be passed from memory. Grant it only if you accept that.")
+        if current.key_shown and not even_after_review:
+            raise KeySeen("This agent has already been able to review their attempts with the correct answers "
+                          "(the exam shows them after the last attempt), so another attempt could be passed from "
+                          "memory. Grant it only if you accept that.")
         session.add(AttemptGrant(user_id=user_id, exam_key=exam.key, granted_by_id=admin_id, reason=reason))
         events.emit(session, "attempt.granted", actor_id=admin_id, subject_user_id=user_id, exam=exam.key,
-                    reason=reason, after_review=current.review_allowed)
+                    reason=reason, after_review=current.key_shown)

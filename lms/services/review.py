@@ -46,20 +46,30 @@ class Reread:
     title: str
 
 
-def reread(catalog: Catalog, exam: Exam, layout: AttemptLayout, results: dict[str, float]) -> list[Reread]:
-    """The sections teaching the questions answered wrong, in the order the attempt showed them, once each."""
+def sections(catalog: Catalog, exam: Exam) -> dict[str, Reread]:
+    """The section that teaches each question that names one (its `see:`), by question id."""
     home = catalog.module_for_exam(exam.key)
+    found: dict[str, Reread] = {}
     if home is None:
-        return []
-    questions = {question.id: question for question in exam.questions}
-    found: list[Reread] = []
-    for question_id in layout.question_ids:
-        question = questions[question_id]
-        if not question.see or float(results.get(question_id, 0.0)) >= question.points:
+        return found
+    for question in exam.questions:
+        if not question.see:
             continue
         target, anchor = question.see.split("#", 1)
         module = catalog.modules.get(f"{home.track_key}/{module_slug(target)}") if target else home
         heading = next((h for h in module.headings if h.anchor == anchor), None) if module else None
-        if module is not None and heading is not None and all((r.module, r.anchor) != (module, anchor) for r in found):
-            found.append(Reread(module, anchor, heading.text))
+        if module is not None and heading is not None:
+            found[question.id] = Reread(module, anchor, heading.text)
+    return found
+
+
+def reread(catalog: Catalog, exam: Exam, layout: AttemptLayout, results: dict[str, float]) -> list[Reread]:
+    """The sections teaching the questions answered wrong, in the order the attempt showed them, once each."""
+    teaching = sections(catalog, exam)
+    points = {question.id: question.points for question in exam.questions}
+    found: list[Reread] = []
+    for question_id in layout.question_ids:
+        section = teaching.get(question_id)
+        if section is not None and float(results.get(question_id, 0.0)) < points[question_id] and section not in found:
+            found.append(section)
     return found

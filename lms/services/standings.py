@@ -47,15 +47,24 @@ class Standing:
         return self.in_progress is None and (self.left is None or self.left > 0)
 
     @property
+    def final(self) -> bool:
+        """The last attempt is used and scored: no more attempts without an administrator's grant."""
+        return self.left == 0 and self.in_progress is None
+
+    @property
+    def review_level(self) -> str:
+        """What the agent may see of their submitted attempts now: score, marks, answers or explanations."""
+        return self.exam.review.level(self.passed, self.final)
+
+    @property
     def review_allowed(self) -> bool:
-        review = self.exam.review
-        if review == "always":
-            return True
-        if review == "after_pass":
-            return self.passed
-        if review == "after_final":
-            return self.passed or (self.left == 0 and self.in_progress is None)
-        return False
+        """Whether a review page shows more than the score."""
+        return self.review_level != "score"
+
+    @property
+    def key_shown(self) -> bool:
+        """Whether the review shows the correct answers, so a further attempt could be passed from memory."""
+        return self.exam.review.shows_key(self.passed, self.final)
 
 
 def counted():

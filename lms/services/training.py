@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -16,22 +17,33 @@ from lms.services import registration, seat_time
 from lms.services.progress import track_progress
 
 
+@dataclass(frozen=True)
+class Completion:
+    progress: ModuleProgress
+    seconds_short: int = 0  # more time the module needs before it counts; 0 once it is complete
+
+
 def complete_module(uow: UnitOfWork, catalog: Catalog, user_id: int, module_key: str,
-                    opened_at: dt.datetime | None, now: dt.datetime) -> ModuleProgress:
+                    opened_at: dt.datetime | None, now: dt.datetime) -> Completion:
+    """Mark a module complete, counting the time since the page opened first. Where the program sets a
+    minimum time and it is not yet spent, the module stays open and the time counted so far is kept."""
+    module = catalog.modules.get(module_key)
+    required = catalog.minimum_seconds(module) if module is not None else 0
     with uow.write() as session:
         seat_time.count(session, user_id, module_key, opened_at, now, seat_time.STRETCH_CAP)
         row = session.scalar(select(ModuleProgress).where(ModuleProgress.user_id == user_id,
                                                           ModuleProgress.module_key == module_key)
                              .execution_options(populate_existing=True))
         assert row is not None  # seat_time.count made it
+        if row.completed_at is None and row.seconds_spent < required:
+            return Completion(row, required - row.seconds_spent)
         if row.completed_at is None:
             row.completed_at = now
             events.emit(session, "module.completed", actor_id=user_id, subject_user_id=user_id, module=module_key,
                         seconds_spent=row.seconds_spent)
-            module = catalog.modules.get(module_key)
             if module is not None:
                 record_track_completion(session, catalog, user_id, module, now)
-    return row
+    return Completion(row)
 
 
 def record_track_completion(session: Session, catalog: Catalog, user_id: int, module: Module,

@@ -81,6 +81,16 @@ def test_agent_journey_with_the_mouse(page, inbox, site_app):
     page.get_by_text("Not passed", exact=True).wait_for()
     assert dialogs and "Questions 1, 2, 3, 4, 5, 6 have no answer yet" in dialogs[0]
     check_accessibility(page, checked, "result")
+    assert page.get_by_role("heading", name="Re-read these sections").is_visible()
+
+    # A failed attempt shows which questions were missed and where to re-read, never the answers.
+    page.get_by_role("link", name=re.compile("See which questions you missed")).click()
+    page.locator("p.reread a").first.wait_for()
+    assert page.locator(".review-item").count() == 6
+    body = page.locator("main").inner_text()
+    assert "Only silver plans carry cost-sharing reductions." not in body and "(your answer)" not in body
+    check_accessibility(page, checked, "review of a failed attempt")
+    page.go_back()
 
     page.get_by_role("link", name="Back to the exam").click()
     page.get_by_role("button", name="Start attempt 2").click()

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from lms.content.catalog import ReviewPolicy
 from lms.models import Attempt
 from lms.services import accounts, exams
 from lms.services.errors import NotFound, RuleError
@@ -188,14 +189,49 @@ def test_grading_methods(uow, rules, user_id, grading, expected):
     ("after_final", False, False, False), ("after_final", False, True, True), ("after_final", True, False, True),
     ("never", True, True, False),
 ])
-def test_review_policy(uow, rules, user_id, review, passed, used_up, allowed):
-    exam = dataclasses.replace(rules, review=review, attempts=1 if used_up else 3)
+def test_the_first_releases_review_words_keep_their_meaning(uow, rules, user_id, review, passed, used_up, allowed):
+    exam = dataclasses.replace(rules, review=ReviewPolicy.read(review), attempts=1 if used_up else 3)
     take(uow, exam, user_id, right=passed)
-    assert exams.standing(uow.session, exam, user_id).review_allowed is allowed
+    current = exams.standing(uow.session, exam, user_id)
+    assert current.review_allowed is allowed and current.key_shown is allowed
+
+
+SHIPPED_DEFAULT = ReviewPolicy()  # marks after each attempt and after the last; the key once passed
+
+
+# (policy, attempts taken and whether the last passed, attempts allowed, the level the agent sees)
+@pytest.mark.parametrize(("policy", "taken", "allowed", "level"), [
+    (SHIPPED_DEFAULT, [False], 3, "marks"),                  # failed, attempts remain: which were wrong, no key
+    (SHIPPED_DEFAULT, [False, True], 3, "explanations"),     # passed: everything
+    (SHIPPED_DEFAULT, [False, False, False], 3, "marks"),    # last attempt used: still no key
+    (ReviewPolicy.read("after_final"), [False, False, False], 3, "explanations"),
+    (SHIPPED_DEFAULT, [False], None, "marks"),               # unlimited attempts: never a last one
+    (ReviewPolicy("score", "answers", "marks"), [False], 1, "marks"),
+    (ReviewPolicy("score", "answers", "marks"), [True], 1, "answers"),  # the most generous moment wins
+    (ReviewPolicy("answers", "score", "score"), [True], 3, "answers"),
+    (ReviewPolicy("score", "score", "score"), [False, True], 3, "score"),
+])
+def test_review_policy_matrix(uow, rules, user_id, policy, taken, allowed, level):
+    exam = dataclasses.replace(rules, review=policy, attempts=allowed)
+    for passed in taken:
+        take(uow, exam, user_id, right=passed)
+    current = exams.standing(uow.session, exam, user_id)
+    assert current.review_level == level
+    assert current.review_allowed is (level != "score")
+    assert current.key_shown is (level in ("answers", "explanations"))
+
+
+def test_review_policy_says_each_moment_that_shows_more():
+    assert SHIPPED_DEFAULT.moments(limited_attempts=True) == [("after_attempt", "marks"), ("after_pass", "explanations")]
+    final = ReviewPolicy.read("after_final")
+    assert final.moments(limited_attempts=True) == [
+        ("after_attempt", "score"), ("after_pass", "explanations"), ("after_last", "explanations")]
+    assert final.moments(limited_attempts=False) == [("after_attempt", "score"), ("after_pass", "explanations")]
+    assert ReviewPolicy.read("always").moments(limited_attempts=True) == [("after_attempt", "explanations")]
 
 
 def test_after_final_with_unlimited_attempts_waits_for_a_pass(uow, rules, user_id):
-    exam = dataclasses.replace(rules, review="after_final", attempts=None)
+    exam = dataclasses.replace(rules, review=ReviewPolicy.read("after_final"), attempts=None)
     take(uow, exam, user_id, right=False)
     assert not exams.standing(uow.session, exam, user_id).review_allowed
     assert exams.standing(uow.session, exam, user_id).left is None
@@ -289,10 +325,10 @@ def test_starting_at_the_limit_with_an_expired_open_attempt_scores_it_and_keeps_
 
 
 def test_a_grant_after_the_key_was_shown_needs_the_admins_confirmation(uow, rules, user_id):
-    exam = dataclasses.replace(rules, review="after_final")
+    exam = dataclasses.replace(rules, review=ReviewPolicy.read("after_final"))
     for _ in range(3):
         take(uow, exam, user_id, right=False)
-    assert exams.standing(uow.session, exam, user_id).review_allowed  # the key has been on their screen
+    assert exams.standing(uow.session, exam, user_id).key_shown  # the key has been on their screen
     with pytest.raises(exams.KeySeen, match="passed from memory"):
         exams.grant_attempt(uow, exam, user_id, admin_id=None, reason="asked nicely")
     assert exams.standing(uow.session, exam, user_id).left == 0

@@ -19,7 +19,10 @@ title: Rules exam
 pass_percent: 70
 attempts: 3
 grading: highest
-review: after_pass
+review:
+  after_attempt: marks
+  after_pass: explanations
+  after_last: marks
 shuffle: true
 questions:
   - id: pick-one

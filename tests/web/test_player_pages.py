@@ -112,15 +112,19 @@ def test_the_last_attempt_says_so(agent):
     assert "This is your last attempt." in agent.get(_start(agent)).get_data(as_text=True)
 
 
-def test_failing_shows_attempts_left_and_no_review(agent):
+def test_failing_shows_which_questions_were_missed_but_not_the_answers(agent):
     url = _start(agent)
     token = csrf_token(agent, url)
     body = agent.post(f"{url}/submit", data={"csrf_token": token, "confirm": "yes"},
                       follow_redirects=True).get_data(as_text=True)
     assert "0.0%" in body and "Not passed" in body and "You have 2 attempts left" in body
-    assert "Review your answers" not in body
+    assert "See which questions you missed" in body and "Review your answers" not in body
     review = agent.get(f"{url}/review")
-    assert review.status_code == 403 and "once you pass" in review.get_data(as_text=True)
+    page = review.get_data(as_text=True)
+    assert review.status_code == 200 and page.count("0 of ") == 6
+    assert "Re-read: <a href=\"/learn/py2030/core/rules#rules\">" in page
+    assert "Once you pass: which questions you got right and wrong, with the correct answers" in page
+    assert "Only <strong>silver</strong> plans" not in page and "(your answer)" not in page
 
 
 def test_after_the_last_failed_attempt_the_exam_says_to_contact_an_admin(agent):

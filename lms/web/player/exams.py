@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from lms.extensions import catalog, clock
 from lms.services import exams, scoring
-from lms.services.review import reread, review_items
+from lms.services.review import reread, review_items, sections
 from lms.web.database import db_session, uow
 from lms.web.errors import redirect_on_rule_error, wants_json
 from lms.web.player import bp
@@ -66,9 +66,8 @@ def attempt(attempt_id: int):
     current = catalog().exams.get(found.exam_key)
     last = current is not None and exams.standing(db_session(), current, current_user.id).left == 0
     return render_template("player/attempt.html", attempt=found, exam=view.exam, layout=view.layout,
-                           questions=view.questions, answers=found.answers,
-                           seconds_left=seconds_left, field_name=scoring.field_name, last_attempt=last,
-                           unanswered=exams.unanswered(view.exam, view.layout, found.answers))
+                           questions=view.questions, answers=found.answers, answered=view.answered,
+                           seconds_left=seconds_left, field_name=scoring.field_name, last_attempt=last)
 
 
 @bp.post("/attempts/<id:attempt_id>/save")
@@ -114,9 +113,9 @@ def result(attempt_id: int):
     standing = exams.standing(db_session(), exam, current_user.id)
     _, following = catalog().neighbours(module)
     version, layout = exams.attempt_exam(db_session(), found)
-    sections = [] if found.passed else reread(catalog(), version, layout, found.results)
+    missed = [] if found.passed else reread(catalog(), version, layout, found.results)
     return render_template("player/result.html", attempt=found, exam=exam, module=module, standing=standing,
-                           following=following, sections=sections)
+                           following=following, sections=missed)
 
 
 @bp.get("/attempts/<id:attempt_id>/review")
@@ -129,4 +128,5 @@ def review(attempt_id: int):
         return render_template("player/review_closed.html", exam=current, standing=standing, attempt=found), 403
     exam, layout = exams.attempt_exam(db_session(), found)
     items = list(review_items(exam, layout, found.answers, found.results))
-    return render_template("player/review.html", attempt=found, exam=exam, review_items=items, module=module)
+    return render_template("player/review.html", attempt=found, exam=exam, review_items=items, module=module,
+                           level=standing.review_level, sections=sections(catalog(), exam))

@@ -13,6 +13,7 @@ from lms.services import player, programs, progress, registration, tokens, train
 from lms.web.context import current_program_or_404
 from lms.web.database import db_session, uow
 from lms.web.player import bp
+from lms.web.templating import duration
 
 
 def _track_or_404(program_key: str, track_slug: str):
@@ -78,6 +79,11 @@ def _open_module(program: str, track: str, module: str):
     refused = refuse_if_closed(track_found)
     return (None, None, refused) if refused else (found, track_found, None)
 
+def _whole_minutes(seconds: int) -> int:
+    """Rounded up, so "about 3 min" never sends an agent back before the time is really spent."""
+    return -(-seconds // 60) * 60
+
+
 def _opened_at(module_key: str) -> dt.datetime | None:
     """When this agent opened the module's page, from the signed note the page sent back."""
     token = request.form.get("opened", "")
@@ -93,6 +99,7 @@ def module(program: str, track: str, module: str):
     state = progress.module_state(db_session(), catalog, current_user.id, found)
     previous, following = catalog.neighbours(found)
     return render_template("player/module.html", module=found, track=track_found, state=state,
+                           minimum_seconds=catalog.minimum_seconds(found),
                            previous=previous, following=following,
                            opened=tokens.seat_token(current_app.config["SECRET_KEY"], current_user.id, found.key),
                            exam=catalog.exams.get(found.exam_key) if found.exam_key else None)
@@ -104,7 +111,12 @@ def complete_module(program: str, track: str, module: str):
     if refused:
         return refused
     catalog = current_catalog()
-    training.complete_module(uow(), catalog, current_user.id, found.key, _opened_at(found.key), clock().now())
+    done = training.complete_module(uow(), catalog, current_user.id, found.key, _opened_at(found.key), clock().now())
+    if done.seconds_short:
+        flash(f"“{found.title}” asks for at least {duration(_whole_minutes(catalog.minimum_seconds(found)))} of "
+              f"reading before it can be marked complete. Time still needed: about "
+              f"{duration(_whole_minutes(done.seconds_short))}. Your time so far is saved.", "error")
+        return redirect(module_url(found))
     _, following = catalog.neighbours(found)
     if found.exam_key and found.exam_key in catalog.exams:
         flash(f"“{found.title}” is marked complete. Its exam is next.", "success")
