@@ -9,7 +9,20 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms import commands, config, extensions
-from lms.web import admin, auth, author, courses, database, errors, player, public, routing, security, templating
+from lms.web import (
+    admin,
+    admin_stats,
+    auth,
+    author,
+    courses,
+    database,
+    errors,
+    player,
+    public,
+    routing,
+    security,
+    templating,
+)
 
 
 def create_app(test_config: dict[str, Any] | None = None, *, for_commands: bool = False) -> Flask:
@@ -38,7 +51,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, for_commands: bool 
     database.init_app(app)
     security.init_app(app)
     errors.init_app(app)
-    for blueprint in (public.bp, auth.bp, player.bp, courses.bp, admin.bp, author.bp):
+    for blueprint in (public.bp, auth.bp, player.bp, courses.bp, admin.bp, admin_stats.bp, author.bp):
         app.register_blueprint(blueprint)
     commands.init_app(app)
     delivery = app.extensions.get(extensions.DELIVERY)

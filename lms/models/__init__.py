@@ -2,7 +2,7 @@
 
 from lms.db import Base
 from lms.models.audit import AuditEntry
-from lms.models.learning import Attempt, AttemptGrant, ExamVersion, ModuleProgress, TrackCompletion
+from lms.models.learning import Attempt, AttemptGrant, AttemptItem, ExamVersion, ModuleProgress, TrackCompletion
 from lms.models.outbox import OutboxDelivery, OutboxEvent
 from lms.models.people import AgentProfile, User, UserSession
 from lms.models.programs import (
@@ -19,8 +19,8 @@ from lms.models.programs import (
 from lms.models.registry import ProducerRecord
 
 __all__ = [
-    "AgentProfile", "AgreementAcceptance", "Attempt", "AttemptGrant", "AuditEntry", "Base", "Certificate",
-    "ExamVersion", "HodStatistic", "ModuleProgress", "OutboxDelivery", "OutboxEvent", "PriorCompletion",
+    "AgentProfile", "AgreementAcceptance", "Attempt", "AttemptGrant", "AttemptItem", "AuditEntry", "Base",
+    "Certificate", "ExamVersion", "HodStatistic", "ModuleProgress", "OutboxDelivery", "OutboxEvent", "PriorCompletion",
     "ProducerRecord", "ProfileConfirmation", "RegistrationCompletion", "ReminderSent", "Setting",
     "TrackChoice", "TrackCompletion", "User", "UserSession",
 ]

@@ -89,6 +89,25 @@ class Attempt(Base):
         return self.status == "submitted"
 
 
+class AttemptItem(Base):
+    """One question of a submitted attempt as it was scored, one row each, for item analysis in SQL.
+
+    `attempts.results` holds the same points as JSON for the learner's own pages; JSON cannot be
+    grouped portably, so the statistics read these rows instead.
+    """
+
+    __tablename__ = "attempt_items"
+    __table_args__ = (Index("ix_attempt_items_version_question", "content_hash", "question_id"),)
+
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"), primary_key=True)
+    question_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    content_hash: Mapped[str] = mapped_column(String(64))  # the exam version, as on the attempt
+    points: Mapped[float] = mapped_column(Float)
+    max_points: Mapped[float] = mapped_column(Float)
+    # Bit i set: option i (file order) was picked. None for questions that have no options to pick.
+    picked: Mapped[int | None] = mapped_column(BigInteger)
+
+
 class AttemptGrant(Base):
     """An administrator allowed one more attempt at an exam whose attempts were used up."""
 

@@ -19,7 +19,7 @@ from lms import events
 from lms.content.catalog import Catalog, Exam, Question
 from lms.db import UnitOfWork
 from lms.models import Attempt, AttemptGrant, User
-from lms.services import scoring
+from lms.services import item_scores, scoring
 from lms.services.errors import NotFound, RuleError
 from lms.services.exam_versions import ensure_version, load_version
 from lms.services.layout import AttemptLayout, layout_for, new_seed
@@ -215,6 +215,7 @@ def _finish(session: Session, catalog: Catalog, attempt: Attempt, now: dt.dateti
     attempt.percent = round(100 * attempt.points / maximum, 2) if maximum else 0.0
     attempt.passed = attempt.percent >= exam.pass_percent
     attempt.results = results
+    item_scores.record(session, attempt, exam, results)
     attempt.timed_out = expired(attempt, now)
     attempt.status = "submitted"
     attempt.submitted_at = min(now, attempt.deadline + DEADLINE_GRACE) if attempt.deadline else now
