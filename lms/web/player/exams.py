@@ -66,8 +66,9 @@ def attempt(attempt_id: int):
     current = catalog().exams.get(found.exam_key)
     last = current is not None and exams.standing(db_session(), current, current_user.id).left == 0
     return render_template("player/attempt.html", attempt=found, exam=view.exam, layout=view.layout,
-                           questions=view.questions, answers=found.answers, answered=view.answered,
-                           seconds_left=seconds_left, field_name=scoring.field_name, last_attempt=last)
+                           questions=view.questions, answers=found.answers,
+                           seconds_left=seconds_left, field_name=scoring.field_name, last_attempt=last,
+                           unanswered=exams.unanswered(view.exam, view.layout, found.answers))
 
 
 @bp.post("/attempts/<id:attempt_id>/save")
