@@ -213,6 +213,11 @@ def _locked_users(catalog: Catalog, program: Program) -> Select | None:
     return query.where(used.c.open == 0, or_(*locked))
 
 
+def conditions(catalog: Catalog, program: Program | None, chosen: PeopleFilter) -> list[ColumnElement]:
+    """The filter as SQL conditions on User and an outer-joined AgentProfile (the exports select the same people)."""
+    return _conditions(catalog, program, chosen)
+
+
 def _conditions(catalog: Catalog, program: Program | None, chosen: PeopleFilter) -> list[ColumnElement]:
     conditions: list[ColumnElement] = []
     if chosen.role != "all":
