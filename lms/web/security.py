@@ -26,8 +26,8 @@ _HSTS = "max-age=31536000; includeSubDomains"
 
 
 @login_manager.user_loader
-def load_user(login_id: str) -> User | None:
-    return sessions.user_for(db_session(), login_id, session.get(SESSION_KEY))
+def load_user(login_id: str) -> sessions.SignedIn | None:
+    return sessions.identity_for(db_session(), login_id, session.get(SESSION_KEY))
 
 
 def sign_in(user: User) -> None:
