@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import case, update
+from sqlalchemy import Integer, bindparam, case, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -42,17 +42,29 @@ def count(session: Session, user_id: int, module_key: str, opened_at: dt.datetim
         _add(session, user_id, module_key, opened_s, now_s, cap_s, now)
 
 
+def _adding_statement() -> Any:
+    """UPDATE … SET seconds_spent = seconds_spent + (the bounded time since it was last counted), built once:
+    a heartbeat is the most frequent write there is, and building the statement cost more than running it."""
+    opened: Any = bindparam("opened_s", type_=Integer)
+    now_s: Any = bindparam("now_s", type_=Integer)
+    cap: Any = bindparam("cap_s", type_=Integer)
+    since: Any = case((ModuleProgress.counted_until > opened, ModuleProgress.counted_until), else_=opened)
+    elapsed = now_s - since
+    added = case((elapsed > cap, cap), (elapsed < 0, 0), else_=elapsed)
+    return (update(ModuleProgress)
+            .where(ModuleProgress.user_id == bindparam("who"), ModuleProgress.module_key == bindparam("module"))
+            .values(seconds_spent=ModuleProgress.seconds_spent + added,
+                    counted_until=case((ModuleProgress.counted_until > now_s, ModuleProgress.counted_until),
+                                       else_=now_s),
+                    last_seen_at=bindparam("seen")))
+
+
+_ADD = _adding_statement()
+
+
 def _add(session: Session, user_id: int, module_key: str, opened_s: int, now_s: int, cap_s: int,
          now: dt.datetime) -> bool:
-    since: Any = case((ModuleProgress.counted_until > opened_s, ModuleProgress.counted_until), else_=opened_s)
-    elapsed = now_s - since
-    added = case((elapsed > cap_s, cap_s), (elapsed < 0, 0), else_=elapsed)
-    result = session.execute(
-        update(ModuleProgress)
-        .where(ModuleProgress.user_id == user_id, ModuleProgress.module_key == module_key)
-        .values(seconds_spent=ModuleProgress.seconds_spent + added,
-                counted_until=case((ModuleProgress.counted_until > now_s, ModuleProgress.counted_until),
-                                   else_=now_s),
-                last_seen_at=now)
-        .execution_options(synchronize_session=False))
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    # Core on the transaction's connection: no ORM bookkeeping for rows this request never loads.
+    result = session.connection().execute(_ADD, {"who": user_id, "module": module_key, "opened_s": opened_s,
+                                                 "now_s": now_s, "cap_s": cap_s, "seen": now})
+    return bool(result.rowcount)
