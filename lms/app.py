@@ -12,6 +12,7 @@ from lms import commands, config, extensions
 from lms.web import (
     admin,
     admin_stats,
+    admin_uploads,
     auth,
     author,
     courses,
@@ -51,7 +52,8 @@ def create_app(test_config: dict[str, Any] | None = None, *, for_commands: bool 
     database.init_app(app)
     security.init_app(app)
     errors.init_app(app)
-    for blueprint in (public.bp, auth.bp, player.bp, courses.bp, admin.bp, admin_stats.bp, author.bp):
+    for blueprint in (public.bp, auth.bp, player.bp, courses.bp, admin.bp, admin_stats.bp, admin_uploads.bp,
+                      author.bp):
         app.register_blueprint(blueprint)
     commands.init_app(app)
     delivery = app.extensions.get(extensions.DELIVERY)

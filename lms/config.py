@@ -89,6 +89,8 @@ def from_environment(instance: Path) -> dict:
         "PROXY_HOPS": int(os.environ.get("LMS_PROXY_HOPS", "0")),
         # The largest request body accepted (bytes); the biggest real form is a long exam, well under this.
         "MAX_CONTENT_LENGTH": int(os.environ.get("LMS_MAX_BODY_BYTES", str(256 * 1024))),
+        # The largest CSV an admin may upload (producer registry, completions); only admins' uploads get it.
+        "UPLOAD_MAX_BYTES": int(os.environ.get("LMS_MAX_UPLOAD_BYTES", str(32 * 1024 * 1024))),
         # Outbox handlers to load ("module:factory", comma-separated).
         "INTEGRATIONS": _list("LMS_INTEGRATIONS", ["lms.integrations.email:handler"]),
         # "thread": each web worker delivers outbox events in the background; "off": run `lms outbox --watch`.

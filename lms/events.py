@@ -43,6 +43,9 @@ EVENTS = {
     "certificate.issued": "a Registration Completion Certificate was issued",
     "certificate.revoked": "an admin revoked a certificate",
     "registration.reminder": "a reminder before Open Enrollment went to an agent whose registration is not complete",
+    "registry.imported": "producer registry records were imported from CSV (the lms command or an admin upload)",
+    "completions.imported": "completions of earlier plan years were imported from CSV",
+    "hod.imported": "Help On Demand referral statistics were imported from CSV",
 }
 
 # Set after a commit that emitted events, so an in-process dispatcher can deliver at once.

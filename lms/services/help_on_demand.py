@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,9 +17,8 @@ from sqlalchemy.orm import Session
 from lms.content import Catalog, Program, Track
 from lms.db import UnitOfWork
 from lms.models import AgentProfile, HodStatistic, TrackCompletion
-from lms.services.csvfiles import CsvRow, read_rows
+from lms.services.imports import Importer, ImportReport, apply
 from lms.services.npn import npn_problem
-from lms.services.registry import ImportReport
 
 REQUIREMENT = "help-on-demand-training"
 DEFAULT_THRESHOLD = 0.5
@@ -70,14 +70,7 @@ def status(session: Session, catalog: Catalog, program: Program, user_id: int,
     return HodStatus(track, earlier and flagged is None, flagged, completed, threshold)
 
 
-def import_statistics(uow: UnitOfWork, data: bytes) -> ImportReport:
-    """Upsert (npn, period) statistics; bad rows are listed by line; a bad file imports nothing."""
-    rows = read_rows(data, REQUIRED_COLUMNS)
-    with uow.write() as session:
-        return _upsert(session, rows)
-
-
-def _parse(values: dict[str, str]) -> tuple[str, str, int, int]:
+def _statistic(values: dict[str, str]) -> dict[str, Any]:
     npn, period = values["npn"].strip(), values["period"].strip().upper()
     problem = npn_problem(npn)
     if problem:
@@ -93,31 +86,13 @@ def _parse(values: dict[str, str]) -> tuple[str, str, int, int]:
     offered, accepted = numbers
     if accepted > offered:
         raise ValueError(f"referrals_accepted ({accepted}) is more than referrals_offered ({offered})")
-    return npn, period, offered, accepted
+    return {"npn": npn, "period": period, "offered": offered, "accepted": accepted}
 
 
-def _upsert(session: Session, rows: list[CsvRow]) -> ImportReport:
-    report, seen = ImportReport(), dict[tuple[str, str], int]()
-    for row in rows:
-        if row.problem:
-            report.rejected.append((row.line, row.problem))
-            continue
-        try:
-            npn, period, offered, accepted = _parse(row.values)
-        except ValueError as exc:
-            report.rejected.append((row.line, str(exc)))
-            continue
-        if (npn, period) in seen:
-            report.rejected.append((row.line, f"npn {npn} in {period} already appears on line {seen[npn, period]}"))
-            continue
-        seen[npn, period] = row.line
-        existing = session.scalar(select(HodStatistic).where(HodStatistic.npn == npn, HodStatistic.period == period))
-        if existing is None:
-            session.add(HodStatistic(npn=npn, period=period, offered=offered, accepted=accepted))
-            report.added += 1
-        elif (existing.offered, existing.accepted) != (offered, accepted):
-            existing.offered, existing.accepted = offered, accepted
-            report.updated += 1
-        else:
-            report.unchanged += 1
-    return report
+IMPORTER = Importer("hod", "Help On Demand referral statistics", REQUIRED_COLUMNS, HodStatistic, ("npn", "period"),
+                    _statistic, lambda values: f"npn {values['npn']} in {values['period']}", "hod.imported")
+
+
+def import_statistics(uow: UnitOfWork, data: bytes) -> ImportReport:
+    """Upsert (npn, period) statistics; bad rows are listed by line; a bad file imports nothing."""
+    return apply(uow, IMPORTER, data).report()

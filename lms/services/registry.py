@@ -13,25 +13,13 @@ from lms.db import UnitOfWork
 from lms.models import AgentProfile, ProducerRecord
 from lms.models.types import utcnow
 from lms.services import registration
-from lms.services.csvfiles import CsvRow, read_rows
+from lms.services.imports import Importer, ImportReport, apply
 from lms.services.npn import npn_problem
 from lms.services.us_states import normalise_state
 
 REQUIRED_COLUMNS = ("npn", "name", "resident_state", "license_active", "health_authority")
 _TRUE = {"true", "yes", "y", "1", "active", "t"}
 _FALSE = {"false", "no", "n", "0", "inactive", "f"}
-
-
-@dataclass
-class ImportReport:
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: list[tuple[int, str]] = field(default_factory=list)  # (line number, reason)
-
-    def summary(self) -> str:
-        return (f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
-                f"{len(self.rejected)} rejected")
 
 
 def npn_status(session: Session, npn: str | None) -> str:
@@ -79,41 +67,13 @@ def _record(row: dict[str, str]) -> dict:
     return {"npn": npn, "name": name, "resident_state": state, "license_active": active, "health_authority": health}
 
 
+IMPORTER = Importer("registry", "Producer registry", REQUIRED_COLUMNS, ProducerRecord, ("npn",), _record,
+                    lambda values: f"npn {values['npn']}", "registry.imported")
+
+
 def import_registry(uow: UnitOfWork, data: bytes) -> ImportReport:
     """Upsert every good row (idempotent); list bad rows by line. Raises CsvFileError for a bad file."""
-    rows = read_rows(data, REQUIRED_COLUMNS)
-    with uow.write() as session:
-        return _upsert_records(session, rows)
-
-
-def _upsert_records(session: Session, rows: list[CsvRow]) -> ImportReport:
-    report = ImportReport()
-    seen: dict[str, int] = {}
-    for row in rows:
-        line = row.line
-        if row.problem:
-            report.rejected.append((line, row.problem))
-            continue
-        try:
-            values = _record(row.values)
-        except ValueError as exc:
-            report.rejected.append((line, str(exc)))
-            continue
-        if values["npn"] in seen:
-            report.rejected.append((line, f"npn {values['npn']} already appears on line {seen[values['npn']]}"))
-            continue
-        seen[values["npn"]] = line
-        existing = session.get(ProducerRecord, values["npn"])
-        if existing is None:
-            session.add(ProducerRecord(**values))
-            report.added += 1
-        elif any(getattr(existing, key) != value for key, value in values.items()):
-            for key, value in values.items():
-                setattr(existing, key, value)
-            report.updated += 1
-        else:
-            report.unchanged += 1
-    return report
+    return apply(uow, IMPORTER, data).report()
 
 
 @dataclass
