@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from lms import events
@@ -146,17 +146,34 @@ def read_answers(exam: Exam, layout: AttemptLayout, values: scoring.FormValues) 
     return {qid: scoring.read_answer(questions[qid], layout.of(qid), values) for qid in layout.question_ids}
 
 
+# Autosaves arrive every 30 s from every agent in an exam, so the usual case is one prepared UPDATE that
+# only an open attempt of this agent, still inside its time, can match; anything else takes the long way.
+_SAVE = (update(Attempt)
+         .where(Attempt.id == bindparam("attempt"), Attempt.user_id == bindparam("owner"),
+                Attempt.status == "in_progress",
+                or_(Attempt.deadline.is_(None), Attempt.deadline >= bindparam("cutoff")))
+         .values(answers=bindparam("given"), saved_at=bindparam("at")))
+_LAYOUT_OF = select(Attempt.user_id, Attempt.content_hash, Attempt.seed).where(Attempt.id == bindparam("attempt"))
+
+
 def save_answers(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: int, values: scoring.FormValues,
-                 now: dt.datetime) -> Attempt:
-    """Keep what the agent has answered so far; refused once submitted.
+                 now: dt.datetime) -> dt.datetime:
+    """Keep what the agent has answered so far, and say when; refused once submitted.
 
     Past the deadline the attempt is scored with what was saved before, and TimeIsUp is raised
     after that score is committed.
     """
-    before = attempt_for(uow.session, attempt_id, user_id)
-    exam, layout = attempt_exam(uow.session, before)
+    found = uow.session.connection().execute(_LAYOUT_OF, {"attempt": attempt_id}).first()
+    if found is None or found.user_id != user_id:
+        raise NotFound("There is no such attempt.")
+    exam = load_version(uow.session, found.content_hash)
+    layout = layout_for(exam, found.seed)
     answers = read_answers(exam, layout, values)
     with uow.write() as session:
+        saved = session.connection().execute(_SAVE, {"attempt": attempt_id, "owner": user_id, "given": answers,
+                                                     "at": now, "cutoff": now - DEADLINE_GRACE})
+        if saved.rowcount == 1:
+            return now
         attempt = attempt_for(session, attempt_id, user_id, lock=True)
         if attempt.submitted:
             raise RuleError("This attempt is already submitted; your answers can no longer change.")
@@ -168,7 +185,7 @@ def save_answers(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: in
             attempt.saved_at = now
     if timed_out:
         raise TimeIsUp(attempt_id)
-    return attempt
+    return now
 
 
 def submit_attempt(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: int, values: scoring.FormValues | None,
@@ -201,21 +218,35 @@ def submit_attempt(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: 
     return attempt
 
 
+@dataclass(frozen=True)
+class Score:
+    results: dict[str, float]  # question id -> points earned
+    points: float
+    max_points: float
+    percent: float
+    passed: bool
+
+
+def score_answers(exam: Exam, layout: AttemptLayout, answers: dict[str, Any]) -> Score:
+    """What the answers score on the questions this attempt asked (demo data scores with it too)."""
+    questions = {question.id: question for question in exam.questions}
+    results = {qid: scoring.score_question(questions[qid], answers.get(qid)) for qid in layout.question_ids}
+    maximum = sum(questions[qid].points for qid in layout.question_ids)
+    points = round(sum(results.values()), 2)
+    percent = round(100 * points / maximum, 2) if maximum else 0.0
+    return Score(results, points, maximum, percent, percent >= exam.pass_percent)
+
+
 def _finish(session: Session, catalog: Catalog, attempt: Attempt, now: dt.datetime, exam: Exam | None = None,
             layout: AttemptLayout | None = None) -> None:
     """Score with the saved answers; past the deadline the attempt is marked as timed out."""
     if exam is None or layout is None:
         exam, layout = attempt_exam(session, attempt)
-    answers = attempt.answers or {}
-    questions = {question.id: question for question in exam.questions}
-    results = {qid: scoring.score_question(questions[qid], answers.get(qid)) for qid in layout.question_ids}
-    maximum = sum(questions[qid].points for qid in layout.question_ids)
-    attempt.points = round(sum(results.values()), 2)
-    attempt.max_points = maximum
-    attempt.percent = round(100 * attempt.points / maximum, 2) if maximum else 0.0
-    attempt.passed = attempt.percent >= exam.pass_percent
-    attempt.results = results
-    item_scores.record(session, attempt, exam, results)
+    score = score_answers(exam, layout, attempt.answers or {})
+    attempt.points, attempt.max_points, attempt.percent = score.points, score.max_points, score.percent
+    attempt.passed = score.passed
+    attempt.results = score.results
+    item_scores.record(session, attempt, exam, score.results)
     attempt.timed_out = expired(attempt, now)
     attempt.status = "submitted"
     attempt.submitted_at = min(now, attempt.deadline + DEADLINE_GRACE) if attempt.deadline else now

@@ -82,7 +82,11 @@ def granted_attempts(session: Session, user_id: int, exam_keys: list[str]) -> di
 
 
 def standing_result(grading: str, submitted: list[Attempt]) -> float | None:
-    percents = [attempt.percent for attempt in submitted if attempt.percent is not None]
+    return result_of(grading, [attempt.percent for attempt in submitted if attempt.percent is not None])
+
+
+def result_of(grading: str, percents: list[float]) -> float | None:
+    """The result that counts from the scores in the order taken, following the exam's grading method."""
     if not percents:
         return None
     if grading == "highest":

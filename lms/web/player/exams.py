@@ -83,7 +83,7 @@ def save(attempt_id: int):
         flash(str(error), "error")
         return redirect(result)
     if wants_json():
-        return jsonify(saved=True, at=saved.saved_at.isoformat() if saved.saved_at else None)
+        return jsonify(saved=True, at=saved.isoformat())
     flash("Your answers are saved. You can come back to this attempt later.", "success")
     return redirect(url_for("player.attempt", attempt_id=attempt_id))
 

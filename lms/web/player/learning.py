@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from lms.extensions import catalog as current_catalog
 from lms.extensions import clock
-from lms.services import player, programs, progress, registration, tokens, training
+from lms.services import module_page, player, programs, progress, registration, tokens, training
 from lms.web.context import current_program_or_404
 from lms.web.database import db_session, uow
 from lms.web.player import bp
@@ -96,7 +96,7 @@ def module(program: str, track: str, module: str):
     if refused:
         return refused
     catalog = current_catalog()
-    state = progress.module_state(db_session(), catalog, current_user.id, found)
+    state = module_page.module_page(db_session(), catalog, current_user.id, found)
     previous, following = catalog.neighbours(found)
     return render_template("player/module.html", module=found, track=track_found, state=state,
                            minimum_seconds=catalog.minimum_seconds(found),

@@ -1,0 +1,63 @@
+"""The module page's lean read: progress and the exam's result by its grading method, as the ORM path gives."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+
+from lms.services import accounts, exam_resets, exams, progress, training
+from lms.services.module_page import module_page
+from tests.support.apps import TEST_PASSWORD
+from tests.support.player_tree import answer_values, getter, player_catalog
+
+CATALOG = player_catalog()
+NOW = dt.datetime(2029, 9, 1, 12, 0, tzinfo=dt.UTC)
+RULES = CATALOG.modules["py2030/core/rules"]
+
+
+@pytest.fixture
+def agent(uow) -> int:
+    return accounts.create_account(uow, "reader@example.com", TEST_PASSWORD).id
+
+
+def take(uow, exam, user_id, right):
+    attempt = exams.start_attempt(uow, CATALOG, exam, user_id, NOW)
+    version, layout = exams.attempt_exam(uow.session, attempt)
+    exams.submit_attempt(uow, CATALOG, attempt.id, user_id, getter(answer_values(version, layout, right)), NOW)
+
+
+def agrees_with_the_orm_path(uow, user_id, module, catalog=CATALOG):
+    lean = module_page(uow.session, catalog, user_id, module)
+    full = progress.module_state(uow.session, catalog, user_id, module)
+    assert (lean.completed, lean.exam_passed, lean.position, lean.track_size) == (
+        full.completed, full.exam_passed, full.position, full.track_size)
+    return lean
+
+
+def test_a_module_not_yet_opened(uow, agent):
+    page = agrees_with_the_orm_path(uow, agent, RULES)
+    assert page.progress is None and not page.completed and not page.exam_passed
+    assert (page.position, page.track_size) == (2, 2)
+
+
+def test_reading_time_completion_and_a_passed_exam(uow, agent):
+    training.complete_module(uow, CATALOG, agent, RULES.key, NOW - dt.timedelta(minutes=4), NOW)
+    take(uow, CATALOG.exams[RULES.exam_key], agent, right=False)
+    assert not agrees_with_the_orm_path(uow, agent, RULES).exam_passed
+    take(uow, CATALOG.exams[RULES.exam_key], agent, right=True)
+    page = agrees_with_the_orm_path(uow, agent, RULES)
+    assert page.completed and page.exam_passed and page.progress.seconds_spent == 240
+
+
+def test_the_exams_grading_method_decides_and_reset_attempts_do_not_count(uow, agent):
+    exam = CATALOG.exams[RULES.exam_key]
+    last_counts = dataclasses.replace(exam, grading="last")
+    catalog = dataclasses.replace(CATALOG, exams={**CATALOG.exams, exam.key: last_counts})
+    take(uow, exam, agent, right=True)
+    take(uow, exam, agent, right=False)
+    assert not agrees_with_the_orm_path(uow, agent, RULES, catalog).exam_passed  # the failed retake counts
+    assert agrees_with_the_orm_path(uow, agent, RULES).exam_passed  # highest: the pass counts
+    exam_resets.reset_exam(uow, last_counts, agent, admin_id=None, reason="content was wrong", now=NOW)
+    assert not agrees_with_the_orm_path(uow, agent, RULES).exam_passed  # the reset pass no longer counts
