@@ -15,13 +15,13 @@ import json
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, text
+from sqlalchemy import Table, bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from lms import events
-from lms.db import UnitOfWork
+from lms.db import Base, UnitOfWork
 from lms.services.csvfiles import read_rows
 from lms.services.errors import RuleError
 
@@ -48,11 +48,15 @@ class Importer:
     name: str  # in URLs and audit entries: registry, completions, hod
     title: str
     columns: tuple[str, ...]
-    model: type  # the ORM class a row becomes; the first key field is indexed
+    model: type[Base]  # the ORM class a row becomes; the first key field is indexed
     key_fields: tuple[str, ...]
     parse: Callable[[dict[str, str]], dict[str, Any]]  # model values of one row; ValueError says why not
     describe: Callable[[dict[str, Any]], str]  # how a row is named in messages: "npn 1234567 in py2021"
     event: str
+
+    @property
+    def table(self) -> Table:
+        return cast(Table, self.model.__table__)
 
 
 class PlanChanged(RuleError):
@@ -116,10 +120,6 @@ def file_sha256(data: bytes) -> str:
 
 def plan(session: Session, importer: Importer, data: bytes) -> ImportPlan:
     """What importing `data` would change. Raises CsvFileError for a file that cannot be imported at all."""
-    return _plan(session, importer, data)[0]
-
-
-def _plan(session: Session, importer: Importer, data: bytes) -> tuple[ImportPlan, dict[Key, Any]]:
     rows = read_rows(data, importer.columns)
     rejected: list[tuple[int, str]] = []
     seen: dict[Key, int] = {}
@@ -139,35 +139,33 @@ def _plan(session: Session, importer: Importer, data: bytes) -> tuple[ImportPlan
             continue
         seen[key] = row.line
         parsed.append((row.line, key, values))
-    existing = _existing(session, importer, list(seen))
+    existing = _existing(session, importer, list(seen), tuple(parsed[0][2]) if parsed else ())
     changes: list[Change] = []
     unchanged = 0
     for line, key, values in parsed:
-        found = existing.get(key)
-        if found is None:
-            changes.append(Change(line, importer.describe(values), values))
-            continue
-        before = {name: getattr(found, name) for name in values}
+        before = existing.get(key)
         if before == values:
             unchanged += 1
         else:
             changes.append(Change(line, importer.describe(values), values, before))
-    return ImportPlan(importer, file_sha256(data), len(rows), tuple(changes), unchanged, tuple(rejected)), existing
+    return ImportPlan(importer, file_sha256(data), len(rows), tuple(changes), unchanged, tuple(rejected))
 
 
-def _existing(session: Session, importer: Importer, keys: list[Key]) -> dict[Key, Any]:
-    """The rows already stored under these keys, looked up a chunk at a time by the indexed first key field."""
-    model, first = importer.model, importer.key_fields[0]
+def _existing(session: Session, importer: Importer, keys: list[Key], fields: tuple[str, ...]) -> dict[Key, dict]:
+    """The stored values of the rows under these keys, looked up a chunk at a time by the indexed first key
+    field (plain rows, not ORM objects: a national registry has hundreds of thousands)."""
+    table = importer.table
+    first = importer.key_fields[0]
     firsts = sorted({key[0] for key in keys})
     wanted = set(keys)
-    found: dict[Key, Any] = {}
-    row: Any
+    found: dict[Key, dict] = {}
     for start in range(0, len(firsts), LOOKUP_CHUNK):
         chunk = firsts[start:start + LOOKUP_CHUNK]
-        for row in session.scalars(select(model).where(getattr(model, first).in_(chunk))):
-            key = tuple(getattr(row, name) for name in importer.key_fields)
+        for row in session.execute(select(*(table.c[name] for name in fields)).where(table.c[first].in_(chunk))):
+            values = dict(row._mapping)
+            key = tuple(values[name] for name in importer.key_fields)
             if key in wanted:
-                found[key] = row
+                found[key] = values
     return found
 
 
@@ -180,21 +178,29 @@ def apply(uow: UnitOfWork, importer: Importer, data: bytes, *, expected_digest: 
     """
     with uow.write() as session:
         _serialise(session, importer)
-        found, existing = _plan(session, importer, data)
+        found = plan(session, importer, data)
         if expected_digest is not None and found.digest != expected_digest:
             raise PlanChanged("What this file would change is no longer what the preview showed (the data changed "
                               "since); nothing was imported. Check the new preview and confirm again.")
-        for change in found.changes:
-            if change.before is None:
-                session.add(importer.model(**change.values))
-            else:
-                row = existing[tuple(change.values[name] for name in importer.key_fields)]
-                for name, value in change.values.items():
-                    setattr(row, name, value)
+        _write(session, importer, found)
         events.emit(session, importer.event, actor_id=actor_id, file_sha256=found.file_sha256,
                     file_name=file_name, rows=found.rows, added=len(found.added), updated=len(found.updated),
                     unchanged=found.unchanged, rejected=len(found.rejected))
     return found
+
+
+def _write(session: Session, importer: Importer, found: ImportPlan) -> None:
+    """Many rows per statement; the columns' own defaults (imported_at, updated_at) still apply."""
+    table = importer.table
+    added = [change.values for change in found.added]
+    if added:
+        session.execute(insert(table), added)
+    updated = found.updated
+    if updated:
+        where = [table.c[name] == bindparam(f"key_{name}") for name in importer.key_fields]
+        session.execute(update(table).where(*where),
+                        [{**change.values, **{f"key_{name}": change.values[name] for name in importer.key_fields}}
+                         for change in updated])
 
 
 def _serialise(session: Session, importer: Importer) -> None:
