@@ -60,6 +60,7 @@ def test_admin_routes_refuse_anonymous_visitors_learners_and_authors(guarded_app
     endpoints_seen = {url for _, url in routes}
     assert {"/admin/users", "/admin/users/1", "/admin/users/1/grant", "/admin/users/1/reset",
             "/admin/users/1/attempts/1"} <= endpoints_seen
+    assert {"/admin/uploads/", "/admin/uploads/sample", "/admin/uploads/sample/sample"} <= endpoints_seen
     clients = visitors(guarded_app)
     wrong = []
     for method, url in routes:
@@ -73,7 +74,8 @@ def test_admin_routes_refuse_anonymous_visitors_learners_and_authors(guarded_app
 
 def test_author_routes_refuse_anonymous_visitors_and_learners(guarded_app):
     routes = guarded_requests(guarded_app, "/author")
-    assert ("GET", "/author/content") in routes
+    assert {("GET", "/author/content"), ("GET", "/author/modules/sample"), ("GET", "/author/exams/sample/preview"),
+            ("GET", "/author/exams/sample/versions")} <= set(routes)
     clients = visitors(guarded_app)
     wrong = []
     for method, url in routes:
