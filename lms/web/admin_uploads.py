@@ -12,6 +12,7 @@ from lms.services.csvfiles import CsvFileError
 from lms.services.errors import NotFound, RuleError
 from lms.services.imports import PlanChanged
 from lms.web.database import db_session, uow
+from lms.web.errors import error_page
 from lms.web.security import role_required
 
 bp = Blueprint("admin_uploads", __name__, url_prefix="/admin/uploads")
@@ -19,11 +20,15 @@ REJECTED_SHOWN = 500  # bad rows listed on a preview; the count says how many th
 SAMPLE_SHOWN = 20  # additions and updates shown on a preview
 
 
+def _is_admin() -> bool:
+    return current_user.is_authenticated and current_user.role == "admin"
+
+
 @bp.url_value_preprocessor
 def allow_large_files(_endpoint, _values) -> None:
     # Runs before every before_request handler (CSRF reads the body in one), so the upload limit must be
     # raised here; only for an admin, so no one else can make the server read a large body.
-    if request.method == "POST" and current_user.is_authenticated and current_user.role == "admin":
+    if request.method == "POST" and _is_admin():
         request.max_content_length = current_app.config["UPLOAD_MAX_BYTES"]
 
 
@@ -44,6 +49,9 @@ def _index(status: int = 200, failed: str | None = None, message: str | None = N
 
 @bp.errorhandler(413)
 def too_large(_error):
+    # The body is refused before the role check runs, so only an admin may see the uploads page here.
+    if not _is_admin():
+        return error_page(413)
     megabytes = current_app.config["UPLOAD_MAX_BYTES"] / 1024 / 1024
     return _index(413, request.view_args.get("kind") if request.view_args else None,
                   f"The file is larger than this site accepts ({megabytes:g} MB, set by LMS_MAX_UPLOAD_BYTES); "

@@ -180,4 +180,5 @@ def test_uploads_have_their_own_size_limit_which_only_admins_get(upload_app, adm
     refused = author.post("/admin/uploads/registry", data={"file": (io.BytesIO(big.encode()), "r.csv")},
                           content_type="multipart/form-data")
     assert refused.status_code == 413  # the ordinary limit: an author's body is never read in full
+    assert "Too much data" in refused.get_data(as_text=True) and "Recent imports" not in refused.get_data(as_text=True)
     assert author.get("/admin/uploads/").status_code == 403
