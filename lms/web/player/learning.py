@@ -6,14 +6,20 @@ import datetime as dt
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 
 from lms.extensions import catalog as current_catalog
 from lms.extensions import clock
 from lms.services import module_page, player, programs, progress, registration, tokens, training
 from lms.web.context import current_program_or_404
 from lms.web.database import db_session, uow
+from lms.web.page_cache import CSRF_MARK, PageCache
 from lms.web.player import bp
-from lms.web.templating import duration
+from lms.web.templating import duration, local_date
+
+# Module pages as most agents see them (not completed, or completed on a given day): rendered once.
+MODULE_PAGES = PageCache()
+OPENED_MARK = f"{CSRF_MARK}-opened"
 
 
 def _track_or_404(program_key: str, track_slug: str):
@@ -97,12 +103,22 @@ def module(program: str, track: str, module: str):
         return refused
     catalog = current_catalog()
     state = module_page.module_page(db_session(), catalog, current_user.id, found)
-    previous, following = catalog.neighbours(found)
-    return render_template("player/module.html", module=found, track=track_found, state=state,
-                           minimum_seconds=catalog.minimum_seconds(found),
-                           previous=previous, following=following,
-                           opened=tokens.seat_token(current_app.config["SECRET_KEY"], current_user.id, found.key),
-                           exam=catalog.exams.get(found.exam_key) if found.exam_key else None)
+    minimum = catalog.minimum_seconds(found)
+    spent = state.progress.seconds_spent if state.progress else 0
+    # Everything the page shows that differs between agents; the rest is the module and the catalog.
+    key = (found.key, current_user.role, state.completed, state.exam_passed,
+           local_date(state.progress.completed_at) if state.progress and state.completed else "",
+           _whole_minutes(minimum - spent) if minimum > spent else 0)
+
+    def render() -> str:
+        previous, following = catalog.neighbours(found)
+        return render_template("player/module.html", module=found, track=track_found, state=state,
+                               minimum_seconds=minimum, previous=previous, following=following,
+                               opened=OPENED_MARK, csrf_token=lambda: CSRF_MARK,
+                               exam=catalog.exams.get(found.exam_key) if found.exam_key else None)
+
+    seat = tokens.seat_token(current_app.config["SECRET_KEY"], current_user.id, found.key)
+    return MODULE_PAGES.render(key, catalog, render, {CSRF_MARK: generate_csrf(), OPENED_MARK: seat})
 
 @bp.post("/learn/<program>/<track>/<module>/complete")
 @login_required

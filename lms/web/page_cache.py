@@ -1,0 +1,53 @@
+"""Rendered pages kept per worker for the pages agents load most, keyed by everything that changes them.
+
+A cached page is rendered once with markers where the per-request parts go (the CSRF token, a
+signed note), and those are spliced in on each request. Pages that carry flashed messages are
+rendered afresh. The entry also remembers the catalog it was rendered from: after content reloads
+nothing rendered from the old catalog is served.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
+from typing import Any
+
+from flask import session
+
+# Random per process, so no content can ever contain a marker by chance.
+CSRF_MARK = f"lms-csrf-{secrets.token_hex(8)}"
+
+
+class PageCache:
+    def __init__(self, size: int = 1024):
+        self.size = size
+        self._pages: OrderedDict[Hashable, tuple[Any, str]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def render(self, key: Hashable, source: Any, render: Callable[[], str], fills: Mapping[str, str]) -> str:
+        """The page for `key`, rendered by `render` (with the markers of `fills` in it) when not kept."""
+        if session.get("_flashes"):
+            return _fill(render(), fills)
+        with self._lock:
+            found = self._pages.get(key)
+            if found is not None and found[0] is source:
+                self._pages.move_to_end(key)
+                self.hits += 1
+                return _fill(found[1], fills)
+        page = render()
+        with self._lock:
+            self.misses += 1
+            self._pages[key] = (source, page)
+            self._pages.move_to_end(key)
+            while len(self._pages) > self.size:
+                self._pages.popitem(last=False)
+        return _fill(page, fills)
+
+
+def _fill(page: str, fills: Mapping[str, str]) -> str:
+    for mark, value in fills.items():
+        page = page.replace(mark, value)
+    return page

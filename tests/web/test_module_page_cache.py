@@ -1,0 +1,48 @@
+"""Module pages rendered once per learner state: each agent still gets their own tokens, and a page
+that changes for an agent (completed, a flashed message) is never served from another's render."""
+
+from __future__ import annotations
+
+import re
+
+from lms.web.player.learning import MODULE_PAGES
+from tests.support.web import post_form, sign_up
+
+INTRO = "/learn/py2030/core/intro"
+
+
+def hidden(page: str, name: str) -> str:
+    return re.search(rf'name="{name}" value="([^"]+)"', page).group(1)
+
+
+def test_agents_in_the_same_state_share_a_render_but_not_their_tokens(player_app):
+    first, second = player_app.test_client(), player_app.test_client()
+    for client, email in ((first, "first@example.com"), (second, "second@example.com")):
+        sign_up(client, email)
+        client.get("/home")  # shows (and so clears) the welcome message
+    MODULE_PAGES._pages.clear()
+    hits = MODULE_PAGES.hits
+    one, two = first.get(INTRO).get_data(as_text=True), second.get(INTRO).get_data(as_text=True)
+    assert MODULE_PAGES.hits == hits + 1  # the second agent's page came from the first one's render
+    assert hidden(one, "csrf_token") != hidden(two, "csrf_token")
+    assert hidden(one, "opened") != hidden(two, "opened")
+    assert "lms-csrf-" not in one + two
+    # Each agent's tokens work for them: the page's own form marks the module complete.
+    done = post_form(second, f"{INTRO}/complete", {"opened": hidden(two, "opened")}, form_url=INTRO,
+                     follow_redirects=True)
+    assert "is marked complete" in done.get_data(as_text=True)
+    assert "Completed " in second.get(INTRO).get_data(as_text=True)
+    assert "Not completed yet" in first.get(INTRO).get_data(as_text=True)
+
+
+def test_a_page_with_a_flashed_message_is_rendered_for_its_agent_alone(player_app):
+    client = player_app.test_client()
+    sign_up(client, "flash@example.com")
+    with client.session_transaction() as session:
+        session["_flashes"] = [("success", "Only for this agent")]
+    assert "Only for this agent" in client.get(INTRO).get_data(as_text=True)
+    other = player_app.test_client()
+    sign_up(other, "other@example.com")
+    other.get("/home")
+    assert "Only for this agent" not in other.get(INTRO).get_data(as_text=True)
+    assert "Only for this agent" not in client.get(INTRO).get_data(as_text=True)  # shown once, as flashes are
