@@ -1,8 +1,8 @@
 """SQL pieces the statistics share, written once for SQLite and PostgreSQL alike.
 
 Neither database offers the other's date arithmetic, and SQLite has no median aggregate, so the
-differences live here: seconds between two timestamps, a timestamp's UTC day, and medians by
-window functions (ROW_NUMBER and COUNT over a partition), which both databases run.
+differences live here: seconds between two timestamps, a timestamp's UTC day, and medians
+(PostgreSQL's percentile_cont; on SQLite, window functions: ROW_NUMBER and COUNT over a partition).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, CompoundSelect, Float, Select, func, or_, select
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import Date
 
@@ -62,15 +63,20 @@ def share(part: float | None, whole: float | None) -> float | None:
     return None if not whole else (part or 0) / whole
 
 
-def medians(values: Select | CompoundSelect, value: str = "value", group: str | None = None) -> Select:
+def medians(values: Select | CompoundSelect, value: str = "value", group: str | None = None,
+            dialect: str = "sqlite") -> Select:
     """The median of the column `value` of a query, per `group` column when one is named.
 
-    Rows are numbered in order within their group; the median is the middle row, or the mean of the
-    two middle rows: those numbered (n + 1) / 2 and (n + 2) / 2 in integer division.
+    PostgreSQL has the aggregate (percentile_cont). Elsewhere rows are numbered in order within their
+    group and the median is the middle row, or the mean of the two middle rows: those numbered
+    (n + 1) / 2 and (n + 2) / 2 in integer division.
     """
     source = values.subquery()
     column = source.c[value]
     partition = [source.c[group]] if group else []
+    if dialect == "postgresql":
+        return (select(*partition, func.percentile_cont(0.5).within_group(column).label("median"))
+                .where(column.is_not(None)).group_by(*partition))
     ranked = select(*partition, column.label("value"),
                     func.row_number().over(partition_by=partition, order_by=column).label("position"),
                     func.count().over(partition_by=partition).label("size")).where(column.is_not(None)).subquery()
@@ -78,3 +84,7 @@ def medians(values: Select | CompoundSelect, value: str = "value", group: str | 
                                 ranked.c.position == (ranked.c.size + 2) // 2)
     keys = [ranked.c[group]] if group else []
     return select(*keys, func.avg(ranked.c.value).label("median")).where(middle).group_by(*keys)
+
+
+def dialect_of(session: Session) -> str:
+    return session.get_bind().dialect.name

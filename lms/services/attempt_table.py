@@ -134,7 +134,7 @@ def _sorted(query: Select, chosen: Filter) -> Select:
 
 def attempt_table(session: Session, catalog: Catalog, exam_key: str, chosen: Filter) -> AttemptTable:
     """One page of the exam's attempts as filtered and sorted, with how many match in all."""
-    versions = versions_of(session, catalog, exam_key)
+    versions = versions_of(session, catalog, exam_key, with_figures=False)
     if exam_key not in catalog.exams and not versions:
         raise NotFound("There is no such exam.")
     if chosen.version and chosen.version not in {version.content_hash for version in versions}:
@@ -154,7 +154,8 @@ CSV_COLUMNS = ["attempt_id", "email", "name", "npn", "exam", "attempt", "version
 
 def csv_lines(session: Session, catalog: Catalog, exam_key: str, chosen: Filter) -> Iterator[str]:
     """Every attempt the filter matches, in its order, as CSV lines (a header first)."""
-    labels = {version.content_hash: version.label for version in versions_of(session, catalog, exam_key)}
+    versions = versions_of(session, catalog, exam_key, with_figures=False)
+    labels = {version.content_hash: version.label for version in versions}
     if exam_key not in catalog.exams and not labels:
         raise NotFound("There is no such exam.")
     query = _sorted(_query(exam_key, chosen), chosen).execution_options(yield_per=1000)

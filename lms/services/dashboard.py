@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, case, exists, false, func, select, true, union_all
+from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, true, union_all
 from sqlalchemy.orm import Session
 
 from lms.content import Catalog, Program
@@ -24,7 +24,7 @@ from lms.models import (
     TrackCompletion,
     User,
 )
-from lms.services.aggregates import as_date, medians, seconds_between, share, utc_day
+from lms.services.aggregates import as_date, dialect_of, medians, seconds_between, share, utc_day
 
 
 @dataclass(frozen=True)
@@ -97,28 +97,40 @@ def dashboard(session: Session, catalog: Catalog, program: Program) -> Dashboard
 
 
 def funnel(session: Session, catalog: Catalog, program: Program) -> tuple[Stage, ...]:
+    """Each step's agents. The agents who trained, accepted and completed are each one grouped set,
+    joined to the accounts once, so every step is a test of columns rather than a subquery per agent."""
     registration = program.registrations[0] if program.registrations else None
     tracks = [track.key for track in training_tracks(catalog, program)]
     agreements = [catalog.agreements[key] for key in (registration.agreement_keys if registration else ())
                   if key in catalog.agreements]
+    trained = (select(TrackCompletion.user_id).where(TrackCompletion.track_key.in_(tracks))
+               .group_by(TrackCompletion.user_id).subquery("trained"))
+    accepted = (select(AgreementAcceptance.user_id)
+                .where(or_(false(), *(and_(AgreementAcceptance.agreement_key == agreement.key,
+                                           AgreementAcceptance.version == agreement.version)
+                                      for agreement in agreements)))
+                .group_by(AgreementAcceptance.user_id)
+                .having(func.count(AgreementAcceptance.agreement_key.distinct()) == len(agreements))
+                .subquery("accepted"))
+    completed = (select(RegistrationCompletion.user_id)
+                 .where(RegistrationCompletion.program_key == program.key,
+                        RegistrationCompletion.registration_key == (registration.key if registration else ""),
+                        RegistrationCompletion.lapsed_at.is_(None))
+                 .group_by(RegistrationCompletion.user_id).subquery("completed"))
     steps: list[tuple[str, str, ColumnElement[bool]]] = [
         ("signed_up", "Signed up", true()),
         ("npn", "Profile with a valid NPN", AgentProfile.npn_status == "valid"),
         ("identity", "Identity verified", User.identity_verified_at.is_not(None)),
     ]
     if tracks:
-        steps.append(("training", "Training complete", exists().where(
-            TrackCompletion.user_id == User.id, TrackCompletion.track_key.in_(tracks))))
-    steps.append(("agreements", "Agreements accepted", and_(true(), *(exists().where(
-        AgreementAcceptance.user_id == User.id, AgreementAcceptance.agreement_key == agreement.key,
-        AgreementAcceptance.version == agreement.version) for agreement in agreements))))
-    steps.append(("complete", "Registration complete", exists().where(
-        RegistrationCompletion.user_id == User.id, RegistrationCompletion.program_key == program.key,
-        RegistrationCompletion.registration_key == registration.key, RegistrationCompletion.lapsed_at.is_(None))
-        if registration else false()))
+        steps.append(("training", "Training complete", trained.c.user_id.is_not(None)))
+    steps.append(("agreements", "Agreements accepted", accepted.c.user_id.is_not(None) if agreements else true()))
+    steps.append(("complete", "Registration complete", completed.c.user_id.is_not(None)))
     reached = [and_(*(condition for _, _, condition in steps[:index + 1])) for index in range(len(steps))]
     query = (select(*(func.coalesce(func.sum(case((condition, 1), else_=0)), 0) for condition in reached))
              .select_from(User).outerjoin(AgentProfile, AgentProfile.user_id == User.id)
+             .outerjoin(trained, trained.c.user_id == User.id).outerjoin(accepted, accepted.c.user_id == User.id)
+             .outerjoin(completed, completed.c.user_id == User.id)
              .where(User.role == "learner"))
     counts = [int(count) for count in session.execute(query).one()]
     return tuple(Stage(key, title, count, share(count, counts[0]), share(count, counts[index - 1]) if index else None)
@@ -156,7 +168,7 @@ def training_time(session: Session, catalog: Catalog, program: Program) -> Train
     durations = parts[0] if len(parts) == 1 else union_all(*parts)
     source = durations.subquery()
     count = session.scalar(select(func.count(source.c.value))) or 0
-    median = session.scalar(medians(durations)) if count else None
+    median = session.scalar(medians(durations, dialect=dialect_of(session))) if count else None
     return TrainingTime(int(count), None if median is None else max(0.0, float(median)))
 
 

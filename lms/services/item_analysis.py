@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from lms.content.catalog import Catalog, Exam, Question
 from lms.models import Attempt, AttemptItem, ExamVersion
-from lms.services.aggregates import medians, share
+from lms.services.aggregates import dialect_of, medians, share
 from lms.services.errors import NotFound
 from lms.services.exam_versions import load_version
 from lms.services.item_scores import correct_options, option_labels
@@ -39,6 +39,9 @@ class Figures:
     mean: float | None  # percent
     median: float | None  # percent
     pass_rate: float | None  # 0..1
+
+
+NO_FIGURES = Figures(0, None, None, None)
 
 
 @dataclass(frozen=True)
@@ -101,11 +104,15 @@ class ExamReport:
     items: tuple[ItemStats, ...]
 
 
-def versions_of(session: Session, catalog: Catalog, exam_key: str) -> tuple[Version, ...]:
-    """Every stored version of the exam, numbered oldest first, with its figures (one grouped query)."""
+def versions_of(session: Session, catalog: Catalog, exam_key: str, with_figures: bool = True) -> tuple[Version, ...]:
+    """Every stored version of the exam, numbered oldest first, with its figures unless not wanted."""
     stored = session.execute(select(ExamVersion.content_hash, ExamVersion.created_at)
                              .where(ExamVersion.exam_key == exam_key)
                              .order_by(ExamVersion.created_at, ExamVersion.content_hash)).all()
+    current = catalog.exams[exam_key].content_hash if exam_key in catalog.exams else None
+    if not with_figures:
+        return tuple(Version(content_hash, number, created_at, content_hash == current, NO_FIGURES)
+                     for number, (content_hash, created_at) in enumerate(stored, start=1))
     submitted = (Attempt.exam_key == exam_key, Attempt.status == "submitted")
     rows = {row.content_hash: row for row in session.execute(
         select(Attempt.content_hash, func.count().label("attempts"), func.avg(Attempt.percent).label("mean"),
@@ -115,8 +122,7 @@ def versions_of(session: Session, catalog: Catalog, exam_key: str) -> tuple[Vers
         .where(*submitted).group_by(Attempt.content_hash))}
     middle: dict[str, Any] = dict(session.execute(medians(
         select(Attempt.content_hash.label("version"), Attempt.percent.label("value")).where(*submitted),
-        group="version")).all())
-    current = catalog.exams[exam_key].content_hash if exam_key in catalog.exams else None
+        group="version", dialect=dialect_of(session))).all())
     found = []
     for number, (content_hash, created_at) in enumerate(stored, start=1):
         row = rows.get(content_hash)
@@ -135,7 +141,8 @@ def overall_figures(session: Session, exam_key: str) -> Figures:
     row = session.execute(select(func.count().label("attempts"), func.avg(Attempt.percent).label("mean"),
                                  func.sum(case((Attempt.passed.is_(True), 1), else_=0)).label("passed"))
                           .where(*submitted)).one()
-    middle = session.scalar(medians(select(Attempt.percent.label("value")).where(*submitted)))
+    middle = session.scalar(medians(select(Attempt.percent.label("value")).where(*submitted),
+                                    dialect=dialect_of(session)))
     return Figures(row.attempts, _float(row.mean), _float(middle), share(row.passed, row.attempts))
 
 
@@ -153,7 +160,9 @@ def exam_report(session: Session, catalog: Catalog, exam_key: str, version: str 
         sums = _item_sums(session, exam_key, chosen)
         items = _items(exam, chosen, sums, _picks(session, chosen.content_hash))
         alpha = cronbach_alpha(chosen, sums)
-    return ExamReport(exam_key, title, overall_figures(session, exam_key), versions, chosen, alpha, items)
+    taken = [version for version in versions if version.figures.attempts]
+    overall = taken[0].figures if len(taken) == 1 else overall_figures(session, exam_key)
+    return ExamReport(exam_key, title, overall, versions, chosen, alpha, items)
 
 
 def _choose(versions: tuple[Version, ...], wanted: str | None) -> Version | None:
