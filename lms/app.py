@@ -11,8 +11,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from lms import commands, config, extensions
 from lms.web import (
     admin,
+    admin_exports,
     admin_stats,
     admin_uploads,
+    api,
     auth,
     author,
     courses,
@@ -55,6 +57,9 @@ def create_app(test_config: dict[str, Any] | None = None, *, for_commands: bool 
     for blueprint in (public.bp, auth.bp, player.bp, courses.bp, admin.bp, admin_stats.bp, admin_uploads.bp,
                       author.bp):
         app.register_blueprint(blueprint)
+    for blueprint in (admin_exports.bp, api.bp):
+        app.register_blueprint(blueprint)
+    security.csrf.exempt(api.bp)  # token-authenticated and read-only: no cookie, so nothing to forge
     commands.init_app(app)
     delivery = app.extensions.get(extensions.DELIVERY)
     if delivery is not None:  # started in each worker process on its first request (after any fork)

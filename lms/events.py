@@ -46,6 +46,8 @@ EVENTS = {
     "registry.imported": "producer registry records were imported from CSV (the lms command or an admin upload)",
     "completions.imported": "completions of earlier plan years were imported from CSV",
     "hod.imported": "Help On Demand referral statistics were imported from CSV",
+    "api_token.created": "an admin created a token for the read-only API (its name and prefix, never the secret)",
+    "api_token.revoked": "an admin revoked an API token; requests carrying it are refused from then on",
 }
 
 # Set after a commit that emitted events, so an in-process dispatcher can deliver at once.

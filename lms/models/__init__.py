@@ -1,6 +1,7 @@
 """SQLAlchemy models: people and what they did. Content lives in files, not here."""
 
 from lms.db import Base
+from lms.models.api_tokens import ApiToken
 from lms.models.audit import AuditEntry
 from lms.models.learning import Attempt, AttemptGrant, AttemptItem, ExamVersion, ModuleProgress, TrackCompletion
 from lms.models.outbox import OutboxDelivery, OutboxEvent
@@ -19,7 +20,7 @@ from lms.models.programs import (
 from lms.models.registry import ProducerRecord
 
 __all__ = [
-    "AgentProfile", "AgreementAcceptance", "Attempt", "AttemptGrant", "AttemptItem", "AuditEntry", "Base",
+    "AgentProfile", "AgreementAcceptance", "ApiToken", "Attempt", "AttemptGrant", "AttemptItem", "AuditEntry", "Base",
     "Certificate", "ExamVersion", "HodStatistic", "ModuleProgress", "OutboxDelivery", "OutboxEvent", "PriorCompletion",
     "ProducerRecord", "ProfileConfirmation", "RegistrationCompletion", "ReminderSent", "Setting",
     "TrackChoice", "TrackCompletion", "User", "UserSession",

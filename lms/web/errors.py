@@ -23,19 +23,31 @@ PAGES = {
 }
 
 
+API_PATH = "/api/"
+
+
 def wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json"
 
 
 def error_page(code: int, title: str | None = None, message: str | None = None):
     default_title, default_message = PAGES.get(code, ("Error", ""))
+    if request.path.startswith(API_PATH):  # programs read the API: they get JSON, never a page
+        return jsonify(error=(title or default_title).lower().replace(" ", "_"),
+                       message=message or default_message), code
     return render_template("error.html", code=code, title=title or default_title,
                            message=message or default_message), code
 
 
+def _allow(error: Exception) -> dict[str, str]:
+    """A 405 names the methods the address does take (RFC 9110), which a page drawn in its place would drop."""
+    methods = getattr(error, "valid_methods", None)
+    return {"Allow": ", ".join(methods)} if methods else {}
+
+
 def init_app(app: Flask) -> None:
     for code in PAGES:
-        app.register_error_handler(code, lambda _error, code=code: error_page(code))
+        app.register_error_handler(code, lambda error, code=code: (*error_page(code), _allow(error)))
 
     @app.errorhandler(SecurityError)
     def untrusted_host(_error: SecurityError):
