@@ -63,11 +63,20 @@ def trusted_hosts(settings) -> list[str] | None:
     return [host, "localhost"] if host in ("127.0.0.1", "::1", "localhost") else [host]
 
 
+def engine_options() -> dict:
+    """Connection pool settings (PostgreSQL); SQLite opens a connection per thread and ignores them."""
+    return {"pool_size": int(os.environ.get("LMS_DB_POOL_SIZE", "10")),
+            "max_overflow": int(os.environ.get("LMS_DB_MAX_OVERFLOW", "10")),
+            "pool_recycle": int(os.environ.get("LMS_DB_POOL_RECYCLE", "1800")),
+            "pool_pre_ping": _flag("LMS_DB_POOL_PRE_PING", False)}
+
+
 def from_environment(instance: Path) -> dict:
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'lms.db'}"
     settings = {
         "SECRET_KEY": secret_key(instance),
         "DATABASE_URL": database_url,
+        "DATABASE_ENGINE_OPTIONS": engine_options(),
         "CONTENT_ROOT": os.environ.get("LMS_CONTENT_ROOT"),
         "CONTENT_AUTO_RELOAD": _flag("LMS_CONTENT_AUTO_RELOAD", False),
         # Secure cookies need HTTPS; `make run` serves plain HTTP on loopback and turns this off.

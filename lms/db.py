@@ -28,10 +28,16 @@ class Base(DeclarativeBase):
     pass
 
 
-def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> Engine:
+def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, pool_recycle: int = 1800,
+                pool_pre_ping: bool = False) -> Engine:
+    """An engine for the URL. On PostgreSQL each worker keeps `pool_size` connections (a sync worker
+    uses one for reading and one for a write at a time; threads need more); connections older than
+    `pool_recycle` seconds are replaced. `pool_pre_ping` pings the server on every checkout, a round
+    trip per request, so it is off unless the network drops idle connections (a proxy, a firewall)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow)
+        return create_engine(url, pool_pre_ping=pool_pre_ping, pool_size=pool_size, max_overflow=max_overflow,
+                             pool_recycle=pool_recycle)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False})

@@ -16,8 +16,12 @@ from typing import Any
 
 from flask import session
 
-# Random per process, so no content can ever contain a marker by chance.
+# Random per process, so no content can ever contain a marker by chance; no marker contains another.
 CSRF_MARK = f"lms-csrf-{secrets.token_hex(8)}"
+
+
+def new_mark(name: str) -> str:
+    return f"lms-{name}-{secrets.token_hex(8)}"
 
 
 class PageCache:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from lms.services import tokens
 from lms.web.player.learning import MODULE_PAGES
 from tests.support.web import post_form, sign_up
 
@@ -26,7 +27,13 @@ def test_agents_in_the_same_state_share_a_render_but_not_their_tokens(player_app
     assert MODULE_PAGES.hits == hits + 1  # the second agent's page came from the first one's render
     assert hidden(one, "csrf_token") != hidden(two, "csrf_token")
     assert hidden(one, "opened") != hidden(two, "opened")
-    assert "lms-csrf-" not in one + two
+    assert "lms-csrf-" not in one + two and "lms-opened-" not in one + two
+    secret = player_app.config["SECRET_KEY"]
+    for client, page in ((first, one), (second, two)):
+        with client.session_transaction() as session:
+            user_id = int(session["_user_id"].split(":")[0])
+        # Each page carries its own agent's valid note of when it was opened (seat time counts from it).
+        assert tokens.page_opened_at(secret, hidden(page, "opened"), user_id, "py2030/core/intro") is not None
     # Each agent's tokens work for them: the page's own form marks the module complete.
     done = post_form(second, f"{INTRO}/complete", {"opened": hidden(two, "opened")}, form_url=INTRO,
                      follow_redirects=True)

@@ -13,13 +13,13 @@ from lms.extensions import clock
 from lms.services import module_page, player, programs, progress, registration, tokens, training
 from lms.web.context import current_program_or_404
 from lms.web.database import db_session, uow
-from lms.web.page_cache import CSRF_MARK, PageCache
+from lms.web.page_cache import CSRF_MARK, PageCache, new_mark
 from lms.web.player import bp
 from lms.web.templating import duration, local_date
 
 # Module pages as most agents see them (not completed, or completed on a given day): rendered once.
 MODULE_PAGES = PageCache()
-OPENED_MARK = f"{CSRF_MARK}-opened"
+OPENED_MARK = new_mark("opened")
 
 
 def _track_or_404(program_key: str, track_slug: str):
