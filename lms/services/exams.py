@@ -56,13 +56,14 @@ class AttemptView:
         return sum(scoring.is_answered(questions[qid], answers.get(qid)) for qid in self.layout.question_ids)
 
 
+_ATTEMPT = select(Attempt).where(Attempt.id == bindparam("attempt"))
+# The lock makes a second tab wait; populate_existing makes it see what the first tab wrote.
+_LOCKED_ATTEMPT = _ATTEMPT.with_for_update().execution_options(populate_existing=True)
+
+
 def attempt_for(session: Session, attempt_id: int, user_id: int, *, lock: bool = False) -> Attempt:
     """The agent's own attempt; another agent's attempt does not exist as far as this agent can tell."""
-    query = select(Attempt).where(Attempt.id == attempt_id)
-    if lock:
-        # The lock makes a second tab wait; populate_existing makes it see what the first tab wrote.
-        query = query.with_for_update().execution_options(populate_existing=True)
-    attempt = session.scalar(query)
+    attempt = session.scalar(_LOCKED_ATTEMPT if lock else _ATTEMPT, {"attempt": attempt_id})
     if attempt is None or attempt.user_id != user_id:
         raise NotFound("There is no such attempt.")
     return attempt

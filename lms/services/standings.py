@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from lms.content.catalog import Exam
@@ -72,6 +72,14 @@ def counted():
     return Attempt.reset_at.is_(None)
 
 
+# Built once (every exam page and every start reads it). populate_existing: rows this session loaded
+# before taking its lock are read again, not trusted.
+_COUNTED_ATTEMPTS = (select(Attempt)
+                     .where(Attempt.user_id == bindparam("who"), Attempt.exam_key == bindparam("exam"),
+                            Attempt.reset_at.is_(None))
+                     .order_by(Attempt.number).execution_options(populate_existing=True))
+
+
 def granted_attempts(session: Session, user_id: int, exam_keys: list[str]) -> dict[str, int]:
     """Extra attempts an administrator granted, by exam (one query for any number of exams)."""
     query = (select(AttemptGrant.exam_key, func.sum(AttemptGrant.extra_attempts))
@@ -102,10 +110,7 @@ def standing(session: Session, exam: Exam, user_id: int, attempts: list[Attempt]
              grants: dict[str, int] | None = None) -> Standing:
     """`attempts` (counted ones only) and `grants` may be passed in when the caller loaded them for many exams."""
     if attempts is None:
-        # populate_existing: rows this session loaded before taking its lock are read again, not trusted.
-        query = (select(Attempt).where(Attempt.user_id == user_id, Attempt.exam_key == exam.key, counted())
-                 .order_by(Attempt.number).execution_options(populate_existing=True))
-        attempts = list(session.scalars(query))
+        attempts = list(session.scalars(_COUNTED_ATTEMPTS, {"who": user_id, "exam": exam.key}))
     if exam.attempts is None:
         allowed = None
     elif grants is None and len(attempts) < exam.attempts:
