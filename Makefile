@@ -51,6 +51,7 @@ check: $(VENV)/.installed-app
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/content_load.py
 	$(BIN)/python bench/web.py
+	$(BIN)/python bench/capacity.py
 	$(BIN)/python bench/rcl.py
 
 clean:

@@ -1,7 +1,8 @@
 """Bench data made fast: many agents with signed session cookies and open attempts.
 
 Agents are inserted in bulk with one shared password hash (hashing thousands of passwords would
-only measure argon2), and their session cookies are signed with the app's own serializer.
+only measure argon2), and their session cookies are signed with the app's own serializer. For tens
+of thousands of agents, `signed_sessions` inserts every server-side session in one statement.
 """
 
 from __future__ import annotations
@@ -9,18 +10,18 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from flask import Flask, session
+from flask import Flask, g, session
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import insert, select
 
-from lms.models import Attempt, User
-from lms.services import exam_versions, passwords, scoring, sessions
+from lms.models import Attempt, User, UserSession
+from lms.services import exam_versions, passwords, scoring, sessions, tokens
 from lms.services.layout import layout_for, new_seed
 
 
-def create_agents(app: Flask, count: int, prefix: str) -> list[int]:
+def create_agents(app: Flask, count: int, prefix: str, role: str = "learner") -> list[int]:
     shared_hash = passwords.hash_password("bench passphrase not used")
-    rows = [{"email": f"{prefix}{i}@bench.example", "password_hash": shared_hash, "role": "learner",
+    rows = [{"email": f"{prefix}{i}@bench.example", "password_hash": shared_hash, "role": role,
              "auth_version": 1, "created_at": dt.datetime.now(dt.UTC), "email_confirmed_at": dt.datetime.now(dt.UTC)}
             for i in range(count)]
     with app.extensions["lms.db"].unit_of_work() as uow, uow.write() as db:
@@ -44,7 +45,35 @@ def session_cookie(app: Flask, user_id: int) -> tuple[str, str]:
     return f"session={cookie}", token
 
 
-def open_attempts(app: Flask, exam, user_ids: list[int]) -> list[int]:
+def signed_sessions(app: Flask, user_ids: list[int]) -> list[tuple[str, str]]:
+    """`session_cookie` for many agents: their sessions inserted in one statement, cookies signed in one context."""
+    now = dt.datetime.now(dt.UTC)
+    ids = [secrets.token_urlsafe(32) for _ in user_ids]
+    with app.extensions["lms.db"].unit_of_work() as uow, uow.write() as db:
+        rows = [{"id": session_id, "user_id": user_id, "user_agent": "bench", "created_at": now}
+                for session_id, user_id in zip(ids, user_ids, strict=True)]
+        db.execute(insert(UserSession), rows)
+    serializer = app.session_interface.get_signing_serializer(app)
+    signed = []
+    with app.test_request_context("/", environ_base={"REMOTE_ADDR": "127.0.0.1"}):
+        identifier = app.login_manager._session_identifier_generator()
+        for user_id, session_id in zip(user_ids, ids, strict=True):
+            session.clear()
+            g.pop("csrf_token", None)  # generate_csrf keeps one token per request: one per agent here
+            session.update({"_user_id": f"{user_id}:1", "_lms_session": session_id, "_fresh": True,
+                            "_id": identifier})
+            token = generate_csrf()
+            signed.append((f"session={serializer.dumps(dict(session))}", token))
+    return signed
+
+
+def seat_tokens(app: Flask, user_ids: list[int], module_key: str) -> list[str]:
+    """The signed "page opened now" note each agent's module page would carry (for heartbeats)."""
+    secret = app.config["SECRET_KEY"]
+    return [tokens.seat_token(secret, user_id, module_key) for user_id in user_ids]
+
+
+def open_attempts(app: Flask, exam, user_ids: list[int]) -> tuple[list[int], list[int]]:
     now = dt.datetime.now(dt.UTC)
     with app.extensions["lms.db"].unit_of_work() as uow, uow.write() as db:
         exam_versions.ensure_version(db, exam)
@@ -52,7 +81,8 @@ def open_attempts(app: Flask, exam, user_ids: list[int]) -> list[int]:
                  "seed": new_seed(), "status": "in_progress", "started_at": now, "answers": {},
                  "timed_out": False, "results": {}} for uid in user_ids]
         db.execute(insert(Attempt), rows)
-        found = db.execute(select(Attempt.id, Attempt.user_id, Attempt.seed).where(Attempt.exam_key == exam.key))
+        found = db.execute(select(Attempt.id, Attempt.user_id, Attempt.seed).where(
+            Attempt.exam_key == exam.key, Attempt.user_id.between(min(user_ids), max(user_ids))))
         by_user = {user_id: (attempt_id, seed) for attempt_id, user_id, seed in found}
     return [by_user[uid][0] for uid in user_ids], [by_user[uid][1] for uid in user_ids]
 

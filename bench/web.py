@@ -1,307 +1,238 @@
-"""Web benchmark: the app under gunicorn (2 workers) on loopback, loaded by wrk, in one run.
+"""Web benchmark: the hot paths as a share of a bare Flask route, on SQLite and on PostgreSQL.
 
-Measures requests/s and p50/p95/p99 latency of a bare Flask "hello" (the ceiling, same gunicorn
-settings), the module page and the exam page (signed in), and exam submission (each request
-submits a different open attempt). Then, on PostgreSQL, a burst of 500 concurrent attempt starts
-and 500 submissions, counting the rows to show each was recorded exactly once.
-Prints figures; it is not a test. Targets: module page >= 50 % and submission >= 25 % of the
-bare route's throughput, with zero errors.
+Each scenario runs under gunicorn (2 sync workers, loopback), loaded by wrk (-t2), after a short
+warm-up, in every repeat: bare Flask hello (same gunicorn settings, the ceiling), module page, exam
+intro, attempt page, submit (each request a fresh attempt), heartbeat, autosave (JSON, as the
+page's script sends it) and start (each request an agent without an attempt). wrk checks every
+response's status, redirect target and a piece of its body, and after each write scenario the
+database must show exactly the effect of the requests sent. Prints min/median/max of req/s, p50
+and p95, and the ratio of each repeat's hello, with each target met or MISSED. Then, on PostgreSQL,
+a burst of 500 concurrent starts and submissions (bench/burst.py). Figures, not a test.
+
+Environment:
+  BENCH_SECONDS      measured seconds per scenario and repeat (default 10; warm-up 2 s more)
+  BENCH_REPEATS      repeats of the whole set (default 3)
+  BENCH_CONNECTIONS  wrk connections (default 16)
+  LMS_BENCH_DATABASE_URL  the PostgreSQL server (see bench/harness.py); database lms_bench_web is made and dropped
 """
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
-import socket
-import subprocess
+import statistics
 import sys
 import tempfile
-import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' helpers
-from fixtures import create_agents, open_attempts, random_secret, right_answers, session_cookie  # noqa: E402
+import checks  # noqa: E402
+from burst import postgres_burst  # noqa: E402
+from fixtures import create_agents, open_attempts, random_secret, right_answers, seat_tokens, signed_sessions  # noqa: E402
+from harness import (  # noqa: E402
+    WARMUP_SECONDS,
+    Gunicorn,
+    Wrk,
+    app_env,
+    consumed,
+    ensure_wrk,
+    form,
+    postgres_database,
+    sqlite_database,
+)
 
-from lms import migrate  # noqa: E402
 from lms.app import create_app  # noqa: E402
-from lms.config import PROJECT_ROOT  # noqa: E402
 
-DURATION = int(os.environ.get("BENCH_SECONDS", "10"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
-MODULE_PATH = "/learn/py2022/marketplace/eligibility-and-enrollment"
+MODULE_KEY = "py2022/marketplace/eligibility-and-enrollment"
 EXAM_KEY = "py2022/marketplace/eligibility"
-SUBMITTERS = int(os.environ.get("BENCH_SUBMITTERS", "8000"))
-BURST = 500
-HERE = Path(__file__).resolve().parent
-
-LUA = r"""
-local lines, counter, step = {}, 0, 1
-local threads = {}
-function setup(thread)
-  thread:set("id", #threads)
-  table.insert(threads, thread)
-end
-function init(args)
-  -- Each wrk thread takes every n-th line, starting at its own id, so no two send the same request.
-  for line in io.lines(args[1]) do table.insert(lines, line) end
-  step = tonumber(args[2])
-  counter = id or 0
-end
-function request()
-  local line = lines[(counter % #lines) + 1]
-  counter = counter + step
-  local method, path, cookie, body = line:match("^(%S+)\t(%S+)\t([^\t]*)\t?(.*)$")
-  local headers = {["Cookie"] = cookie}
-  if method == "POST" then headers["Content-Type"] = "application/x-www-form-urlencoded" end
-  return wrk.format(method, path, headers, body ~= "" and body or nil)
-end
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format('RESULT {"requests": %d, "seconds": %f, "p50": %f, "p95": %f, "p99": %f, ' ..
-    '"errors": %d, "status_errors": %d}\n', summary.requests, summary.duration / 1e6,
-    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
-    e.connect + e.read + e.write + e.timeout, e.status))
-end
-"""
+POOL = 256  # agents behind the repeatable requests: pages, heartbeats and autosaves
+SCENARIOS = ("bare Flask hello", "module page", "exam intro", "attempt page", "submit", "heartbeat", "autosave",
+             "start")
+TARGETS = {"module page": 0.5, "attempt page": 0.4, "submit": 0.25, "heartbeat": 0.15, "autosave": 0.15,
+           "start": 0.15}
+# What each response must be: status, a pattern its Location must match, text its body must contain.
+EXPECT = {"bare Flask hello": (200, "", "hello"), "module page": (200, "", "data-heartbeat="),
+          "exam intro": (200, "", "<dt>Pass mark</dt>"), "attempt page": (200, "", "data-save-url="),
+          "submit": (302, "/attempts/%d+/result$", ""), "heartbeat": (204, "", ""),
+          "autosave": (200, "", '"saved":true'), "start": (302, "/attempts/%d+$", "")}
 
 
-def ensure_wrk() -> str:
-    found = shutil.which("wrk")
-    if found:
-        return found
-    print("installing wrk (Debian package) ...", flush=True)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "wrk"], check=True,
-                   env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
-    return shutil.which("wrk") or sys.exit("wrk could not be installed")
+class Scenarios:
+    """Data and requests for one database; `run` measures one repeat of every scenario."""
+
+    def __init__(self, label: str, url: str, wrk: Wrk, work: Path):
+        self.label, self.wrk = label, wrk
+        self.env = app_env(url, random_secret(), work)
+        os.environ.update(self.env)
+        self.app = create_app()
+        self.exam = self.app.extensions["lms.catalog"].catalog.exams[EXAM_KEY]
+        self.batch = 0
+        readers = create_agents(self.app, POOL, f"{label}-reader-")
+        cookies = signed_sessions(self.app, readers)
+        attempts, _ = open_attempts(self.app, self.exam, readers)
+        intro = signed_sessions(self.app, create_agents(self.app, POOL, f"{label}-intro-"))  # no attempt yet
+        self.reads = {
+            "module page": [f"GET\t/learn/{MODULE_KEY}\t{cookie}\t" for cookie, _ in cookies],
+            "attempt page": [f"GET\t/attempts/{attempt}\t{cookie}\t"
+                             for (cookie, _), attempt in zip(cookies, attempts, strict=True)],
+            "exam intro": [f"GET\t/exams/{EXAM_KEY}\t{cookie}\t" for cookie, _ in intro],
+        }
+        self.used = {"submit": 0, "start": 0}
+        self.prepared = {"submit": 0, "start": 0}
+        self.rates: dict[str, float] = {}
+
+    def _agents(self, count: int, kind: str) -> tuple[list[int], list[tuple[str, str]]]:
+        self.batch += 1
+        ids = create_agents(self.app, count, f"{self.label}-{kind}{self.batch}-")
+        return ids, signed_sessions(self.app, ids)
+
+    def _submissions(self, count: int) -> tuple[list[str], list[int]]:
+        ids, cookies = self._agents(count, "submit")
+        attempts, seeds = open_attempts(self.app, self.exam, ids)
+        lines = [f"POST\t/attempts/{attempt}/submit\t{cookie}\t"
+                 + form({**right_answers(self.exam, seed), "confirm": ["yes"], "csrf_token": [token]})
+                 for (cookie, token), attempt, seed in zip(cookies, attempts, seeds, strict=True)]
+        self.prepared["submit"] += count
+        return lines, attempts
+
+    def _starts(self, count: int) -> tuple[list[str], list[int]]:
+        ids, cookies = self._agents(count, "start")
+        self.prepared["start"] += count
+        return [f"POST\t/exams/{EXAM_KEY}/start\t{cookie}\t" + form({"csrf_token": [token]})
+                for cookie, token in cookies], ids
+
+    def run(self, hello_base: str, base: str) -> dict[str, dict]:
+        results: dict[str, dict] = {}
+        _, results["bare Flask hello"] = self.wrk.measure(hello_base, ["GET\t/\t\t"], EXPECT["bare Flask hello"])
+        hello = results["bare Flask hello"]["rps"]
+        for name, lines in self.reads.items():
+            _, results[name] = self.wrk.measure(base, lines, EXPECT[name])
+        results["submit"] = self._unique("submit", base, hello, self._submissions, checks.submitted)
+        results["heartbeat"] = self._heartbeats(base)
+        results["autosave"] = self._autosaves(base)
+        results["start"] = self._unique("start", base, hello, self._starts, checks.started)
+        for name, result in results.items():
+            self.rates[name] = max(self.rates.get(name, 0), result["rps"])
+        return results
+
+    def _unique(self, name: str, base: str, hello: float, make, check) -> dict:
+        """A write where no request may repeat: the warm-up's rate (or the fastest repeat so far) sizes
+        the measured pool of fresh attempts or agents, with a margin; running out is reported."""
+        known = self.rates.get(name)
+        warm_lines, warm_ids = make(int((known or 0.3 * hello) * WARMUP_SECONDS) + 200)
+        warm = self.wrk.run(base, warm_lines, WARMUP_SECONDS, EXPECT[name], True)
+        rate = known or (0.6 * hello if warm["exhausted"] else sum(warm["sent_by_thread"]) / WARMUP_SECONDS)
+        lines, ids = make(int(rate * SECONDS * 1.3) + 200)
+        result = self.wrk.run(base, lines, SECONDS, EXPECT[name], True)
+        sent = sum(warm["sent_by_thread"]) + sum(result["sent_by_thread"])
+        self.used[name] += sent
+        result["check"] = check(self.app, warm_ids + ids, sent)
+        if result["exhausted"]:
+            result["check"] += f"; MISMATCH: the {len(lines)} prepared ran out, so the rate is understated"
+        return result
+
+    def _heartbeats(self, base: str) -> dict:
+        ids, cookies = self._agents(POOL, "heartbeat")
+        opened = seat_tokens(self.app, ids, MODULE_KEY)
+        lines = [f"POST\t/learn/{MODULE_KEY}/heartbeat\t{cookie}\t" + form({"opened": [note], "csrf_token": [token]})
+                 for (cookie, token), note in zip(cookies, opened, strict=True)]
+        warm, result = self.wrk.measure(base, lines, EXPECT["heartbeat"])
+        sent = consumed(len(lines), warm["sent_by_thread"]) | consumed(len(lines), result["sent_by_thread"])
+        # Notes signed just now and heartbeats seconds apart: every second that passed is counted, no more.
+        result["check"] = checks.heartbeats(self.app, {(ids[i], MODULE_KEY): opened[i] for i in sent}, exact=True)
+        return result
+
+    def _autosaves(self, base: str) -> dict:
+        ids, cookies = self._agents(POOL, "autosave")
+        attempts, seeds = open_attempts(self.app, self.exam, ids)
+        lines = [f"POST\t/attempts/{attempt}/save\t{cookie}\t"
+                 + form({**right_answers(self.exam, seed), "csrf_token": [token]})
+                 for (cookie, token), attempt, seed in zip(cookies, attempts, seeds, strict=True)]
+        warm, result = self.wrk.measure(base, lines, EXPECT["autosave"])
+        sent = consumed(len(lines), warm["sent_by_thread"]) | consumed(len(lines), result["sent_by_thread"])
+        result["check"] = checks.autosaves(self.app, self.exam, [attempts[i] for i in sorted(sent)],
+                                           [a for i, a in enumerate(attempts) if i not in sent])
+        return result
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Gunicorn:
-    def __init__(self, target: str, env: dict, threads: int = 1):
-        self.port = free_port()
-        args = [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{self.port}",
-                "--log-level", "warning", "--backlog", "2048"]
-        if threads > 1:
-            args += ["--threads", str(threads)]
-        self.process = subprocess.Popen(args + [target], env={**os.environ, **env}, cwd=HERE)
-        self.base = f"http://127.0.0.1:{self.port}"
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(self.base + "/", timeout=1)
-                return
-            except urllib.error.HTTPError:
-                return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError(f"gunicorn for {target} did not start")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=20)
-
-
-def run_wrk(wrk: str, base: str, lines: list[str], work: Path, name: str,
-            warmup_lines: list[str] | None = None) -> dict:
-    """`warmup_lines` keeps the warm-up off the measured requests (submissions must not repeat)."""
-    data, warmup = work / f"{name}.requests", work / f"{name}.warmup"
-    data.write_text("\n".join(lines) + "\n")
-    warmup.write_text("\n".join(warmup_lines or lines) + "\n")
-    script = work / "requests.lua"
-    script.write_text(LUA)
-    # A short warm-up fills caches and lets each worker load the catalog.
-    subprocess.run([wrk, "-t2", f"-c{CONNECTIONS}", "-d2s", "-s", str(script), base, "--", str(warmup), "2"],
-                   capture_output=True, check=True)
-    output = subprocess.run([wrk, "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}s", "-s", str(script), base, "--",
-                             str(data), "2"], capture_output=True, text=True, check=True).stdout
-    line = next(row for row in output.splitlines() if row.startswith("RESULT "))
-    result = json.loads(line[len("RESULT "):])
-    result["rps"] = result["requests"] / result["seconds"]
-    return result
-
-
-def form(values: dict[str, list[str]]) -> str:
-    return urllib.parse.urlencode(values, doseq=True)
-
-
-def web_benchmark(wrk: str, work: Path) -> dict[str, dict]:
-    secret = random_secret()
-    database = f"sqlite:///{work / 'bench.db'}"
-    migrate.upgrade(database)
-    env = {"SECRET_KEY": secret, "DATABASE_URL": database, "LMS_INSTANCE_PATH": str(work / "instance"),
-           "LMS_CONTENT_ROOT": str(PROJECT_ROOT), "LMS_COOKIE_SECURE": "0",
-           "LMS_PUBLIC_URL": "http://127.0.0.1:5000", "LMS_OUTBOX_WORKER": "off"}
-    os.environ.update(env)
-    app = create_app()
-    exam = app.extensions["lms.catalog"].catalog.exams[EXAM_KEY]
-    print(f"preparing {SUBMITTERS} agents with open attempts ...", flush=True)
-    reader_id = create_agents(app, 1, "reader")[0]
-    reader_cookie, _ = session_cookie(app, reader_id)
-    (reader_attempt,), _ = open_attempts(app, exam, [reader_id])
-    submitters = create_agents(app, SUBMITTERS, "submitter")
-    attempt_ids, seeds = open_attempts(app, exam, submitters)
-    submissions = []
-    for user_id, attempt_id, seed in zip(submitters, attempt_ids, seeds, strict=True):
-        cookie, token = session_cookie(app, user_id)
-        body = form({**right_answers(exam, seed), "csrf_token": [token]})
-        submissions.append(f"POST\t/attempts/{attempt_id}/submit\t{cookie}\t{body}")
-    app.extensions["lms.db"].dispose()
-
-    results: dict[str, dict] = {}
-    hello = Gunicorn("hello_app:app", env)
+def run_database(label: str, url: str, wrk: Wrk, work: Path) -> tuple[list[dict[str, dict]], Scenarios, list]:
+    scenarios = Scenarios(label, url, wrk, work)
+    scenarios.app.extensions["lms.db"].dispose()
+    hello = Gunicorn("hello_app:app", scenarios.env)
+    server = Gunicorn("lms.app:create_app()", scenarios.env)
+    repeats = []
     try:
-        results["bare Flask hello"] = run_wrk(wrk, hello.base, ["GET\t/\t\t"], work, "hello")
+        for repeat in range(1, REPEATS + 1):
+            started = time.time()
+            repeats.append(scenarios.run(hello.base, server.base))
+            scenarios.app.extensions["lms.db"].dispose()
+            print(f"  {label} repeat {repeat} of {REPEATS} done in {time.time() - started:.0f} s", flush=True)
+        rss = server.rss_mb()
     finally:
         hello.stop()
-    server = Gunicorn("lms.app:create_app()", env)
-    try:
-        results["module page"] = run_wrk(wrk, server.base, [f"GET\t{MODULE_PATH}\t{reader_cookie}\t"], work, "module")
-        results["exam page"] = run_wrk(wrk, server.base, [f"GET\t/attempts/{reader_attempt}\t{reader_cookie}\t"],
-                                       work, "exam")
-        warm = len(submissions) // 4
-        results["exam submission"] = run_wrk(wrk, server.base, submissions[warm:], work, "submit",
-                                             warmup_lines=submissions[:warm])
-    finally:
         server.stop()
-    check = create_app({"DATABASE_URL": database})
-    from sqlalchemy import func, select
-
-    from lms.models import Attempt
-
-    with check.extensions["lms.db"].reading() as db:
-        scored = db.scalar(select(func.count()).select_from(Attempt).where(Attempt.status == "submitted"))
-    check.extensions["lms.db"].dispose()
-    results["exam submission"]["distinct_scored"] = scored
-    return results
+    return repeats, scenarios, rss
 
 
-def print_results(results: dict[str, dict]) -> None:
-    ceiling = results["bare Flask hello"]["rps"]
-    print(f"\n{'scenario':<18} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7} {'of bare':>8}")
-    for name, r in results.items():
-        errors = r["errors"] + r["status_errors"]
-        print(f"{name:<18} {r['rps']:>9.1f} {r['p50']:>8.2f} {r['p95']:>8.2f} {r['p99']:>8.2f} {errors:>7d} "
-              f"{r['rps'] / ceiling:>7.0%}")
-    sub = results["exam submission"]
-    measured_pool = SUBMITTERS - SUBMITTERS // 4
-    print(f"(exam submission: {sub['requests']} measured requests, each a different open attempt"
-          if sub["requests"] <= measured_pool else
-          f"(exam submission: {sub['requests']} measured requests for {measured_pool} attempts, so some repeated",
-          f"; {sub['distinct_scored']} attempts scored in all, warm-up included)", sep="")
-    for name, target in (("module page", 0.5), ("exam submission", 0.25)):
-        ratio = results[name]["rps"] / ceiling
-        print(f"target {name} >= {target:.0%} of bare: {ratio:.0%} -> {'met' if ratio >= target else 'MISSED'}")
-    errors = sum(r["errors"] + r["status_errors"] for r in results.values())
-    print(f"target zero errors: {errors} -> {'met' if errors == 0 else 'MISSED'}")
+def report(label: str, repeats: list[dict[str, dict]], scenarios: Scenarios, rss: list[float]) -> bool:
+    """Print the table; True when every target is met with zero errors and every check passed."""
+    print(f"\n{label}: {len(repeats)} repeats, min / median / max of each")
+    print(f"{'scenario':<17} {'req/s':>20} {'p50 ms':>17} {'p95 ms':>17} {'of hello':>17} {'errors':>6}  target")
+    all_met = True
+    for name in SCENARIOS:
+        runs = [repeat[name] for repeat in repeats]
+        ratios = [repeat[name]["rps"] / repeat["bare Flask hello"]["rps"] for repeat in repeats]
+        errors = sum(run["errors"] + run["wrong"] for run in runs)
 
+        def spread(values: list[float], fmt: str) -> str:
+            return "/".join(format(v, fmt) for v in (min(values), statistics.median(values), max(values)))
 
-def postgres_burst(work: Path) -> None:
-    from sqlalchemy import create_engine, func, select, text
-    from sqlalchemy.engine import make_url
-
-    from lms.models import Attempt, AuditEntry
-
-    url = os.environ.get("LMS_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/lms_bench")
-    parsed = make_url(url)
-    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
-    except Exception as exc:
-        print(f"\nPostgreSQL burst skipped: {parsed.render_as_string(hide_password=True)} unreachable ({exc})")
-        return
-    migrate.upgrade(url)
-    secret = random_secret()
-    env = {"SECRET_KEY": secret, "DATABASE_URL": url, "LMS_INSTANCE_PATH": str(work / "pg-instance"),
-           "LMS_CONTENT_ROOT": str(PROJECT_ROOT), "LMS_COOKIE_SECURE": "0",
-           "LMS_PUBLIC_URL": "http://127.0.0.1:5000", "LMS_OUTBOX_WORKER": "off"}
-    os.environ.update(env)
-    app = create_app()
-    exam = app.extensions["lms.catalog"].catalog.exams[EXAM_KEY]
-    agents = [(uid, *session_cookie(app, uid)) for uid in create_agents(app, BURST, "burst")]
-    server = Gunicorn("lms.app:create_app()", env, threads=8)
-    try:
-        def post(path: str, cookie: str, body: str) -> tuple[int, str]:
-            request = urllib.request.Request(server.base + path, data=body.encode(), method="POST",
-                                             headers={"Cookie": cookie})
-            opener = urllib.request.build_opener(NoRedirect())
-            try:
-                with opener.open(request, timeout=120) as response:
-                    return response.status, response.headers.get("Location", "")
-            except urllib.error.HTTPError as error:
-                return error.code, error.headers.get("Location", "")
-
-        def burst(calls) -> tuple[float, list]:
-            barrier = threading.Barrier(len(calls))
-            results: list = [None] * len(calls)
-
-            def run(index, call):
-                barrier.wait()
-                results[index] = call()
-
-            threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-            started = time.perf_counter()
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            return time.perf_counter() - started, results
-
-        start_s, starts = burst([
-            lambda c=cookie, t=token: post(f"/exams/{EXAM_KEY}/start", c, form({"csrf_token": [t]}))
-            for _, cookie, token in agents])
-        with app.extensions["lms.db"].reading() as db:
-            attempts = {a.user_id: a for a in db.scalars(select(Attempt))}
-        calls = []
-        for user_id, cookie, token in agents:
-            attempt = attempts[user_id]
-            body = form({**right_answers(exam, attempt.seed), "csrf_token": [token]})
-            calls.append(lambda a=attempt, c=cookie, b=body: post(f"/attempts/{a.id}/submit", c, b))
-        submit_s, submits = burst(calls)
-    finally:
-        server.stop()
-    with app.extensions["lms.db"].reading() as db:
-        rows = db.scalar(select(func.count()).select_from(Attempt))
-        per_user = db.scalar(select(func.count(func.distinct(Attempt.user_id))))
-        submitted = db.scalar(select(func.count()).select_from(Attempt).where(Attempt.status == "submitted"))
-        scored = db.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "attempt.scored"))
-    app.extensions["lms.db"].dispose()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
-    admin.dispose()
-    ok_starts = sum(1 for status, location in starts if status == 302 and "/attempts/" in location)
-    ok_submits = sum(1 for status, location in submits if status == 302 and location.endswith("/result"))
-    print(f"\nPostgreSQL burst ({BURST} agents, gunicorn 2 workers x 8 threads):")
-    print(f"  {BURST} concurrent starts in {start_s:.2f} s: {ok_starts} redirected to their attempt")
-    print(f"  {BURST} concurrent submissions in {submit_s:.2f} s: {ok_submits} redirected to their result")
-    print(f"  rows: {rows} attempts for {per_user} agents, {submitted} submitted, {scored} scoring records "
-          f"-> {'each recorded exactly once' if rows == per_user == submitted == scored == BURST else 'MISMATCH'}")
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
+        target = TARGETS.get(name)
+        met = errors == 0 and (target is None or statistics.median(ratios) >= target)
+        all_met &= met
+        verdict = "" if target is None else f">= {target:.2f}x {'met' if met else 'MISSED'}"
+        print(f"{name:<17} {spread([r['rps'] for r in runs], '.0f'):>20} {spread([r['p50'] for r in runs], '.1f'):>17} "
+              f"{spread([r['p95'] for r in runs], '.1f'):>17} {spread(ratios, '.2f'):>17} {errors:>6}  {verdict}")
+    for name in ("submit", "heartbeat", "autosave", "start"):
+        for number, repeat in enumerate(repeats, start=1):
+            check = repeat[name]["check"]
+            all_met &= "MISMATCH" not in check
+            print(f"  check {name}, repeat {number}: {check}")
+    for name in ("submit", "start"):
+        print(f"  {name}: {scenarios.used[name]} requests sent of {scenarios.prepared[name]} prepared, "
+              f"each to a different {'attempt' if name == 'submit' else 'agent'}")
+    errors_seen = [f"{name}: {repeat[name]['first_wrong']}" for repeat in repeats for name in SCENARIOS
+                   if repeat[name]["first_wrong"]]
+    if errors_seen:
+        print("  first wrong response:", "; ".join(errors_seen[:4]))
+    client = sum(run["client_cpu"] for repeat in repeats for run in repeat.values())
+    wall = sum(run["seconds"] for repeat in repeats for run in repeat.values())
+    print(f"  wrk used {client:.1f} s of CPU in {wall:.0f} s of measured runs (warm-ups apart): "
+          f"{client / (wall * (os.cpu_count() or 1)):.0%} of the machine")
+    print(f"  RSS per worker after the run: {', '.join(f'{size:.0f} MB' for size in rss)}")
+    return all_met
 
 
 def main() -> None:
-    wrk = ensure_wrk()
+    wrk_path = ensure_wrk()
+    print(f"web benchmark: {REPEATS} repeats of wrk -t2 -c{CONNECTIONS} -d{SECONDS}s (after {WARMUP_SECONDS} s "
+          f"warm-up) against gunicorn --workers 2 on loopback", flush=True)
+    verdicts = []
     with tempfile.TemporaryDirectory(prefix="lms-web-bench-") as folder:
         work = Path(folder)
-        print(f"web benchmark: wrk -t2 -c{CONNECTIONS} -d{DURATION}s against gunicorn --workers 2 on loopback")
-        print_results(web_benchmark(wrk, work))
+        wrk = Wrk(wrk_path, work, CONNECTIONS, SECONDS)
+        sqlite = sqlite_database(work, "bench.db")
+        verdicts.append(report("SQLite", *run_database("sqlite", sqlite, wrk, work)))
+        with postgres_database("lms_bench_web") as postgres:
+            if postgres is None:
+                print("\nPostgreSQL: skipped (no server)")
+            else:
+                verdicts.append(report("PostgreSQL", *run_database("pg", postgres, wrk, work)))
         postgres_burst(work)
+    print(f"\nall targets met, zero errors, every check passed: {'yes' if all(verdicts) else 'NO'}")
 
 
 if __name__ == "__main__":
