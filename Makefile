@@ -53,6 +53,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/web.py
 	$(BIN)/python bench/capacity.py
 	$(BIN)/python bench/rcl.py
+	$(BIN)/python bench/console.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache node_modules

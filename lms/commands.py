@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import sys
 import threading
@@ -20,7 +21,18 @@ from lms.config import PROJECT_ROOT
 from lms.db import UnitOfWork
 from lms.extensions import catalog, clock, database, outbox
 from lms.models import User
-from lms.services import accounts, exam_resets, exams, help_on_demand, people, programs, registry, reminders
+from lms.services import (
+    accounts,
+    demo,
+    exam_resets,
+    exams,
+    help_on_demand,
+    passwords,
+    people,
+    programs,
+    registry,
+    reminders,
+)
 from lms.services.completions import import_completions
 from lms.services.csvfiles import CsvFileError
 from lms.services.errors import FieldErrors, RuleError
@@ -170,9 +182,14 @@ DEMO_AGENTS = (
 @with_appcontext
 @click.option("--password", envvar="LMS_DEMO_PASSWORD", default=None,
               help="Password for the demo accounts (default: a new random one, printed once).")
-def demo_command(password: str | None) -> None:
-    """Load demo data: the sample producer registry and completions in docs/examples, an admin,
-    an author and two agents. Safe to run again; existing accounts are left alone."""
+@click.option("--agents", "count", default=200, show_default=True, type=click.IntRange(0, 1_000_000),
+              help=f"Generated agents at every step of the {demo.PROGRAM_KEY} registration (@{demo.DOMAIN}).")
+@click.option("--seed", default=2022, show_default=True, help="The same seed makes the same agents, answers and days.")
+def demo_command(password: str | None, count: int, seed: int) -> None:
+    """Load demo data: the sample producer registry and completions in docs/examples, an admin, an author,
+    two agents, and generated agents at every step of the registration (with attempts, some locked out),
+    dated over the last six weeks. Safe to run again: existing accounts are left alone, and generated
+    agents are only added to a database that has none."""
     password = password or secrets.token_urlsafe(12)
     examples = PROJECT_ROOT / "docs" / "examples"
     created = []
@@ -184,6 +201,7 @@ def demo_command(password: str | None) -> None:
                 accounts.create_account(uow, email, password, role=role)
                 created.append(f"{role} {email}")
         admin = accounts.find_by_email(session, "admin@example.com")
+        admin_id = admin.id if admin is not None else None
         for email, first, last, npn, state in DEMO_AGENTS:
             if accounts.find_by_email(session, email) is not None:
                 continue
@@ -195,7 +213,33 @@ def demo_command(password: str | None) -> None:
     if created:
         click.echo("Created " + ", ".join(created) + f" with the password: {password}")
     else:
-        click.echo("Demo data already loaded; registry and completions refreshed.")
+        click.echo("Demo accounts already loaded; registry and completions refreshed.")
+    if count:
+        _demo_agents(count, seed, password, admin_id)
+
+
+def _demo_agents(count: int, seed: int, password: str, admin_id: int | None) -> None:
+    today = clock().pinned_today
+    # A pinned date (TODAY) is the demo's today too, so its weeks lead up to the day the app thinks it is.
+    now = dt.datetime.combine(today, dt.time(18), dt.UTC) if today else clock().now()
+    step = max(demo.BATCH, count // 10)
+
+    def progress(done: int, total: int) -> None:
+        if done % step < demo.BATCH or done == total:
+            click.echo(f"  {done:,} of {total:,} agents ({100 * done // total}%)", err=True)
+
+    with _uow() as uow:
+        try:
+            report = demo.generate(uow, catalog(), count=count, seed=seed, now=now, admin_id=admin_id,
+                                   password_hash=passwords.hash_password(password), progress=progress)
+        except demo.DemoLoaded as error:
+            click.echo(f"Demo agents already loaded: {error}")
+            return
+        except RuleError as error:
+            _fail(str(error))
+    stages = ", ".join(f"{report.stages[stage]} {demo.STAGE_WORDS[stage]}" for stage, _ in demo.STAGES)
+    click.echo(f"Created {report.agents:,} demo agents (@{demo.DOMAIN}, password: {password}): {stages}; "
+               f"{report.attempts:,} exam attempts, {report.completions:,} registrations completed.")
 
 
 @click.command("outbox")

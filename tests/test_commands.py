@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from lms.config import PROJECT_ROOT
-from lms.models import AgentProfile, ProducerRecord
+from lms.models import AgentProfile, ProducerRecord, User
 from lms.services.profiles import ProfileInput, save_profile
 
 
@@ -109,6 +109,19 @@ def test_demo_loads_accounts_registry_and_completions_once(runner, app):
         assert "**5678901**" in (PROJECT_ROOT / "README.md").read_text()
     again = runner.invoke(args=["demo"])
     assert again.exit_code == 0 and "already loaded" in again.output
+
+
+def test_demo_generates_agents_who_can_sign_in_and_only_once(runner, app):
+    from lms.services import accounts, demo
+
+    result = runner.invoke(args=["demo", "--agents", "30", "--seed", "3", "--password", "demo passphrase 2022"])
+    assert result.exit_code == 0, result.output
+    assert "Created 30 demo agents" in result.output and "registration complete" in result.output
+    with app.extensions["lms.db"].unit_of_work() as uow:
+        agent = uow.session.scalar(select(User).where(User.email.like(f"%@{demo.DOMAIN}")).limit(1))
+        assert accounts.authenticate(uow, agent.email, "demo passphrase 2022").id == agent.id
+    again = runner.invoke(args=["demo", "--agents", "30"])
+    assert again.exit_code == 0 and "Demo agents already loaded: 30 demo agents" in again.output
 
 
 def test_hod_import_reports_lines_and_summary(runner, tmp_path):

@@ -57,9 +57,14 @@ def picked_mask(question: Question, answer: Any) -> int | None:
 
 def record(session: Session, attempt: Attempt, exam: Exam, results: Mapping[str, float]) -> None:
     """One row per question the attempt asked; called once, when the attempt is scored."""
+    session.add_all(AttemptItem(**row) for row in item_rows(attempt.id, attempt.content_hash, exam,
+                                                            attempt.answers or {}, results))
+
+
+def item_rows(attempt_id: int, content_hash: str, exam: Exam, answers: Mapping[str, Any],
+              results: Mapping[str, float]) -> list[dict[str, Any]]:
+    """The `attempt_items` rows of a scored attempt, as values (demo data inserts them in bulk)."""
     questions = {question.id: question for question in exam.questions}
-    answers = attempt.answers or {}
-    session.add_all(AttemptItem(attempt_id=attempt.id, question_id=qid, content_hash=attempt.content_hash,
-                                points=points, max_points=questions[qid].points,
-                                picked=picked_mask(questions[qid], answers.get(qid)))
-                    for qid, points in results.items())
+    return [{"attempt_id": attempt_id, "question_id": qid, "content_hash": content_hash, "points": points,
+             "max_points": questions[qid].points, "picked": picked_mask(questions[qid], answers.get(qid))}
+            for qid, points in results.items()]
