@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from lms.content.catalog import Exam, Question
@@ -55,10 +56,17 @@ def picked_mask(question: Question, answer: Any) -> int | None:
     return mask
 
 
+_INSERT = insert(AttemptItem)
+
+
 def record(session: Session, attempt: Attempt, exam: Exam, results: Mapping[str, float]) -> None:
-    """One row per question the attempt asked; called once, when the attempt is scored."""
-    session.add_all(AttemptItem(**row) for row in item_rows(attempt.id, attempt.content_hash, exam,
-                                                            attempt.answers or {}, results))
+    """One row per question the attempt asked; called once, when the attempt is scored.
+
+    One multi-row INSERT through the session (so it runs after the attempt's own pending changes),
+    without building an ORM object per row: submission is a hot write."""
+    rows = item_rows(attempt.id, attempt.content_hash, exam, attempt.answers or {}, results)
+    if rows:
+        session.execute(_INSERT, rows)
 
 
 def item_rows(attempt_id: int, content_hash: str, exam: Exam, answers: Mapping[str, Any],
