@@ -7,9 +7,7 @@ cursor, so its memory stays flat however many attempts there are.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 
@@ -18,7 +16,9 @@ from sqlalchemy.orm import Session
 
 from lms.content.catalog import Catalog
 from lms.models import AgentProfile, Attempt, User
+from lms.services.csvfiles import CsvLines
 from lms.services.errors import NotFound
+from lms.services.export_base import csv_cell
 from lms.services.item_analysis import Version, versions_of
 
 PAGE_SIZE = 50
@@ -163,29 +163,10 @@ def csv_lines(session: Session, catalog: Catalog, exam_key: str, chosen: Filter)
 
 
 def _lines(session: Session, query: Select, exam_key: str, labels: dict[str, str]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def line(values: list) -> str:
-        writer.writerow(values)
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
+    line = CsvLines()
     yield line(CSV_COLUMNS)
     for found in session.execute(query):
         row = _row(found)
-        yield line([row.attempt_id, _cell(row.email), _cell(row.name), row.npn, exam_key, row.number,
-                    labels.get(row.content_hash, ""), row.content_hash, row.status, _iso(row.started_at),
-                    _iso(row.submitted_at), "" if row.percent is None else f"{row.percent:.2f}",
-                    "" if row.passed is None else ("yes" if row.passed else "no"), "yes" if row.timed_out else "no"])
-
-
-def _cell(text: str) -> str:
-    """Text an agent typed, kept from being read as a formula when the file opens in a spreadsheet."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _iso(moment: dt.datetime | None) -> str:
-    return moment.astimezone(dt.UTC).isoformat(timespec="seconds") if moment else ""
+        yield line([csv_cell(value) for value in (
+            row.attempt_id, row.email, row.name, row.npn, exam_key, row.number, labels.get(row.content_hash, ""),
+            row.content_hash, row.status, row.started_at, row.submitted_at, row.percent, row.passed, row.timed_out)])

@@ -1,4 +1,5 @@
-"""Reading uploaded CSV files: one clear error for a bad file, line numbers for bad rows."""
+"""CSV files: reading uploads (one clear error for a bad file, line numbers for bad rows) and writing
+streamed downloads a line at a time."""
 
 from __future__ import annotations
 
@@ -50,3 +51,23 @@ def read_rows(data: bytes, required: tuple[str, ...]) -> list[CsvRow]:
     except csv.Error as exc:
         raise CsvFileError(f"line {reader.line_num}: {exc}") from None
     return rows
+
+
+class CsvLines:
+    """Rows as CSV text one line at a time, for downloads streamed as they are read."""
+
+    def __init__(self) -> None:
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer)
+
+    def __call__(self, values: list) -> str:
+        self._writer.writerow(values)
+        text = self._buffer.getvalue()
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        return text
+
+
+def formula_safe(text: str) -> str:
+    """Text people typed, kept from running as a formula when the file opens in a spreadsheet."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -8,9 +8,7 @@ stream holds one batch in memory at a time.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -20,6 +18,7 @@ from typing import Any
 from sqlalchemy import Select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from lms.services.csvfiles import CsvLines, formula_safe
 from lms.services.errors import RuleError
 
 MAX_ID = 2**31 - 1
@@ -154,16 +153,7 @@ class Export:
 
     def csv_lines(self, session: Session, filters: dict[str, Any]) -> Iterator[str]:
         """The header, then one CSV line per row, read a batch at a time."""
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-
-        def line(values: list[str]) -> str:
-            writer.writerow(values)
-            text = buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-            return text
-
+        line = CsvLines()
         yield line([field.name for field in self.fields])
         for row in self.stream(session, filters):
             yield line([csv_cell(row[field.name]) for field in self.fields])
@@ -193,6 +183,4 @@ def csv_cell(value: Any) -> str:
         return json.dumps(value, sort_keys=True, ensure_ascii=False)
     if isinstance(value, list):
         return ",".join(value)
-    text = str(value)
-    # Text people typed must not run as a formula when the file opens in a spreadsheet.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return formula_safe(str(value))

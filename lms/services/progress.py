@@ -14,11 +14,6 @@ from lms.models import Attempt, ModuleProgress
 from lms.services import seat_time, standings
 
 
-def progress_row(session: Session, user_id: int, module_key: str) -> ModuleProgress | None:
-    return session.scalar(select(ModuleProgress).where(ModuleProgress.user_id == user_id,
-                                                       ModuleProgress.module_key == module_key))
-
-
 def heartbeat(uow: UnitOfWork, user_id: int, module_key: str, opened_at: dt.datetime | None,
               now: dt.datetime) -> None:
     """The module page is open and visible (player.js says so every minute)."""
@@ -123,15 +118,6 @@ def track_progress(session: Session, catalog: Catalog, user_id: int, track: Trac
         standing = standings.standing(session, exam, user_id, attempts[exam.key], grants) if exam else None
         states.append(ModuleState(module, rows.get(module.key), standing, exam is not None, position, len(modules)))
     return TrackProgress(track, tuple(states))
-
-
-def module_state(session: Session, catalog: Catalog, user_id: int, module: Module) -> ModuleState:
-    """One module's state, without loading the rest of its track."""
-    exam = catalog.exams.get(module.exam_key) if module.exam_key else None
-    standing = standings.standing(session, exam, user_id) if exam else None
-    siblings = catalog.modules_of(catalog.tracks[module.track_key])
-    return ModuleState(module, progress_row(session, user_id, module.key), standing, exam is not None,
-                       siblings.index(module) + 1, len(siblings))
 
 
 def exam_attempted(session: Session, catalog: Catalog, user_id: int, track: Track) -> bool:

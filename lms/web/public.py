@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from collections.abc import Iterator
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, stream_with_context, url_for
@@ -12,6 +10,7 @@ from flask_login import current_user
 
 from lms.extensions import catalog
 from lms.services import certificates, rcl
+from lms.services.csvfiles import CsvLines
 from lms.services.errors import RuleError
 from lms.services.us_states import STATES
 from lms.web.database import db_session
@@ -82,18 +81,12 @@ def rcl_csv(program: str):
     session = db_session()
 
     def lines() -> Iterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(["npn", "name", "resident_state",
-                         *(f"{registration.key}_registration_date" for registration in found.registrations),
-                         "npn_valid"])
+        line = CsvLines()
+        yield line(["npn", "name", "resident_state",
+                    *(f"{registration.key}_registration_date" for registration in found.registrations), "npn_valid"])
         for row in rcl.stream(session, found, search.state):
-            writer.writerow([row.npn, row.name, row.resident_state,
-                             *(_iso(row.dates[r.key]) for r in found.registrations),
-                             "yes" if row.npn_valid else "no"])
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
+            yield line([row.npn, row.name, row.resident_state, *(_iso(row.dates[r.key]) for r in found.registrations),
+                        "yes" if row.npn_valid else "no"])
 
     filename = f"registration-completion-list-{found.key}.csv"
     return Response(stream_with_context(lines()), mimetype="text/csv",

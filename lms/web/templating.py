@@ -39,6 +39,11 @@ def duration(seconds: int | None) -> str:
     return f"{hours} h {minutes} min" if hours else f"{minutes} min"
 
 
+def time_needed(seconds: int) -> str:
+    """Time still to spend, rounded up to whole minutes: "about 3 min" never sends an agent back too soon."""
+    return duration(-(-seconds // 60) * 60)
+
+
 def chosen_zone_name() -> str | None:
     """The signed-in agent's time zone, if they chose one on their profile."""
     if not has_request_context() or not current_user.is_authenticated:
@@ -106,6 +111,7 @@ def init_app(app: Flask) -> None:
         app.add_template_filter(formatter)
     app.add_template_global(chosen_zone_name)
     app.add_template_filter(duration)
+    app.add_template_filter(time_needed)
     loaders: list[BaseLoader] = [FunctionLoader(question_partial)]
     if app.jinja_loader is not None:
         loaders.insert(0, app.jinja_loader)

@@ -117,8 +117,8 @@ def test_the_track_and_exam_intro_count_nothing_right_after_a_reset(uow, user_id
     track = progress.track_progress(uow.session, CATALOG, user_id, CORE)
     assert track.locked_exams == [] and not progress.exam_attempted(uow.session, CATALOG, user_id, CORE)
     module = CATALOG.modules["py2030/core/rules"]
-    state = progress.module_state(uow.session, CATALOG, user_id, module)
-    assert state.standing is not None and state.standing.used == 0 and state.standing.can_start
+    state = exams.standing(uow.session, CATALOG.exams[module.exam_key], user_id)
+    assert state.used == 0 and state.can_start
     assert exams.locked_exams(uow.session, CATALOG, user_id) == []
 
 

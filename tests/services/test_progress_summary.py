@@ -9,6 +9,7 @@ import pytest
 from lms.content import load_catalog
 from lms.models import ModuleProgress, ProducerRecord, User
 from lms.services import accounts, exams, people, progress, registration, training
+from lms.services.module_page import module_page
 from lms.services.profiles import ProfileInput, save_profile
 from tests.support.apps import TEST_PASSWORD
 from tests.support.player_tree import answer_values, getter, write_player_tree
@@ -81,7 +82,7 @@ def test_a_module_knows_its_place_in_the_track(uow, catalog, user):
     places = [(state.module.slug, state.position, state.track_size) for state in
               progress.track_progress(uow.session, catalog, user.id, catalog.tracks["py2030/core"]).modules]
     assert places == [("intro", 1, 3), ("rules", 2, 3), ("wrap-up", 3, 3)]
-    alone = progress.module_state(uow.session, catalog, user.id, catalog.modules["py2030/core/rules"])
+    alone = module_page(uow.session, catalog, user.id, catalog.modules["py2030/core/rules"])
     assert (alone.position, alone.track_size) == (2, 3)
 
 

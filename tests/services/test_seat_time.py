@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from lms.models import ModuleProgress
 from lms.services import accounts, progress, training
-from lms.services.progress import progress_row
 from tests.support.apps import TEST_PASSWORD
 from tests.support.player_tree import player_catalog
 
@@ -23,7 +22,8 @@ def at(**delta) -> dt.datetime:
 
 
 def spent(uow, user_id: int) -> int:
-    row = progress_row(uow.session, user_id, MODULE)
+    row = uow.session.scalar(select(ModuleProgress).where(ModuleProgress.user_id == user_id,
+                                                          ModuleProgress.module_key == MODULE))
     return row.seconds_spent if row else 0
 
 

@@ -111,6 +111,8 @@ def test_the_public_list_searches_filters_pages_and_downloads(site):
         ["1234567", "Ana Ruiz", "TX", rows[1][4] if rows[1][0] == "1234567" else rows[2][4], "yes"],
         ["7654321", "Ben Cole", "OH", rows[2][4] if rows[2][0] == "7654321" else rows[1][4], "yes"]]
     assert all(row[3] == "" and re.match(r"\d{4}-\d{2}-\d{2}$", row[4]) for row in rows[1:])
+    nobody = list(csv.reader(io.StringIO(public.get("/rcl/py2022.csv?state=AK").get_data(as_text=True))))
+    assert nobody == [rows[0]]  # a state with nobody listed still gets the header row
     assert public.get("/rcl/py1999").status_code == 404
 
 

@@ -15,7 +15,7 @@ from lms.web.context import current_program_or_404
 from lms.web.database import db_session, uow
 from lms.web.page_cache import CSRF_MARK, PageCache, new_mark
 from lms.web.player import bp
-from lms.web.templating import duration, local_date
+from lms.web.templating import local_date, time_needed
 
 # Module pages as most agents see them (not completed, or completed on a given day): rendered once.
 MODULE_PAGES = PageCache()
@@ -85,10 +85,6 @@ def _open_module(program: str, track: str, module: str):
     refused = refuse_if_closed(track_found)
     return (None, None, refused) if refused else (found, track_found, None)
 
-def _whole_minutes(seconds: int) -> int:
-    """Rounded up, so "about 3 min" never sends an agent back before the time is really spent."""
-    return -(-seconds // 60) * 60
-
 
 def _opened_at(module_key: str) -> dt.datetime | None:
     """When this agent opened the module's page, from the signed note the page sent back."""
@@ -108,7 +104,7 @@ def module(program: str, track: str, module: str):
     # Everything the page shows that differs between agents; the rest is the module and the catalog.
     key = (found.key, current_user.role, state.completed, state.exam_passed,
            local_date(state.progress.completed_at) if state.progress and state.completed else "",
-           _whole_minutes(minimum - spent) if minimum > spent else 0)
+           time_needed(minimum - spent) if minimum > spent else "")
 
     def render() -> str:
         previous, following = catalog.neighbours(found)
@@ -129,9 +125,9 @@ def complete_module(program: str, track: str, module: str):
     catalog = current_catalog()
     done = training.complete_module(uow(), catalog, current_user.id, found.key, _opened_at(found.key), clock().now())
     if done.seconds_short:
-        flash(f"“{found.title}” asks for at least {duration(_whole_minutes(catalog.minimum_seconds(found)))} of "
+        flash(f"“{found.title}” asks for at least {time_needed(catalog.minimum_seconds(found))} of "
               f"reading before it can be marked complete. Time still needed: about "
-              f"{duration(_whole_minutes(done.seconds_short))}. Your time so far is saved.", "error")
+              f"{time_needed(done.seconds_short)}. Your time so far is saved.", "error")
         return redirect(module_url(found))
     _, following = catalog.neighbours(found)
     if found.exam_key and found.exam_key in catalog.exams:
