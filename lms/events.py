@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, insert
 from sqlalchemy.orm import Session
 
 from lms.models import AuditEntry, OutboxEvent
@@ -59,9 +59,19 @@ def emit(session: Session, name: str, *, actor_id: int | None, subject_user_id: 
          **data: Any) -> None:
     if name not in EVENTS:
         raise ValueError(f"unknown event {name!r}; add it to lms.events.EVENTS")
-    session.add(AuditEntry(action=name, actor_id=actor_id, subject_user_id=subject_user_id, details=data))
-    session.add(OutboxEvent(name=name, payload={"actor_id": actor_id, "subject_user_id": subject_user_id, **data}))
+    # Two Core inserts on the transaction's connection: no ORM objects to flush on hot writes (a submission
+    # emits one event), and the order against the session's pending rows cannot matter, since neither
+    # table has foreign keys (the log outlives the rows it talks about).
+    connection = session.connection()
+    connection.execute(_AUDIT, {"action": name, "actor_id": actor_id, "subject_user_id": subject_user_id,
+                                "details": data})
+    connection.execute(_OUTBOX, {"name": name,
+                                 "payload": {"actor_id": actor_id, "subject_user_id": subject_user_id, **data}})
     session.info[_EMITTED] = True
+
+
+_AUDIT = insert(AuditEntry)
+_OUTBOX = insert(OutboxEvent)
 
 
 @event.listens_for(Session, "after_commit")

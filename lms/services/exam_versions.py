@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
-import threading
-from collections import OrderedDict
 from typing import Any
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lms.content.catalog import Exam, Question, ReviewPolicy
 from lms.models import ExamVersion
 from lms.questions import question_type
+from lms.services.recent import Recent
 
 _COMMON = ("id", "type", "prompt_html", "points", "explanation_html")
 
@@ -38,9 +38,13 @@ def from_snapshot(stored: dict[str, Any]) -> Exam:
     return Exam(**settings, questions=questions)
 
 
+_STORED = select(ExamVersion.content_hash).where(ExamVersion.content_hash == bindparam("content_hash"))
+
+
 def ensure_version(session: Session, exam: Exam) -> None:
     """Store this exact version of the exam once; later attempts on it share the row."""
-    if session.get(ExamVersion, exam.content_hash) is not None:
+    # Every start asks; whether the row exists is one key probe, without reading (and parsing) its snapshot.
+    if session.execute(_STORED, {"content_hash": exam.content_hash}).first() is not None:
         return
     try:
         with session.begin_nested():
@@ -49,33 +53,8 @@ def ensure_version(session: Session, exam: Exam) -> None:
         pass  # another request stored the same version a moment ago
 
 
-class _VersionCache:
-    """The most recently used versions, parsed; a version never changes, so nothing goes stale."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self._items: OrderedDict[str, Exam] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, content_hash: str) -> Exam | None:
-        with self._lock:
-            found = self._items.get(content_hash)
-            if found is not None:
-                self._items.move_to_end(content_hash)
-            return found
-
-    def put(self, content_hash: str, exam: Exam) -> None:
-        with self._lock:
-            self._items[content_hash] = exam
-            self._items.move_to_end(content_hash)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-
-CACHE = _VersionCache(size=256)
+# A version never changes, so a parsed one never goes stale.
+CACHE: Recent[str, Exam] = Recent(size=256)
 
 
 def load_version(session: Session, content_hash: str) -> Exam:

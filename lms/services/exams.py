@@ -120,7 +120,7 @@ def _score_expired(uow: UnitOfWork, catalog: Catalog, exam: Exam, user_id: int, 
     return None
 
 
-def attempt_exam(session: Session, attempt: Attempt) -> tuple[Exam, AttemptLayout]:
+def attempt_exam(session: Session, attempt: Attempt | Submitted) -> tuple[Exam, AttemptLayout]:
     """The exam version an attempt was taken on, and how that attempt shows it."""
     exam = load_version(session, attempt.content_hash)
     return exam, layout_for(exam, attempt.seed)
@@ -139,7 +139,11 @@ def view_attempt(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: in
 
 
 def expired(attempt: Attempt, now: dt.datetime) -> bool:
-    return attempt.deadline is not None and now > attempt.deadline + DEADLINE_GRACE
+    return past_deadline(attempt.deadline, now)
+
+
+def past_deadline(deadline: dt.datetime | None, now: dt.datetime) -> bool:
+    return deadline is not None and now > deadline + DEADLINE_GRACE
 
 
 def read_answers(exam: Exam, layout: AttemptLayout, values: scoring.FormValues) -> dict[str, Any]:
@@ -189,34 +193,86 @@ def save_answers(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: in
     return now
 
 
+@dataclass(frozen=True)
+class Submitted:
+    """A scored attempt, as submission returns it."""
+
+    id: int
+    exam_key: str
+    number: int
+    content_hash: str
+    seed: int
+    points: float
+    max_points: float
+    percent: float
+    passed: bool
+    timed_out: bool
+    submitted_at: dt.datetime
+    results: dict[str, float]
+
+    @classmethod
+    def of(cls, attempt: Attempt) -> Submitted:
+        assert attempt.submitted_at is not None, "only a scored attempt"
+        return cls(attempt.id, attempt.exam_key, attempt.number, attempt.content_hash, attempt.seed,
+                   attempt.points or 0.0, attempt.max_points or 0.0, attempt.percent or 0.0,
+                   bool(attempt.passed), attempt.timed_out, attempt.submitted_at, dict(attempt.results or {}))
+
+
+# What submission reads before its write, in one prepared statement: no ORM object for a hot path.
+_TO_SUBMIT = select(Attempt.user_id, Attempt.exam_key, Attempt.number, Attempt.content_hash, Attempt.seed,
+                    Attempt.status, Attempt.deadline, Attempt.answers).where(Attempt.id == bindparam("attempt"))
+# The usual submission, scored in one UPDATE that only the open, in-time, not-reset attempt matches: a
+# second tab, a deadline passed meanwhile or an admin's reset makes it match nothing and take the long way.
+_SCORE = (update(Attempt)
+          .where(Attempt.id == bindparam("attempt"), Attempt.status == "in_progress", Attempt.reset_at.is_(None),
+                 or_(Attempt.deadline.is_(None), Attempt.deadline >= bindparam("cutoff")))
+          .values(answers=bindparam("given"), saved_at=bindparam("at"), points=bindparam("earned"),
+                  max_points=bindparam("possible"), percent=bindparam("share"), passed=bindparam("pass_"),
+                  results=bindparam("by_question"), timed_out=False, status="submitted",
+                  submitted_at=bindparam("at")))
+
+
 def submit_attempt(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: int, values: scoring.FormValues | None,
-                   now: dt.datetime, confirmed: bool = True) -> Attempt:
+                   now: dt.datetime, confirmed: bool = True) -> Submitted:
     """Score the attempt once; a repeat (double-click, second tab) returns the recorded result.
 
     The exam version, the layout and the answers are read before the write transaction, which
-    then only locks the attempt, stores the answers and the score. Unless `confirmed`, questions
-    left without an answer stop the submission: the answers are saved and Unanswered says which.
+    then only stores the answers and the score. Unless `confirmed`, questions left without an
+    answer stop the submission: the answers are saved and Unanswered says which.
     """
-    before = attempt_for(uow.session, attempt_id, user_id)
-    if before.submitted:
-        return before
-    exam, layout = attempt_exam(uow.session, before)
+    before = uow.session.connection().execute(_TO_SUBMIT, {"attempt": attempt_id}).first()
+    if before is None or before.user_id != user_id:
+        raise NotFound("There is no such attempt.")
+    exam = load_version(uow.session, before.content_hash)
+    layout = layout_for(exam, before.seed)
     answers = read_answers(exam, layout, values) if values is not None else None
-    if not confirmed and not expired(before, now):
+    late = past_deadline(before.deadline, now)
+    if not confirmed and not late and before.status != "submitted":
         missing = unanswered(exam, layout, answers if answers is not None else before.answers)
         if missing:
             if values is not None:
                 save_answers(uow, catalog, attempt_id, user_id, values, now)
             raise Unanswered(missing)
     with uow.write() as session:
+        if answers is not None and not late and before.status == "in_progress":
+            score = score_answers(exam, layout, answers)
+            scored = session.connection().execute(_SCORE, {
+                "attempt": attempt_id, "cutoff": now - DEADLINE_GRACE, "given": answers, "at": now,
+                "earned": score.points, "possible": score.max_points, "share": score.percent,
+                "pass_": score.passed, "by_question": score.results})
+            if scored.rowcount == 1:
+                _record_score(session, catalog, exam, attempt_id, user_id, before.exam_key, before.number, answers,
+                              score, timed_out=False, at=now, counts=True)
+                return Submitted(attempt_id, before.exam_key, before.number, before.content_hash, before.seed,
+                                 score.points, score.max_points, score.percent,
+                                 score.passed, False, now, score.results)
         attempt = attempt_for(session, attempt_id, user_id, lock=True)
-        if attempt.submitted:
-            return attempt
-        if answers is not None and not expired(attempt, now):
-            attempt.answers = answers
-            attempt.saved_at = now
-        _finish(session, catalog, attempt, now, exam, layout)
-    return attempt
+        if not attempt.submitted:
+            if answers is not None and not expired(attempt, now):
+                attempt.answers = answers
+                attempt.saved_at = now
+            _finish(session, catalog, attempt, now, exam, layout)
+        return Submitted.of(attempt)
 
 
 @dataclass(frozen=True)
@@ -247,17 +303,25 @@ def _finish(session: Session, catalog: Catalog, attempt: Attempt, now: dt.dateti
     attempt.points, attempt.max_points, attempt.percent = score.points, score.max_points, score.percent
     attempt.passed = score.passed
     attempt.results = score.results
-    item_scores.record(session, attempt, exam, score.results)
     attempt.timed_out = expired(attempt, now)
     attempt.status = "submitted"
     attempt.submitted_at = min(now, attempt.deadline + DEADLINE_GRACE) if attempt.deadline else now
-    events.emit(session, "attempt.scored", actor_id=attempt.user_id, subject_user_id=attempt.user_id,
-                attempt=attempt.id, exam=attempt.exam_key, number=attempt.number, percent=attempt.percent,
-                passed=attempt.passed, timed_out=attempt.timed_out)
-    module = catalog.module_for_exam(attempt.exam_key)
     # An attempt left open when an admin reset the exam is scored for the record, but passes nothing.
-    if attempt.passed and module is not None and attempt.reset_at is None:
-        record_track_completion(session, catalog, attempt.user_id, module, attempt.submitted_at)
+    _record_score(session, catalog, exam, attempt.id, attempt.user_id, attempt.exam_key, attempt.number,
+                  attempt.answers or {}, score, timed_out=attempt.timed_out, at=attempt.submitted_at,
+                  counts=attempt.reset_at is None)
+
+
+def _record_score(session: Session, catalog: Catalog, exam: Exam, attempt_id: int, user_id: int, exam_key: str,
+                  number: int, answers: dict[str, Any], score: Score, *, timed_out: bool, at: dt.datetime,
+                  counts: bool) -> None:
+    """What follows a score: per-question rows, the event, and the track's completion after a pass that counts."""
+    item_scores.record(session, attempt_id, exam, answers, score.results)
+    events.emit(session, "attempt.scored", actor_id=user_id, subject_user_id=user_id, attempt=attempt_id,
+                exam=exam_key, number=number, percent=score.percent, passed=score.passed, timed_out=timed_out)
+    module = catalog.module_for_exam(exam_key)
+    if score.passed and module is not None and counts:
+        record_track_completion(session, catalog, user_id, module, at)
 
 
 class Unanswered(RuleError):

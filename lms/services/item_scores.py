@@ -14,7 +14,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from lms.content.catalog import Exam, Question
-from lms.models import Attempt, AttemptItem
+from lms.models import AttemptItem
 
 # Option bits above this do not fit a signed 64-bit column; no real question has that many.
 MAX_OPTIONS = 62
@@ -59,14 +59,15 @@ def picked_mask(question: Question, answer: Any) -> int | None:
 _INSERT = insert(AttemptItem)
 
 
-def record(session: Session, attempt: Attempt, exam: Exam, results: Mapping[str, float]) -> None:
+def record(session: Session, attempt_id: int, exam: Exam, answers: Mapping[str, Any],
+           results: Mapping[str, float]) -> None:
     """One row per question the attempt asked; called once, when the attempt is scored.
 
-    One multi-row INSERT through the session (so it runs after the attempt's own pending changes),
-    without building an ORM object per row: submission is a hot write."""
-    rows = item_rows(attempt.id, attempt.content_hash, exam, attempt.answers or {}, results)
+    One Core INSERT of every row on the transaction's connection, without an ORM object per row:
+    submission is a hot write. The attempt row exists already, so its pending changes may follow."""
+    rows = item_rows(attempt_id, exam.content_hash, exam, answers, results)
     if rows:
-        session.execute(_INSERT, rows)
+        session.connection().execute(_INSERT, rows)
 
 
 def item_rows(attempt_id: int, content_hash: str, exam: Exam, answers: Mapping[str, Any],

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from lms.content.catalog import Exam
 from lms.questions import question_type
 from lms.questions.base import QuestionLayout
+from lms.services.recent import Recent
 
 __all__ = ["SEED_BITS", "AttemptLayout", "QuestionLayout", "layout_for", "new_seed"]
 
@@ -51,6 +52,23 @@ def _draw_by_topic(exam: Exam, rng: random.Random) -> set[int]:
 
 
 def layout_for(exam: Exam, seed: int) -> AttemptLayout:
+    """The attempt's layout; every request of an attempt (page, autosave, submit) asks for it again."""
+    if not exam.content_hash:
+        return _layout(exam, seed)
+    # Keyed by what decides a layout: the questions and how they are drawn. The questions are matched by
+    # identity as well as by content hash, since an exam copied with other questions keeps its hash.
+    key = (exam.content_hash, exam.shuffle, exam.draw, exam.topics, seed)
+    found = _LAYOUTS.get(key)
+    if found is None or found[0] is not exam.questions:
+        found = (exam.questions, _layout(exam, seed))
+        _LAYOUTS.put(key, found)
+    return found[1]
+
+
+_LAYOUTS: Recent[tuple, tuple[tuple, AttemptLayout]] = Recent(size=4096)
+
+
+def _layout(exam: Exam, seed: int) -> AttemptLayout:
     rng = random.Random(seed)
     questions = list(exam.questions)
     if exam.topics:

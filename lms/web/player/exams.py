@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from lms.extensions import catalog, clock
 from lms.services import exams, scoring
 from lms.services.review import reread, review_items, sections
 from lms.web.database import db_session, uow
 from lms.web.errors import redirect_on_rule_error, wants_json
+from lms.web.page_cache import PageCache
 from lms.web.player import bp
 from lms.web.player.learning import refuse_if_closed
 
@@ -66,9 +70,25 @@ def attempt(attempt_id: int):
     current = catalog().exams.get(found.exam_key)
     last = current is not None and exams.standing(db_session(), current, current_user.id).left == 0
     return render_template("player/attempt.html", attempt=found, exam=view.exam, layout=view.layout,
-                           questions=view.questions, answers=found.answers,
-                           seconds_left=seconds_left, field_name=scoring.field_name, last_attempt=last,
+                           questions_html=_questions_html(view), seconds_left=seconds_left, last_attempt=last,
                            unanswered=exams.unanswered(view.exam, view.layout, found.answers))
+
+
+# The questions are most of the attempt page's rendering and change only with the answers saved.
+ATTEMPT_QUESTIONS = PageCache(size=512)
+
+
+def _questions_html(view: exams.AttemptView) -> Markup:
+    answers = view.attempt.answers or {}
+    # The seed decides the layout and its tokens; the version exam object is the source, as the
+    # catalog is for module pages.
+    key = (view.exam.content_hash, view.attempt.seed, json.dumps(answers, sort_keys=True))
+
+    def render() -> str:
+        return render_template("player/_attempt_questions.html", layout=view.layout, questions=view.questions,
+                               answers=answers, field_name=scoring.field_name)
+
+    return Markup(ATTEMPT_QUESTIONS.render(key, view.exam, render, {}))  # noqa: S704  (rendered by our templates)
 
 
 @bp.post("/attempts/<id:attempt_id>/save")
