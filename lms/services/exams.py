@@ -243,18 +243,20 @@ def submit_attempt(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: 
     before = uow.session.connection().execute(_TO_SUBMIT, {"attempt": attempt_id}).first()
     if before is None or before.user_id != user_id:
         raise NotFound("There is no such attempt.")
+    if before.status == "submitted":  # a repeat: no write, so no wait for the write lock
+        return Submitted.of(attempt_for(uow.session, attempt_id, user_id))
     exam = load_version(uow.session, before.content_hash)
     layout = layout_for(exam, before.seed)
     answers = read_answers(exam, layout, values) if values is not None else None
     late = past_deadline(before.deadline, now)
-    if not confirmed and not late and before.status != "submitted":
+    if not confirmed and not late:
         missing = unanswered(exam, layout, answers if answers is not None else before.answers)
         if missing:
             if values is not None:
                 save_answers(uow, catalog, attempt_id, user_id, values, now)
             raise Unanswered(missing)
     with uow.write() as session:
-        if answers is not None and not late and before.status == "in_progress":
+        if answers is not None and not late:
             score = score_answers(exam, layout, answers)
             scored = session.connection().execute(_SCORE, {
                 "attempt": attempt_id, "cutoff": now - DEADLINE_GRACE, "given": answers, "at": now,
