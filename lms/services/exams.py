@@ -8,6 +8,7 @@ learner's form happens before that transaction, so the lock is held for the writ
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -226,10 +227,7 @@ _TO_SUBMIT = select(Attempt.user_id, Attempt.exam_key, Attempt.number, Attempt.c
 _SCORE = (update(Attempt)
           .where(Attempt.id == bindparam("attempt"), Attempt.status == "in_progress", Attempt.reset_at.is_(None),
                  or_(Attempt.deadline.is_(None), Attempt.deadline >= bindparam("cutoff")))
-          .values(answers=bindparam("given"), saved_at=bindparam("at"), points=bindparam("earned"),
-                  max_points=bindparam("possible"), percent=bindparam("share"), passed=bindparam("pass_"),
-                  results=bindparam("by_question"), timed_out=False, status="submitted",
-                  submitted_at=bindparam("at")))
+          .values(timed_out=False, status="submitted"))  # the score's own columns come with the parameters
 
 
 def submit_attempt(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: int, values: scoring.FormValues | None,
@@ -259,9 +257,8 @@ def submit_attempt(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: 
         if answers is not None and not late:
             score = score_answers(exam, layout, answers)
             scored = session.connection().execute(_SCORE, {
-                "attempt": attempt_id, "cutoff": now - DEADLINE_GRACE, "given": answers, "at": now,
-                "earned": score.points, "possible": score.max_points, "share": score.percent,
-                "pass_": score.passed, "by_question": score.results})
+                "attempt": attempt_id, "cutoff": now - DEADLINE_GRACE, "answers": answers, "saved_at": now,
+                "submitted_at": now, **score.columns()})
             if scored.rowcount == 1:
                 _record_score(session, catalog, exam, attempt_id, user_id, before.exam_key, before.number, answers,
                               score, timed_out=False, at=now, counts=True)
@@ -285,6 +282,10 @@ class Score:
     percent: float
     passed: bool
 
+    def columns(self) -> dict[str, Any]:
+        """The attempt's columns that hold this score (each field is named after its column)."""
+        return dataclasses.asdict(self)
+
 
 def score_answers(exam: Exam, layout: AttemptLayout, answers: dict[str, Any]) -> Score:
     """What the answers score on the questions this attempt asked (demo data scores with it too)."""
@@ -302,9 +303,8 @@ def _finish(session: Session, catalog: Catalog, attempt: Attempt, now: dt.dateti
     if exam is None or layout is None:
         exam, layout = attempt_exam(session, attempt)
     score = score_answers(exam, layout, attempt.answers or {})
-    attempt.points, attempt.max_points, attempt.percent = score.points, score.max_points, score.percent
-    attempt.passed = score.passed
-    attempt.results = score.results
+    for column, value in score.columns().items():
+        setattr(attempt, column, value)
     attempt.timed_out = expired(attempt, now)
     attempt.status = "submitted"
     attempt.submitted_at = min(now, attempt.deadline + DEADLINE_GRACE) if attempt.deadline else now

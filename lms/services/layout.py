@@ -53,8 +53,6 @@ def _draw_by_topic(exam: Exam, rng: random.Random) -> set[int]:
 
 def layout_for(exam: Exam, seed: int) -> AttemptLayout:
     """The attempt's layout; every request of an attempt (page, autosave, submit) asks for it again."""
-    if not exam.content_hash:
-        return _layout(exam, seed)
     # Keyed by what decides a layout: the questions and how they are drawn. The questions are matched by
     # identity as well as by content hash, since an exam copied with other questions keeps its hash.
     key = (exam.content_hash, exam.shuffle, exam.draw, exam.topics, seed)

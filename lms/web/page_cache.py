@@ -2,19 +2,19 @@
 
 A cached page is rendered once with markers where the per-request parts go (the CSRF token, a
 signed note), and those are spliced in on each request. Pages that carry flashed messages are
-rendered afresh. The entry also remembers the catalog it was rendered from: after content reloads
-nothing rendered from the old catalog is served.
+rendered afresh. The entry also remembers the source it was rendered from (the catalog, an exam
+version): after content reloads nothing rendered from the old catalog is served.
 """
 
 from __future__ import annotations
 
 import secrets
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 from flask import session
+
+from lms.services.recent import Recent
 
 # Random per process, so no content can ever contain a marker by chance; no marker contains another.
 CSRF_MARK = f"lms-csrf-{secrets.token_hex(8)}"
@@ -26,29 +26,24 @@ def new_mark(name: str) -> str:
 
 class PageCache:
     def __init__(self, size: int = 1024):
-        self.size = size
-        self._pages: OrderedDict[Hashable, tuple[Any, str]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._pages: Recent[Hashable, tuple[Any, str]] = Recent(size)
         self.hits = self.misses = 0
 
     def render(self, key: Hashable, source: Any, render: Callable[[], str], fills: Mapping[str, str]) -> str:
         """The page for `key`, rendered by `render` (with the markers of `fills` in it) when not kept."""
         if session.get("_flashes"):
             return _fill(render(), fills)
-        with self._lock:
-            found = self._pages.get(key)
-            if found is not None and found[0] is source:
-                self._pages.move_to_end(key)
-                self.hits += 1
-                return _fill(found[1], fills)
+        found = self._pages.get(key)
+        if found is not None and found[0] is source:
+            self.hits += 1
+            return _fill(found[1], fills)
         page = render()
-        with self._lock:
-            self.misses += 1
-            self._pages[key] = (source, page)
-            self._pages.move_to_end(key)
-            while len(self._pages) > self.size:
-                self._pages.popitem(last=False)
+        self.misses += 1
+        self._pages.put(key, (source, page))
         return _fill(page, fills)
+
+    def clear(self) -> None:
+        self._pages.clear()
 
 
 def _fill(page: str, fills: Mapping[str, str]) -> str:

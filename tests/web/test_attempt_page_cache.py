@@ -19,7 +19,7 @@ def _started(client, email: str) -> str:
 def test_a_reload_reuses_the_render_and_a_save_shows_at_once(player_app):
     agent = player_app.test_client()
     url = _started(agent, "reload@example.com")
-    ATTEMPT_QUESTIONS._pages.clear()
+    ATTEMPT_QUESTIONS.clear()
     first = agent.get(url).get_data(as_text=True)
     hits = ATTEMPT_QUESTIONS.hits
     assert agent.get(url).get_data(as_text=True).count("<fieldset") == 6
@@ -36,7 +36,7 @@ def test_a_reload_reuses_the_render_and_a_save_shows_at_once(player_app):
 def test_two_agents_never_see_each_others_questions_or_answers(player_app):
     one, two = player_app.test_client(), player_app.test_client()
     first_url, second_url = _started(one, "one@example.com"), _started(two, "two@example.com")
-    ATTEMPT_QUESTIONS._pages.clear()
+    ATTEMPT_QUESTIONS.clear()
     first = one.get(first_url).get_data(as_text=True)
     numeric = re.search(r'name="(q-days)"', first).group(1)
     one.post(f"{first_url}/save", data={numeric: "77", "csrf_token": csrf_token(one, first_url)},

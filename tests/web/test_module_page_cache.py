@@ -21,7 +21,7 @@ def test_agents_in_the_same_state_share_a_render_but_not_their_tokens(player_app
     for client, email in ((first, "first@example.com"), (second, "second@example.com")):
         sign_up(client, email)
         client.get("/home")  # shows (and so clears) the welcome message
-    MODULE_PAGES._pages.clear()
+    MODULE_PAGES.clear()
     hits = MODULE_PAGES.hits
     one, two = first.get(INTRO).get_data(as_text=True), second.get(INTRO).get_data(as_text=True)
     assert MODULE_PAGES.hits == hits + 1  # the second agent's page came from the first one's render
