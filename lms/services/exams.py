@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from lms import events
@@ -24,7 +24,7 @@ from lms.services import item_scores, scoring
 from lms.services.errors import NotFound, RuleError
 from lms.services.exam_versions import ensure_version, load_version
 from lms.services.layout import AttemptLayout, layout_for, new_seed
-from lms.services.standings import Standing, granted_attempts, standing  # noqa: F401  (the exam engine's API)
+from lms.services.standings import Standing, attempts_allowed, granted_attempts, standing  # noqa: F401  (the exam engine's API)
 from lms.services.training import record_track_completion
 
 # Answers sent a moment after the deadline (a slow network) still count.
@@ -70,55 +70,76 @@ def attempt_for(session: Session, attempt_id: int, user_id: int, *, lock: bool =
     return attempt
 
 
-def start_attempt(uow: UnitOfWork, catalog: Catalog, exam: Exam, user_id: int, now: dt.datetime) -> Attempt:
+@dataclass(frozen=True)
+class Started:
+    """The attempt a start leads to: the agent's open one, or the one just begun."""
+
+    id: int
+    number: int
+    content_hash: str
+    seed: int
+    started_at: dt.datetime
+    deadline: dt.datetime | None
+
+
+# Every attempt of one agent at one exam, the reset ones too (numbers go on after a reset); a handful of rows.
+_ATTEMPTS_AT = (select(Attempt.id, Attempt.number, Attempt.status, Attempt.reset_at, Attempt.content_hash,
+                       Attempt.seed, Attempt.started_at, Attempt.deadline)
+                .where(Attempt.user_id == bindparam("who"), Attempt.exam_key == bindparam("exam"))
+                .order_by(Attempt.number))
+# Serialises starts by the same agent: a row lock on PostgreSQL; SQLite's BEGIN IMMEDIATE already did.
+_LOCK_AGENT = select(User.id).where(User.id == bindparam("who")).with_for_update()
+_NEW_ATTEMPT = insert(Attempt)
+
+
+def start_attempt(uow: UnitOfWork, catalog: Catalog, exam: Exam, user_id: int, now: dt.datetime) -> Started:
     """The agent's open attempt, or a new one if attempts remain (idempotent under double-clicks).
 
-    An open attempt whose time ran out is scored first, in a transaction of its own, so it counts
-    before the limit is checked and its score stands even when no attempt is left: then TimeIsUp
-    says so, and the caller shows that attempt's result.
+    An open attempt whose time ran out is scored first, so it counts before the limit is checked.
+    Its score stands even when no attempt is left: the transaction commits, then TimeIsUp says so
+    and the caller shows that attempt's result.
     """
-    scored = _score_expired(uow, catalog, exam, user_id, now)
     with uow.write() as session:
-        # Serialise starts by the same agent: a row lock on PostgreSQL; SQLite's BEGIN IMMEDIATE already did.
-        session.execute(select(User.id).where(User.id == user_id).with_for_update())
-        current = standing(session, exam, user_id)
-        open_attempt = current.in_progress
-        if open_attempt is not None:
-            if not expired(open_attempt, now):
-                return open_attempt
-            _finish(session, catalog, open_attempt, now)  # expired in the moment since: same as above
-            scored, current = open_attempt.id, standing(session, exam, user_id)
-        if not current.can_start:
-            if scored is not None:
-                raise TimeIsUp(scored)
-            raise RuleError("You have used all your attempts at this exam without passing it. Contact an "
-                            "administrator, who can grant another attempt.")
-        ensure_version(session, exam)
-        deadline = now + dt.timedelta(minutes=exam.time_limit_minutes) if exam.time_limit_minutes else None
-        # Numbers go on after a reset: the attempts before it stay, and each number names one attempt.
-        last = session.scalar(select(func.max(Attempt.number)).where(Attempt.user_id == user_id,
-                                                                    Attempt.exam_key == exam.key))
-        attempt = Attempt(user_id=user_id, exam_key=exam.key, number=(last or 0) + 1,
-                          content_hash=exam.content_hash, seed=new_seed(), status="in_progress", started_at=now,
-                          deadline=deadline, answers={}, results={})
-        session.add(attempt)
-        session.flush()
-        events.emit(session, "attempt.started", actor_id=user_id, subject_user_id=user_id, attempt=attempt.id,
-                    exam=exam.key, number=attempt.number, content_hash=exam.content_hash)
-    return attempt
-
-
-def _score_expired(uow: UnitOfWork, catalog: Catalog, exam: Exam, user_id: int, now: dt.datetime) -> int | None:
-    """Score the agent's open attempt at this exam if its time ran out; its id, or None."""
-    query = select(Attempt.id).where(Attempt.user_id == user_id, Attempt.exam_key == exam.key,
-                                     Attempt.status == "in_progress", Attempt.deadline.is_not(None))
-    for attempt_id in uow.session.scalars(query):
-        with uow.write() as session:
-            attempt = attempt_for(session, attempt_id, user_id, lock=True)
-            if not attempt.submitted and expired(attempt, now):
+        connection = session.connection()
+        connection.execute(_LOCK_AGENT, {"who": user_id})
+        rows = connection.execute(_ATTEMPTS_AT, {"who": user_id, "exam": exam.key}).all()
+        counted = [row for row in rows if row.reset_at is None]
+        open_row = next((row for row in counted if row.status != "submitted"), None)
+        scored = None
+        if open_row is not None:
+            if not past_deadline(open_row.deadline, now):
+                return Started(open_row.id, open_row.number, open_row.content_hash, open_row.seed,
+                               open_row.started_at, open_row.deadline)
+            attempt = attempt_for(session, open_row.id, user_id, lock=True)
+            if not attempt.submitted:  # a submission may have got there first
                 _finish(session, catalog, attempt, now)
-                return attempt_id
-    return None
+            scored = open_row.id
+        allowed = attempts_allowed(session, exam, user_id, len(counted))
+        if allowed is not None and len(counted) >= allowed:
+            if scored is None:
+                raise RuleError("You have used all your attempts at this exam without passing it. Contact an "
+                                "administrator, who can grant another attempt.")
+            outcome: Started | TimeIsUp = TimeIsUp(scored)  # raised once the timed-out score has committed
+        else:
+            outcome = _insert_attempt(session, exam, user_id, rows[-1].number + 1 if rows else 1, now)
+    if isinstance(outcome, TimeIsUp):
+        raise outcome
+    return outcome
+
+
+def _insert_attempt(session: Session, exam: Exam, user_id: int, number: int, now: dt.datetime) -> Started:
+    ensure_version(session, exam)
+    deadline = now + dt.timedelta(minutes=exam.time_limit_minutes) if exam.time_limit_minutes else None
+    seed = new_seed()
+    connection: Any = session.connection()
+    inserted = connection.execute(_NEW_ATTEMPT, {
+        "user_id": user_id, "exam_key": exam.key, "number": number, "content_hash": exam.content_hash, "seed": seed,
+        "status": "in_progress", "started_at": now, "deadline": deadline, "answers": {}, "timed_out": False,
+        "results": {}})
+    attempt_id = inserted.inserted_primary_key[0]
+    events.emit(session, "attempt.started", actor_id=user_id, subject_user_id=user_id, attempt=attempt_id,
+                exam=exam.key, number=number, content_hash=exam.content_hash)
+    return Started(attempt_id, number, exam.content_hash, seed, now, deadline)
 
 
 def attempt_exam(session: Session, attempt: Attempt | Submitted) -> tuple[Exam, AttemptLayout]:

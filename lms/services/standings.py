@@ -106,20 +106,25 @@ def result_of(grading: str, percents: list[float]) -> float | None:
     return round(sum(percents) / len(percents), 2)
 
 
+def attempts_allowed(session: Session, exam: Exam, user_id: int, used: int,
+                     grants: dict[str, int] | None = None) -> int | None:
+    """How many counted attempts the agent may use at this exam, grants included; None: unlimited."""
+    if exam.attempts is None:
+        return None
+    if grants is None and used < exam.attempts:
+        # Grants are only made once attempts run out (grant_attempt refuses otherwise), so none exist yet.
+        return exam.attempts
+    if grants is None:
+        grants = granted_attempts(session, user_id, [exam.key])
+    return exam.attempts + grants.get(exam.key, 0)
+
+
 def standing(session: Session, exam: Exam, user_id: int, attempts: list[Attempt] | None = None,
              grants: dict[str, int] | None = None) -> Standing:
     """`attempts` (counted ones only) and `grants` may be passed in when the caller loaded them for many exams."""
     if attempts is None:
         attempts = list(session.scalars(_COUNTED_ATTEMPTS, {"who": user_id, "exam": exam.key}))
-    if exam.attempts is None:
-        allowed = None
-    elif grants is None and len(attempts) < exam.attempts:
-        # Grants are only made once attempts run out (grant_attempt refuses otherwise), so none exist yet.
-        allowed = exam.attempts
-    else:
-        if grants is None:
-            grants = granted_attempts(session, user_id, [exam.key])
-        allowed = exam.attempts + grants.get(exam.key, 0)
+    allowed = attempts_allowed(session, exam, user_id, len(attempts), grants)
     percent = standing_result(exam.grading, [attempt for attempt in attempts if attempt.submitted])
     passed = percent is not None and percent >= exam.pass_percent
     return Standing(exam, tuple(attempts), allowed, percent, passed)
