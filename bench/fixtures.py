@@ -75,10 +75,12 @@ def seat_tokens(app: Flask, user_ids: list[int], module_key: str) -> list[str]:
 
 def open_attempts(app: Flask, exam, user_ids: list[int]) -> tuple[list[int], list[int]]:
     now = dt.datetime.now(dt.UTC)
+    # With the deadline a start sets: a timed attempt's page shows it, in the agent's time zone.
+    deadline = now + dt.timedelta(minutes=exam.time_limit_minutes) if exam.time_limit_minutes else None
     with app.extensions["lms.db"].unit_of_work() as uow, uow.write() as db:
         exam_versions.ensure_version(db, exam)
         rows = [{"user_id": uid, "exam_key": exam.key, "number": 1, "content_hash": exam.content_hash,
-                 "seed": new_seed(), "status": "in_progress", "started_at": now, "answers": {},
+                 "seed": new_seed(), "status": "in_progress", "started_at": now, "deadline": deadline, "answers": {},
                  "timed_out": False, "results": {}} for uid in user_ids]
         db.execute(insert(Attempt), rows)
         found = db.execute(select(Attempt.id, Attempt.user_id, Attempt.seed).where(

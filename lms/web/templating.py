@@ -48,8 +48,15 @@ def chosen_zone_name() -> str | None:
     """The signed-in agent's time zone, if they chose one on their profile."""
     if not has_request_context() or not current_user.is_authenticated:
         return None
-    profile = current_user.profile
-    return profile.time_zone if profile is not None else None
+    if "chosen_zone_name" not in g:
+        profile = current_user.profile
+        g.chosen_zone_name = profile.time_zone if profile is not None else None
+    return g.chosen_zone_name
+
+
+def use_zone_name(name: str | None) -> None:
+    """For a view that read the agent's time zone with its page: the page needs no query of its own."""
+    g.chosen_zone_name = name
 
 
 def viewer_zone() -> ZoneInfo:

@@ -6,16 +6,18 @@ import json
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from lms.extensions import catalog, clock
-from lms.services import exams, scoring
+from lms.services import attempt_page, exams, scoring
 from lms.services.review import reread, review_items, sections
 from lms.web.database import db_session, uow
 from lms.web.errors import redirect_on_rule_error, wants_json
-from lms.web.page_cache import PageCache
+from lms.web.page_cache import CSRF_MARK, PageCache, new_mark
 from lms.web.player import bp
 from lms.web.player.learning import refuse_if_closed
+from lms.web.templating import use_zone_name
 
 
 def _exam_or_404(exam_key: str):
@@ -62,33 +64,43 @@ def start(exam_key: str):
 @login_required
 def attempt(attempt_id: int):
     now = clock().now()
-    view = exams.view_attempt(uow(), catalog(), attempt_id, current_user.id, now)
-    found = view.attempt
-    if found.submitted:
-        return redirect(url_for("player.result", attempt_id=found.id))
-    seconds_left = int((found.deadline - now).total_seconds()) if found.deadline else None
-    current = catalog().exams.get(found.exam_key)
-    last = current is not None and exams.standing(db_session(), current, current_user.id).left == 0
-    return render_template("player/attempt.html", attempt=found, exam=view.exam, layout=view.layout,
-                           questions_html=_questions_html(view), seconds_left=seconds_left, last_attempt=last,
-                           unanswered=exams.unanswered(view.exam, view.layout, found.answers))
+    page = attempt_page.attempt_page(uow(), catalog(), attempt_id, current_user.id, now)
+    if page is None:
+        return redirect(url_for("player.result", attempt_id=attempt_id))
+    use_zone_name(page.time_zone)
+    answers = json.dumps(page.answers, sort_keys=True)
+    # Everything the page shows that differs between requests; the time left and the CSRF token are spliced in.
+    key = (page.id, page.number, page.exam.content_hash, page.seed, answers, page.deadline, page.saved_at,
+           page.last_attempt, page.time_zone, current_user.role)
+
+    def render() -> str:
+        return render_template("player/attempt.html", attempt=page, exam=page.exam, layout=page.layout,
+                               questions_html=_questions_html(page, answers), seconds_left=SECONDS_LEFT_MARK,
+                               minutes_left=MINUTES_LEFT_MARK, last_attempt=page.last_attempt,
+                               unanswered=page.unanswered, csrf_token=lambda: CSRF_MARK)
+
+    seconds_left = max(0, int((page.deadline - now).total_seconds())) if page.deadline else 0
+    return ATTEMPT_PAGES.render(key, page.exam, render, {CSRF_MARK: generate_csrf(),
+                                                          SECONDS_LEFT_MARK: str(seconds_left),
+                                                          MINUTES_LEFT_MARK: str(seconds_left // 60)})
 
 
-# The questions are most of the attempt page's rendering and change only with the answers saved.
+# An agent reloads the attempt page and comes back to it; it changes only with the answers saved.
+ATTEMPT_PAGES = PageCache(size=512)
+SECONDS_LEFT_MARK, MINUTES_LEFT_MARK = new_mark("seconds-left"), new_mark("minutes-left")
+# The questions, most of the page's rendering, are kept apart too: a save that changes no answer
+# (the page's script saves every 30 s) re-renders only the page around them.
 ATTEMPT_QUESTIONS = PageCache(size=512)
 
 
-def _questions_html(view: exams.AttemptView) -> Markup:
-    answers = view.attempt.answers or {}
+def _questions_html(page: attempt_page.AttemptPage, answers: str) -> Markup:
     # The seed decides the layout and its tokens; the version exam object is the source, as the
     # catalog is for module pages.
-    key = (view.exam.content_hash, view.attempt.seed, json.dumps(answers, sort_keys=True))
-
     def render() -> str:
-        return render_template("player/_attempt_questions.html", layout=view.layout, questions=view.questions,
-                               answers=answers, field_name=scoring.field_name)
+        return render_template("player/_attempt_questions.html", layout=page.layout, questions=page.questions,
+                               answers=page.answers, field_name=scoring.field_name)
 
-    return Markup(ATTEMPT_QUESTIONS.render(key, view.exam, render, {}))  # noqa: S704  (rendered by our templates)
+    return Markup(ATTEMPT_QUESTIONS.render((page.exam.content_hash, page.seed, answers), page.exam, render, {}))  # noqa: S704  (rendered by our templates)
 
 
 @bp.post("/attempts/<id:attempt_id>/save")

@@ -1,0 +1,85 @@
+"""What the attempt page shows, read lean: one prepared Core query, plain values back.
+
+An agent reloads this page, and comes back to it, many times in an attempt. One statement reads the
+attempt, how many of the agent's attempts at the exam count (for "this is your last attempt") and
+the agent's time zone (the deadline is shown in it); the exam version and the layout come from
+their per-worker memos.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import aliased
+
+from lms.content.catalog import Catalog, Exam, Question
+from lms.db import UnitOfWork
+from lms.models import AgentProfile, Attempt
+from lms.services import exams
+from lms.services.errors import NotFound
+from lms.services.exam_versions import load_version
+from lms.services.layout import AttemptLayout, layout_for
+from lms.services.standings import attempts_allowed
+
+
+@dataclass(frozen=True)
+class AttemptPage:
+    """An open attempt as its page shows it, with the exam version it was taken on."""
+
+    id: int
+    exam_key: str
+    number: int
+    deadline: dt.datetime | None
+    saved_at: dt.datetime | None
+    seed: int
+    answers: dict[str, Any]
+    exam: Exam
+    layout: AttemptLayout
+    last_attempt: bool
+    time_zone: str | None  # the agent's own, from their profile
+
+    @property
+    def questions(self) -> dict[str, Question]:
+        return {question.id: question for question in self.exam.questions}
+
+    @property
+    def unanswered(self) -> list[int]:
+        return exams.unanswered(self.exam, self.layout, self.answers)
+
+
+_COUNTED = aliased(Attempt)
+_PAGE = (select(Attempt.user_id, Attempt.exam_key, Attempt.number, Attempt.status, Attempt.content_hash,
+                Attempt.seed, Attempt.deadline, Attempt.saved_at, Attempt.answers,
+                select(func.count()).select_from(_COUNTED)
+                .where(_COUNTED.user_id == Attempt.user_id, _COUNTED.exam_key == Attempt.exam_key,
+                       _COUNTED.reset_at.is_(None)).scalar_subquery().label("counted"),
+                select(AgentProfile.time_zone).where(AgentProfile.user_id == Attempt.user_id)
+                .scalar_subquery().label("time_zone"))
+         .where(Attempt.id == bindparam("attempt")))
+
+
+def attempt_page(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: int,
+                 now: dt.datetime) -> AttemptPage | None:
+    """The agent's open attempt for its page; None once it is submitted, so the result shows instead.
+
+    One whose time ran out is scored first, in a transaction of its own (as `view_attempt` does).
+    """
+    connection: Any = uow.session.connection()
+    row = connection.execute(_PAGE, {"attempt": attempt_id}).first()
+    if row is None or row.user_id != user_id:
+        raise NotFound("There is no such attempt.")
+    if row.status == "submitted":
+        return None
+    if exams.past_deadline(row.deadline, now):
+        exams.view_attempt(uow, catalog, attempt_id, user_id, now)
+        return None
+    exam = load_version(uow.session, row.content_hash)
+    current = catalog.exams.get(row.exam_key)
+    allowed = attempts_allowed(uow.session, current, user_id, row.counted) if current is not None else None
+    return AttemptPage(attempt_id, row.exam_key, row.number, row.deadline, row.saved_at, row.seed, row.answers or {},
+                       exam,
+                       layout_for(exam, row.seed), last_attempt=allowed is not None and row.counted >= allowed,
+                       time_zone=row.time_zone)
