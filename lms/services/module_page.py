@@ -1,4 +1,4 @@
-"""What the module page shows about the agent, read lean: two prepared Core queries, plain values back.
+"""What the module page shows about the agent, read lean: one prepared Core query, plain values back.
 
 The module page is the page agents load most. Its reads skip the ORM (no identity map, no objects
 built for rows the page only glances at) and use statements built once at import.
@@ -10,12 +10,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from lms.content.catalog import Catalog, Module
 from lms.models import Attempt, ModuleProgress
-from lms.services.standings import result_of
 
 
 @dataclass(frozen=True)
@@ -37,25 +36,46 @@ class ModulePage:
         return self.progress is not None and self.progress.completed_at is not None
 
 
-_PROGRESS = (select(ModuleProgress.completed_at, ModuleProgress.seconds_spent)
-             .where(ModuleProgress.user_id == bindparam("who"), ModuleProgress.module_key == bindparam("module")))
-# Scores of the attempts that count, in the order taken: what the exam's grading method needs.
-_SCORES = (select(Attempt.percent)
-           .where(Attempt.user_id == bindparam("who"), Attempt.exam_key == bindparam("exam"),
-                  Attempt.status == "submitted", Attempt.reset_at.is_(None))
-           .order_by(Attempt.number))
+def _counted(*columns: Any) -> Any:
+    return select(*columns).where(Attempt.user_id == bindparam("who"), Attempt.exam_key == bindparam("exam"),
+                                  Attempt.status == "submitted", Attempt.reset_at.is_(None),
+                                  Attempt.percent.is_not(None))
+
+
+# The result that counts by each grading method, as standings.result_of computes it from the scores.
+_RESULT = {
+    "highest": _counted(func.max(Attempt.percent)).scalar_subquery(),
+    "average": _counted(func.avg(Attempt.percent)).scalar_subquery(),
+    "first": _counted(Attempt.percent).order_by(Attempt.number).limit(1).scalar_subquery(),
+    "last": _counted(Attempt.percent).order_by(Attempt.number.desc()).limit(1).scalar_subquery(),
+}
+
+
+def _progress(column: Any) -> Any:
+    return (select(column).where(ModuleProgress.user_id == bindparam("who"),
+                                 ModuleProgress.module_key == bindparam("module")).scalar_subquery())
+
+
+# One statement (one round trip) per page: the progress row's two columns and the exam's result.
+_PAGE = {grading: select(_progress(ModuleProgress.completed_at).label("completed_at"),
+                         _progress(ModuleProgress.seconds_spent).label("seconds_spent"),
+                         _progress(ModuleProgress.user_id).label("seen"), result.label("result"))
+         for grading, result in _RESULT.items()}
+_PROGRESS_ONLY = select(_progress(ModuleProgress.completed_at).label("completed_at"),
+                        _progress(ModuleProgress.seconds_spent).label("seconds_spent"),
+                        _progress(ModuleProgress.user_id).label("seen"))
 
 
 def module_page(session: Session, catalog: Catalog, user_id: int, module: Module) -> ModulePage:
     connection: Any = session.connection()
-    row = connection.execute(_PROGRESS, {"who": user_id, "module": module.key}).first()
-    progress = Progress(row.completed_at, row.seconds_spent) if row is not None else None
     exam = catalog.exams.get(module.exam_key) if module.exam_key else None
-    passed = False
-    if exam is not None:
-        percents = [percent for percent in connection.execute(_SCORES, {"who": user_id, "exam": exam.key}).scalars()
-                    if percent is not None]
-        result = result_of(exam.grading, percents)
+    if exam is None:
+        row = connection.execute(_PROGRESS_ONLY, {"who": user_id, "module": module.key}).one()
+        passed = False
+    else:
+        row = connection.execute(_PAGE[exam.grading], {"who": user_id, "module": module.key, "exam": exam.key}).one()
+        result = None if row.result is None else round(float(row.result), 2)
         passed = result is not None and result >= exam.pass_percent
+    progress = Progress(row.completed_at, row.seconds_spent) if row.seen is not None else None
     siblings = catalog.modules_of(catalog.tracks[module.track_key])
     return ModulePage(module, progress, passed, siblings.index(module) + 1, len(siblings))

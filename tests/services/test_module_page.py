@@ -62,3 +62,13 @@ def test_the_exams_grading_method_decides_and_reset_attempts_do_not_count(uow, a
     assert agrees_with_the_orm_path(uow, agent, RULES).exam_passed  # highest: the pass counts
     exam_resets.reset_exam(uow, last_counts, agent, admin_id=None, reason="content was wrong", now=NOW)
     assert not agrees_with_the_orm_path(uow, agent, RULES).exam_passed  # the reset pass no longer counts
+
+
+@pytest.mark.parametrize(("grading", "passed"), [("highest", True), ("last", False), ("first", True),
+                                                 ("average", False)])
+def test_each_grading_method_is_computed_by_the_one_statement(uow, agent, grading, passed):
+    exam = dataclasses.replace(CATALOG.exams[RULES.exam_key], grading=grading)
+    catalog = dataclasses.replace(CATALOG, exams={**CATALOG.exams, exam.key: exam})
+    take(uow, exam, agent, right=True)   # 100 %
+    take(uow, exam, agent, right=False)  # below the pass mark: the average of the two is too
+    assert agrees_with_the_orm_path(uow, agent, RULES, catalog).exam_passed is passed
