@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from lms import events
-from lms.db import UnitOfWork
+from lms.db import DriverQuery, UnitOfWork
 from lms.models import User, UserSession
 from lms.models.types import utcnow
 from lms.services.errors import NotFound
@@ -38,8 +38,8 @@ def _signed_in(*columns: Any) -> Any:
                    UserSession.id == bindparam("session_id"), UserSession.ended_at.is_(None)))
 
 
-# Built once: making the statement costs more than running it, and it runs on every request.
-_IDENTITY = _signed_in(User.id, User.role, User.auth_version)
+# Built once and run on the driver's cursor: it runs on every signed-in request.
+_IDENTITY = DriverQuery(_signed_in(User.id, User.role, User.auth_version))
 
 
 class SignedIn:
@@ -84,10 +84,11 @@ def identity_for(session: Session, login_id: str, session_id: str | None) -> Sig
     if parsed is None:
         return None
     params = {"user_id": parsed[0], "version": parsed[1], "session_id": session_id}
-    row = session.connection().execute(_IDENTITY, params).first()
+    row = _IDENTITY.first(session.connection(), params)
     if row is None:
         return None
-    return SignedIn(row.id, row.role, row.auth_version, lambda user_id: session.get(User, user_id))
+    user_id, role, auth_version = row
+    return SignedIn(user_id, role, auth_version, lambda user_id: session.get(User, user_id))
 
 
 def end(uow: UnitOfWork, session_id: str | None) -> None:
