@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import Integer, bindparam, case, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from lms.models import ModuleProgress
@@ -34,11 +34,11 @@ def count(session: Session, user_id: int, module_key: str, opened_at: dt.datetim
     if _add(session, user_id, module_key, opened_s, now_s, cap_s, now):
         return
     first = max(0, min(cap_s, now_s - opened_s))
-    try:
-        with session.begin_nested():
-            session.add(ModuleProgress(user_id=user_id, module_key=module_key, first_seen_at=opened_at or now,
-                                       last_seen_at=now, seconds_spent=first, counted_until=now_s))
-    except IntegrityError:  # the agent's other tab made the row a moment ago: count against it
+    connection = session.connection()
+    made = connection.execute(_FIRST[connection.dialect.name], {
+        "user_id": user_id, "module_key": module_key, "first_seen_at": opened_at or now, "last_seen_at": now,
+        "seconds_spent": first, "counted_until": now_s})
+    if not made.rowcount:  # the agent's other tab made the row a moment ago: count against it
         _add(session, user_id, module_key, opened_s, now_s, cap_s, now)
 
 
@@ -60,6 +60,9 @@ def _adding_statement() -> Any:
 
 
 _ADD = _adding_statement()
+# A module's first heartbeat makes its row; one statement, no savepoint, whichever tab gets there first.
+_FIRST = {name: dialect.insert(ModuleProgress).on_conflict_do_nothing(index_elements=["user_id", "module_key"])
+          for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))}
 
 
 def _add(session: Session, user_id: int, module_key: str, opened_s: int, now_s: int, cap_s: int,
