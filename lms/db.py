@@ -104,6 +104,7 @@ class UnitOfWork:
         self.database = database
         self._reader: Session | None = None
         self._writer: Session | None = None
+        self._durable = True
         self._after_commit: list[Callable[[], None]] = []
 
     @property
@@ -123,15 +124,27 @@ class UnitOfWork:
         return self._writer is not None
 
     @contextlib.contextmanager
-    def write(self) -> Iterator[Session]:
+    def write(self, *, durable: bool = True) -> Iterator[Session]:
+        """One write transaction (or the one already open, joined).
+
+        `durable=False` is for the writes a page repeats every few seconds, seat time and autosaved
+        answers: on PostgreSQL they commit without waiting for the write-ahead log to reach the disk
+        (asynchronous commit), so a crash of the database server may forget the last fraction of a
+        second of them, as SQLite's WAL with synchronous=NORMAL may after a power cut. The next
+        heartbeat or autosave sends them again. Every other write waits for the disk.
+        """
         if self._writer is not None:
+            if durable:
+                self.make_durable()
             yield self._writer
             return
         # Release the read snapshot: the write, and every read after it, see the newest rows.
         self.end_reads()
         try:
             with self.database.write_sessions() as session, session.begin():
-                self._writer = session
+                self._writer, self._durable = session, True
+                if not durable:
+                    self._set_durable(session, False)
                 yield session
         except BaseException:
             self._after_commit.clear()
@@ -143,6 +156,16 @@ class UnitOfWork:
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
             callback()
+
+    def make_durable(self) -> None:
+        """The open write turns out to matter (a score, say): its commit waits for the disk after all."""
+        if self._writer is not None and not self._durable:
+            self._set_durable(self._writer, True)
+
+    def _set_durable(self, session: Session, durable: bool) -> None:
+        self._durable = durable
+        if not self.is_sqlite:  # SQLite's commits already wait only for the WAL file, not the disk
+            session.connection().exec_driver_sql(f"SET LOCAL synchronous_commit TO {'ON' if durable else 'OFF'}")
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` once the current write commits (never if it rolls back)."""

@@ -184,11 +184,12 @@ _LAYOUT_OF = select(Attempt.user_id, Attempt.content_hash, Attempt.seed).where(A
 
 
 def save_answers(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: int, values: scoring.FormValues,
-                 now: dt.datetime) -> dt.datetime:
+                 now: dt.datetime, *, durable: bool = True) -> dt.datetime:
     """Keep what the agent has answered so far, and say when; refused once submitted.
 
     Past the deadline the attempt is scored with what was saved before, and TimeIsUp is raised
-    after that score is committed.
+    after that score is committed. `durable=False` is for the page's autosave, which sends the
+    answers again half a minute later (see UnitOfWork.write); a score always waits for the disk.
     """
     found = uow.session.connection().execute(_LAYOUT_OF, {"attempt": attempt_id}).first()
     if found is None or found.user_id != user_id:
@@ -196,11 +197,12 @@ def save_answers(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: in
     exam = load_version(uow.session, found.content_hash)
     layout = layout_for(exam, found.seed)
     answers = read_answers(exam, layout, values)
-    with uow.write() as session:
+    with uow.write(durable=durable) as session:
         saved = session.connection().execute(_SAVE, {"attempt": attempt_id, "owner": user_id, "given": answers,
                                                      "at": now, "cutoff": now - DEADLINE_GRACE})
         if saved.rowcount == 1:
             return now
+        uow.make_durable()
         attempt = attempt_for(session, attempt_id, user_id, lock=True)
         if attempt.submitted:
             raise RuleError("This attempt is already submitted; your answers can no longer change.")

@@ -18,7 +18,8 @@ from tests.support.player_tree import answer_values, getter, player_catalog
 CATALOG = player_catalog()
 NOW = dt.datetime(2029, 9, 1, 12, 0, tzinfo=dt.UTC)
 EXAM = CATALOG.exams["py2030/core/rules"]  # three attempts
-TIMED = dataclasses.replace(EXAM, time_limit_minutes=20)
+# Its own content hash, as edited content gets: versions are kept (and remembered per process) by hash.
+TIMED = dataclasses.replace(EXAM, time_limit_minutes=20, content_hash="7" * 64)
 TIMED_CATALOG = dataclasses.replace(CATALOG, exams={**CATALOG.exams, EXAM.key: TIMED})
 
 

@@ -107,7 +107,9 @@ def _questions_html(page: attempt_page.AttemptPage, answers: str) -> Markup:
 @login_required
 def save(attempt_id: int):
     try:
-        saved = exams.save_answers(uow(), catalog(), attempt_id, current_user.id, request.form.getlist, clock().now())
+        # The page's script autosaves (JSON) every 30 s; the form's "Save answers" button is the agent asking.
+        saved = exams.save_answers(uow(), catalog(), attempt_id, current_user.id, request.form.getlist, clock().now(),
+                                   durable=not wants_json())
     except exams.TimeIsUp as error:
         result = url_for("player.result", attempt_id=attempt_id)
         if wants_json():
