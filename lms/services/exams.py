@@ -87,7 +87,7 @@ _ATTEMPTS_AT = (select(Attempt.id, Attempt.number, Attempt.status, Attempt.reset
                        Attempt.seed, Attempt.started_at, Attempt.deadline)
                 .where(Attempt.user_id == bindparam("who"), Attempt.exam_key == bindparam("exam"))
                 .order_by(Attempt.number))
-# Serialises starts by the same agent: a row lock on PostgreSQL; SQLite's BEGIN IMMEDIATE already did.
+# Serialises starts by the same agent on PostgreSQL.
 _LOCK_AGENT = select(User.id).where(User.id == bindparam("who")).with_for_update()
 _NEW_ATTEMPT = insert(Attempt)
 
@@ -101,7 +101,8 @@ def start_attempt(uow: UnitOfWork, catalog: Catalog, exam: Exam, user_id: int, n
     """
     with uow.write() as session:
         connection = session.connection()
-        connection.execute(_LOCK_AGENT, {"who": user_id})
+        if not uow.is_sqlite:  # SQLite's BEGIN IMMEDIATE already holds the only write lock there is
+            connection.execute(_LOCK_AGENT, {"who": user_id})
         rows = connection.execute(_ATTEMPTS_AT, {"who": user_id, "exam": exam.key}).all()
         counted = [row for row in rows if row.reset_at is None]
         open_row = next((row for row in counted if row.status != "submitted"), None)
