@@ -24,7 +24,13 @@ from lms.services import item_scores, scoring
 from lms.services.errors import NotFound, RuleError
 from lms.services.exam_versions import ensure_version, load_version
 from lms.services.layout import AttemptLayout, layout_for, new_seed
-from lms.services.standings import Standing, attempts_allowed, granted_attempts, standing  # noqa: F401  (the exam engine's API)
+from lms.services.standings import (  # noqa: F401  (the exam engine's API)
+    Standing,
+    attempts_allowed,
+    granted_attempts,
+    shown_standing,
+    standing,
+)
 from lms.services.training import record_track_completion
 
 # Answers sent a moment after the deadline (a slow network) still count.

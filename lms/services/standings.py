@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
@@ -12,11 +15,32 @@ from lms.models import Attempt, AttemptGrant
 
 
 @dataclass(frozen=True)
+class AttemptSummary:
+    """An attempt as the exam and result pages list it, read as a plain row (no ORM object)."""
+
+    id: int
+    number: int
+    status: str
+    percent: float | None
+    passed: bool | None
+    points: float | None
+    max_points: float | None
+    started_at: dt.datetime
+    submitted_at: dt.datetime | None
+    deadline: dt.datetime | None
+    timed_out: bool
+
+    @property
+    def submitted(self) -> bool:
+        return self.status == "submitted"
+
+
+@dataclass(frozen=True)
 class Standing:
     """Where an agent stands on one exam, following its grading method."""
 
     exam: Exam
-    attempts: tuple[Attempt, ...]
+    attempts: tuple[Any, ...]  # Attempt objects, or AttemptSummary rows for pages that only show them
     allowed: int | None  # None: unlimited
     percent: float | None
     passed: bool
@@ -80,6 +104,22 @@ _COUNTED_ATTEMPTS = (select(Attempt)
                      .order_by(Attempt.number).execution_options(populate_existing=True))
 
 
+_SUMMARIES = (select(Attempt.id, Attempt.number, Attempt.status, Attempt.percent, Attempt.passed, Attempt.points,
+                     Attempt.max_points, Attempt.started_at, Attempt.submitted_at, Attempt.deadline,
+                     Attempt.timed_out)
+              .where(Attempt.user_id == bindparam("who"), Attempt.exam_key == bindparam("exam"),
+                     Attempt.reset_at.is_(None))
+              .order_by(Attempt.number))
+
+
+def shown_standing(session: Session, exam: Exam, user_id: int) -> Standing:
+    """The standing for a page that only shows it (the exam page, a result): its attempts read as plain rows
+    with one prepared Core query. Services that change attempts use `standing`, whose attempts are ORM objects."""
+    connection: Any = session.connection()
+    rows = connection.execute(_SUMMARIES, {"who": user_id, "exam": exam.key})
+    return standing(session, exam, user_id, [AttemptSummary(*row) for row in rows])
+
+
 def granted_attempts(session: Session, user_id: int, exam_keys: list[str]) -> dict[str, int]:
     """Extra attempts an administrator granted, by exam (one query for any number of exams)."""
     query = (select(AttemptGrant.exam_key, func.sum(AttemptGrant.extra_attempts))
@@ -89,7 +129,7 @@ def granted_attempts(session: Session, user_id: int, exam_keys: list[str]) -> di
     return {key: int(total) for key, total in session.execute(query)}
 
 
-def standing_result(grading: str, submitted: list[Attempt]) -> float | None:
+def standing_result(grading: str, submitted: Sequence[Attempt | AttemptSummary]) -> float | None:
     return result_of(grading, [attempt.percent for attempt in submitted if attempt.percent is not None])
 
 
@@ -119,7 +159,7 @@ def attempts_allowed(session: Session, exam: Exam, user_id: int, used: int,
     return exam.attempts + grants.get(exam.key, 0)
 
 
-def standing(session: Session, exam: Exam, user_id: int, attempts: list[Attempt] | None = None,
+def standing(session: Session, exam: Exam, user_id: int, attempts: list[Attempt] | list[AttemptSummary] | None = None,
              grants: dict[str, int] | None = None) -> Standing:
     """`attempts` (counted ones only) and `grants` may be passed in when the caller loaded them for many exams."""
     if attempts is None:
