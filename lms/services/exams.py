@@ -110,17 +110,21 @@ def start_attempt(uow: UnitOfWork, catalog: Catalog, exam: Exam, user_id: int, n
         if not uow.is_sqlite:  # SQLite's BEGIN IMMEDIATE already holds the only write lock there is
             connection.execute(_LOCK_AGENT, {"who": user_id})
         rows = connection.execute(_ATTEMPTS_AT, {"who": user_id, "exam": exam.key}).all()
-        counted = [row for row in rows if row.reset_at is None]
-        open_row = next((row for row in counted if row.status != "submitted"), None)
         scored = None
-        if open_row is not None:
-            if not past_deadline(open_row.deadline, now):
-                return Started(open_row.id, open_row.number, open_row.content_hash, open_row.seed,
-                               open_row.started_at, open_row.deadline)
-            attempt = attempt_for(session, open_row.id, user_id, lock=True)
+        for row in rows:
+            if row.status == "submitted" or not past_deadline(row.deadline, now):
+                continue
+            # Out of time: scored now (one reset while open is scored for the record and counts for nothing).
+            attempt = attempt_for(session, row.id, user_id, lock=True)
             if not attempt.submitted:  # a submission may have got there first
                 _finish(session, catalog, attempt, now)
-            scored = open_row.id
+            if row.reset_at is None:
+                scored = row.id
+        counted = [row for row in rows if row.reset_at is None]
+        open_row = next((row for row in counted if row.status != "submitted" and row.id != scored), None)
+        if open_row is not None:
+            return Started(open_row.id, open_row.number, open_row.content_hash, open_row.seed, open_row.started_at,
+                           open_row.deadline)
         allowed = attempts_allowed(session, exam, user_id, len(counted))
         if allowed is not None and len(counted) >= allowed:
             if scored is None:

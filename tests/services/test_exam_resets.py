@@ -132,3 +132,16 @@ def test_an_attempt_open_at_the_reset_is_scored_for_the_record_but_passes_nothin
     assert scored.passed and scored.percent == 100.0  # the record says what happened
     assert not exams.standing(uow.session, RULES, user_id).passed
     assert uow.session.scalars(select(TrackCompletion).where(TrackCompletion.user_id == user_id)).first() is None
+
+
+def test_an_attempt_open_at_the_reset_that_runs_out_is_scored_at_the_next_start(uow, user_id, admin_id):
+    timed = CATALOG.exams["py2030/returning/refresh"]  # a time limit
+    first = exams.start_attempt(uow, CATALOG, timed, user_id, NOW)
+    exam_resets.reset_exam(uow, timed, user_id, admin_id, "start over", NOW)
+    later = NOW + dt.timedelta(minutes=timed.time_limit_minutes, seconds=30)
+    second = exams.start_attempt(uow, CATALOG, timed, user_id, later)
+    assert second.number == first.number + 1
+    uow.end_reads()
+    old = uow.session.get(Attempt, first.id)
+    assert old.submitted and old.timed_out and old.reset_at is not None  # scored for the record
+    assert [a.id for a in exams.standing(uow.session, timed, user_id).attempts] == [second.id]
