@@ -85,7 +85,7 @@ def attempt(attempt_id: int):
                                                           MINUTES_LEFT_MARK: str(seconds_left // 60)})
 
 
-# An agent reloads the attempt page and comes back to it; it changes only with the answers saved.
+# An agent reloads the attempt page and comes back to it; between saves, only the time left changes.
 ATTEMPT_PAGES = PageCache(size=512)
 SECONDS_LEFT_MARK, MINUTES_LEFT_MARK = new_mark("seconds-left"), new_mark("minutes-left")
 # The questions, most of the page's rendering, are kept apart too: a save that changes no answer
@@ -94,13 +94,14 @@ ATTEMPT_QUESTIONS = PageCache(size=512)
 
 
 def _questions_html(page: attempt_page.AttemptPage, answers: str) -> Markup:
-    # The seed decides the layout and its tokens; the version exam object is the source, as the
-    # catalog is for module pages.
     def render() -> str:
         return render_template("player/_attempt_questions.html", layout=page.layout, questions=page.questions,
                                answers=page.answers, field_name=scoring.field_name)
 
-    return Markup(ATTEMPT_QUESTIONS.render((page.exam.content_hash, page.seed, answers), page.exam, render, {}))  # noqa: S704  (rendered by our templates)
+    # The seed decides the layout and its tokens; the version exam object is the source, as the
+    # catalog is for module pages.
+    key = (page.exam.content_hash, page.seed, answers)
+    return Markup(ATTEMPT_QUESTIONS.render(key, page.exam, render, {}))  # noqa: S704  (rendered by our templates)
 
 
 @bp.post("/attempts/<id:attempt_id>/save")
