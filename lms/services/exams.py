@@ -8,7 +8,6 @@ learner's form happens before that transaction, so the lock is held for the writ
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +23,7 @@ from lms.services import item_scores, scoring
 from lms.services.errors import NotFound, RuleError
 from lms.services.exam_versions import ensure_version, load_version
 from lms.services.layout import AttemptLayout, layout_for, new_seed
+from lms.services.scoring import Score, read_answers, score_answers, unanswered  # noqa: F401  (the engine's API)
 from lms.services.standings import (  # noqa: F401  (the exam engine's API)
     Standing,
     attempts_allowed,
@@ -179,11 +179,6 @@ def past_deadline(deadline: dt.datetime | None, now: dt.datetime) -> bool:
     return deadline is not None and now > deadline + DEADLINE_GRACE
 
 
-def read_answers(exam: Exam, layout: AttemptLayout, values: scoring.FormValues) -> dict[str, Any]:
-    questions = {question.id: question for question in exam.questions}
-    return {qid: scoring.read_answer(questions[qid], layout.of(qid), values) for qid in layout.question_ids}
-
-
 # Autosaves arrive every 30 s from every agent in an exam, so the usual case is one prepared UPDATE that
 # only an open attempt of this agent, still inside its time, can match; anything else takes the long way.
 _SAVE = (update(Attempt)
@@ -308,29 +303,6 @@ def submit_attempt(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: 
         return Submitted.of(attempt)
 
 
-@dataclass(frozen=True)
-class Score:
-    results: dict[str, float]  # question id -> points earned
-    points: float
-    max_points: float
-    percent: float
-    passed: bool
-
-    def columns(self) -> dict[str, Any]:
-        """The attempt's columns that hold this score (each field is named after its column)."""
-        return dataclasses.asdict(self)
-
-
-def score_answers(exam: Exam, layout: AttemptLayout, answers: dict[str, Any]) -> Score:
-    """What the answers score on the questions this attempt asked (demo data scores with it too)."""
-    questions = {question.id: question for question in exam.questions}
-    results = {qid: scoring.score_question(questions[qid], answers.get(qid)) for qid in layout.question_ids}
-    maximum = sum(questions[qid].points for qid in layout.question_ids)
-    points = round(sum(results.values()), 2)
-    percent = round(100 * points / maximum, 2) if maximum else 0.0
-    return Score(results, points, maximum, percent, percent >= exam.pass_percent)
-
-
 def _finish(session: Session, catalog: Catalog, attempt: Attempt, now: dt.datetime, exam: Exam | None = None,
             layout: AttemptLayout | None = None) -> None:
     """Score with the saved answers; past the deadline the attempt is marked as timed out."""
@@ -368,13 +340,6 @@ class Unanswered(RuleError):
         super().__init__(f"Question{'s' if len(numbers) != 1 else ''} {listed} "
                          f"{'have' if len(numbers) != 1 else 'has'} no answer yet.")
         self.numbers = numbers
-
-
-def unanswered(exam: Exam, layout: AttemptLayout, answers: dict[str, Any]) -> list[int]:
-    """The numbers (as the attempt shows them) of the questions without an answer."""
-    questions = {question.id: question for question in exam.questions}
-    return [number for number, qid in enumerate(layout.question_ids, start=1)
-            if not scoring.is_answered(questions[qid], answers.get(qid))]
 
 
 class KeySeen(RuleError):

@@ -1,4 +1,5 @@
-"""Scoring answers: what the question types (lms.questions) do, in the units the exam engine uses.
+"""Scoring answers: what the question types (lms.questions) do, in the units the exam engine uses,
+and an attempt's answers read from its form, scored as a whole and checked for gaps.
 
 Answers are stored as JSON-friendly values that name original positions in the content file,
 never the shuffled display positions, so scoring does not depend on how an attempt was shown.
@@ -6,6 +7,8 @@ never the shuffled display positions, so scoring does not depend on how an attem
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
 from typing import Any
 
 from lms.content.catalog import Exam, Question
@@ -13,7 +16,8 @@ from lms.questions import base, question_type
 from lms.questions.base import FormValues, QuestionLayout
 from lms.services.layout import AttemptLayout
 
-__all__ = ["FormValues", "field_name", "form_for", "is_answered", "read_answer", "score_question"]
+__all__ = ["FormValues", "Score", "field_name", "form_for", "is_answered", "read_answer", "read_answers",
+           "score_answers", "score_question", "unanswered"]
 
 
 def field_name(question: Question) -> str:
@@ -44,3 +48,38 @@ def form_for(exam: Exam, layout: AttemptLayout, right: bool = True) -> dict[str,
         question = questions[qlayout.question_id]
         values.update(question_type(question.type).form_values(question.data, qlayout, field_name(question), right))
     return values
+
+
+def read_answers(exam: Exam, layout: AttemptLayout, values: FormValues) -> dict[str, Any]:
+    questions = {question.id: question for question in exam.questions}
+    return {qid: read_answer(questions[qid], layout.of(qid), values) for qid in layout.question_ids}
+
+
+@dataclass(frozen=True)
+class Score:
+    results: dict[str, float]  # question id -> points earned
+    points: float
+    max_points: float
+    percent: float
+    passed: bool
+
+    def columns(self) -> dict[str, Any]:
+        """The attempt's columns that hold this score (each field is named after its column)."""
+        return dataclasses.asdict(self)
+
+
+def score_answers(exam: Exam, layout: AttemptLayout, answers: dict[str, Any]) -> Score:
+    """What the answers score on the questions this attempt asked (demo data scores with it too)."""
+    questions = {question.id: question for question in exam.questions}
+    results = {qid: score_question(questions[qid], answers.get(qid)) for qid in layout.question_ids}
+    maximum = sum(questions[qid].points for qid in layout.question_ids)
+    points = round(sum(results.values()), 2)
+    percent = round(100 * points / maximum, 2) if maximum else 0.0
+    return Score(results, points, maximum, percent, percent >= exam.pass_percent)
+
+
+def unanswered(exam: Exam, layout: AttemptLayout, answers: dict[str, Any]) -> list[int]:
+    """The numbers (as the attempt shows them) of the questions without an answer."""
+    questions = {question.id: question for question in exam.questions}
+    return [number for number, qid in enumerate(layout.question_ids, start=1)
+            if not is_answered(questions[qid], answers.get(qid))]
