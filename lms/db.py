@@ -216,5 +216,11 @@ class DriverQuery:
         try:
             cursor.execute(sql, [params[name] for name in positions] if positions is not None else params)
             return cursor.fetchone()
+        except dialect.loaded_dbapi.Error as error:
+            # What SQLAlchemy's own path would do: a lost connection leaves the pool instead of failing
+            # the next request that checks it out (and the rollback that ends this one).
+            if dialect.is_disconnect(error, connection.connection.dbapi_connection, cursor):
+                connection.invalidate(error)
+            raise
         finally:
             cursor.close()
