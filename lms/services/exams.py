@@ -153,7 +153,7 @@ def _insert_attempt(session: Session, exam: Exam, user_id: int, number: int, now
     return Started(attempt_id, number, exam.content_hash, seed, now, deadline)
 
 
-def attempt_exam(session: Session, attempt: Attempt | Submitted) -> tuple[Exam, AttemptLayout]:
+def attempt_exam(session: Session, attempt: Attempt | Started | Submitted) -> tuple[Exam, AttemptLayout]:
     """The exam version an attempt was taken on, and how that attempt shows it."""
     exam = load_version(session, attempt.content_hash)
     return exam, layout_for(exam, attempt.seed)
