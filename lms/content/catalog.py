@@ -11,6 +11,7 @@ import datetime as dt
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -113,6 +114,11 @@ class Exam:
     content_hash: str
     source: str
     topics: tuple[tuple[str, int], ...] = ()  # (topic, how many to draw from it), in the author's order
+
+    @cached_property
+    def questions_by_id(self) -> Mapping[str, Question]:
+        """Each question by its id; built once per exam (or stored version), not on every request."""
+        return MappingProxyType({question.id: question for question in self.questions})
 
     @property
     def question_count(self) -> int:

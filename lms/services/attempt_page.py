@@ -9,6 +9,7 @@ their per-worker memos.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,8 +43,8 @@ class AttemptPage:
     time_zone: str | None  # the agent's own, from their profile
 
     @property
-    def questions(self) -> dict[str, Question]:
-        return {question.id: question for question in self.exam.questions}
+    def questions(self) -> Mapping[str, Question]:
+        return self.exam.questions_by_id
 
     @property
     def unanswered(self) -> list[int]:

@@ -49,7 +49,7 @@ def answer(exam: Exam, difficulty: dict[str, float], ability: float, rng: random
     by turning wrong answers right (or right answers wrong), one at a time, until it holds."""
     seed = rng.getrandbits(SEED_BITS)
     layout = layout_for(exam, seed)
-    questions = {question.id: question for question in exam.questions}
+    questions = exam.questions_by_id
     right = {qid: rng.random() < 1 / (1 + math.exp(-SLOPE * (ability - difficulty[qid])))
              for qid in layout.question_ids}
     blank = {qid for qid in layout.question_ids if not right[qid] and rng.random() < BLANK_SHARE}

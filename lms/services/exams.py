@@ -9,6 +9,7 @@ learner's form happens before that transaction, so the lock is held for the writ
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,8 +55,8 @@ class AttemptView:
     layout: AttemptLayout
 
     @property
-    def questions(self) -> dict[str, Question]:
-        return {question.id: question for question in self.exam.questions}
+    def questions(self) -> Mapping[str, Question]:
+        return self.exam.questions_by_id
 
     @property
     def answered(self) -> int:

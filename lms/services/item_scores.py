@@ -73,7 +73,7 @@ def record(session: Session, attempt_id: int, exam: Exam, answers: Mapping[str, 
 def item_rows(attempt_id: int, content_hash: str, exam: Exam, answers: Mapping[str, Any],
               results: Mapping[str, float]) -> list[dict[str, Any]]:
     """The `attempt_items` rows of a scored attempt, as values (demo data inserts them in bulk)."""
-    questions = {question.id: question for question in exam.questions}
+    questions = exam.questions_by_id
     return [{"attempt_id": attempt_id, "question_id": qid, "content_hash": content_hash, "points": points,
              "max_points": questions[qid].points, "picked": picked_mask(questions[qid], answers.get(qid))}
             for qid, points in results.items()]

@@ -56,14 +56,13 @@ def _progress(column: Any) -> Any:
                                  ModuleProgress.module_key == bindparam("module")).scalar_subquery())
 
 
-# One statement (one round trip) per page: the progress row's two columns and the exam's result.
-_PAGE = {grading: select(_progress(ModuleProgress.completed_at).label("completed_at"),
-                         _progress(ModuleProgress.seconds_spent).label("seconds_spent"),
-                         _progress(ModuleProgress.user_id).label("seen"), result.label("result"))
-         for grading, result in _RESULT.items()}
-_PROGRESS_ONLY = select(_progress(ModuleProgress.completed_at).label("completed_at"),
-                        _progress(ModuleProgress.seconds_spent).label("seconds_spent"),
-                        _progress(ModuleProgress.user_id).label("seen"))
+# One statement (one round trip) per page: the progress row's two columns (and whether it exists), and the
+# exam's result when the module has an exam.
+_PROGRESS_COLUMNS = (_progress(ModuleProgress.completed_at).label("completed_at"),
+                     _progress(ModuleProgress.seconds_spent).label("seconds_spent"),
+                     _progress(ModuleProgress.user_id).label("seen"))
+_PAGE = {grading: select(*_PROGRESS_COLUMNS, result.label("result")) for grading, result in _RESULT.items()}
+_PROGRESS_ONLY = select(*_PROGRESS_COLUMNS)
 
 
 def module_page(session: Session, catalog: Catalog, user_id: int, module: Module) -> ModulePage:

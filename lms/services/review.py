@@ -29,7 +29,7 @@ class ReviewItem:
 
 def review_items(exam: Exam, layout: AttemptLayout, answers: dict[str, Any],
                  results: dict[str, float]) -> Iterator[ReviewItem]:
-    questions = {question.id: question for question in exam.questions}
+    questions = exam.questions_by_id
     for number, qlayout in enumerate(layout.questions, start=1):
         question = questions[qlayout.question_id]
         parts = question_type(question.type).review(question.data, qlayout, answers.get(question.id))

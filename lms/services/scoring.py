@@ -42,7 +42,7 @@ def form_for(exam: Exam, layout: AttemptLayout, right: bool = True) -> dict[str,
 
     Demo data and benchmarks use it to take exams the way agents do, through the same form.
     """
-    questions = {question.id: question for question in exam.questions}
+    questions = exam.questions_by_id
     values: dict[str, list[str]] = {}
     for qlayout in layout.questions:
         question = questions[qlayout.question_id]
@@ -51,7 +51,7 @@ def form_for(exam: Exam, layout: AttemptLayout, right: bool = True) -> dict[str,
 
 
 def read_answers(exam: Exam, layout: AttemptLayout, values: FormValues) -> dict[str, Any]:
-    questions = {question.id: question for question in exam.questions}
+    questions = exam.questions_by_id
     return {qid: read_answer(questions[qid], layout.of(qid), values) for qid in layout.question_ids}
 
 
@@ -70,7 +70,7 @@ class Score:
 
 def score_answers(exam: Exam, layout: AttemptLayout, answers: dict[str, Any]) -> Score:
     """What the answers score on the questions this attempt asked (demo data scores with it too)."""
-    questions = {question.id: question for question in exam.questions}
+    questions = exam.questions_by_id
     results = {qid: score_question(questions[qid], answers.get(qid)) for qid in layout.question_ids}
     maximum = sum(questions[qid].points for qid in layout.question_ids)
     points = round(sum(results.values()), 2)
@@ -80,6 +80,6 @@ def score_answers(exam: Exam, layout: AttemptLayout, answers: dict[str, Any]) ->
 
 def unanswered(exam: Exam, layout: AttemptLayout, answers: dict[str, Any]) -> list[int]:
     """The numbers (as the attempt shows them) of the questions without an answer."""
-    questions = {question.id: question for question in exam.questions}
+    questions = exam.questions_by_id
     return [number for number, qid in enumerate(layout.question_ids, start=1)
             if not is_answered(questions[qid], answers.get(qid))]

@@ -88,7 +88,7 @@ def identity_for(session: Session, login_id: str, session_id: str | None) -> Sig
     if row is None:
         return None
     user_id, role, auth_version = row
-    return SignedIn(user_id, role, auth_version, lambda user_id: session.get(User, user_id))
+    return SignedIn(user_id, role, auth_version, lambda key: session.get(User, key))
 
 
 def end(uow: UnitOfWork, session_id: str | None) -> None:
