@@ -68,7 +68,7 @@ def attempt_page(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: in
 
     One whose time ran out is scored first, in a transaction of its own (as `view_attempt` does).
     """
-    connection: Any = uow.session.connection()
+    connection: Any = uow.connection
     row = connection.execute(_PAGE, {"attempt": attempt_id}).first()
     if row is None or row.user_id != user_id:
         raise NotFound("There is no such attempt.")
@@ -77,9 +77,9 @@ def attempt_page(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: in
     if exams.past_deadline(row.deadline, now):
         exams.view_attempt(uow, catalog, attempt_id, user_id, now)
         return None
-    exam = load_version(uow.session, row.content_hash)
+    exam = load_version(connection, row.content_hash)
     current = catalog.exams.get(row.exam_key)
-    allowed = attempts_allowed(uow.session, current, user_id, row.counted) if current is not None else None
+    allowed = attempts_allowed(connection, current, user_id, row.counted) if current is not None else None
     return AttemptPage(attempt_id, row.exam_key, row.number, row.deadline, row.saved_at, row.seed, row.answers or {},
                        exam,
                        layout_for(exam, row.seed), last_attempt=allowed is not None and row.counted >= allowed,

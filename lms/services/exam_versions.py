@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -57,14 +57,14 @@ def ensure_version(session: Session, exam: Exam) -> None:
 CACHE: Recent[str, Exam] = Recent(size=256)
 
 
-def load_version(session: Session, content_hash: str) -> Exam:
+def load_version(reads: Session | Connection, content_hash: str) -> Exam:
     """The stored version of an exam, parsed once per process and then served from memory."""
     found = CACHE.get(content_hash)
     if found is not None:
         return found
-    version = session.get(ExamVersion, content_hash)
-    if version is None:
+    snapshot = reads.execute(select(ExamVersion.snapshot).where(ExamVersion.content_hash == content_hash)).scalar()
+    if snapshot is None:
         raise LookupError(f"no stored exam version {content_hash}")
-    found = from_snapshot(version.snapshot)
+    found = from_snapshot(snapshot)
     CACHE.put(content_hash, found)
     return found

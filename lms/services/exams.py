@@ -198,10 +198,10 @@ def save_answers(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: in
     after that score is committed. `durable=False` is for the page's autosave, which sends the
     answers again half a minute later (see UnitOfWork.write); a score always waits for the disk.
     """
-    found = uow.session.connection().execute(_LAYOUT_OF, {"attempt": attempt_id}).first()
+    found = uow.connection.execute(_LAYOUT_OF, {"attempt": attempt_id}).first()
     if found is None or found.user_id != user_id:
         raise NotFound("There is no such attempt.")
-    exam = load_version(uow.session, found.content_hash)
+    exam = load_version(uow.connection, found.content_hash)
     layout = layout_for(exam, found.seed)
     answers = read_answers(exam, layout, values)
     with uow.write(durable=durable) as session:
@@ -268,12 +268,12 @@ def submit_attempt(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: 
     then only stores the answers and the score. Unless `confirmed`, questions left without an
     answer stop the submission: the answers are saved and Unanswered says which.
     """
-    before = uow.session.connection().execute(_TO_SUBMIT, {"attempt": attempt_id}).first()
+    before = uow.connection.execute(_TO_SUBMIT, {"attempt": attempt_id}).first()
     if before is None or before.user_id != user_id:
         raise NotFound("There is no such attempt.")
     if before.status == "submitted":  # a repeat: no write, so no wait for the write lock
         return Submitted.of(attempt_for(uow.session, attempt_id, user_id))
-    exam = load_version(uow.session, before.content_hash)
+    exam = load_version(uow.connection, before.content_hash)
     layout = layout_for(exam, before.seed)
     answers = read_answers(exam, layout, values) if values is not None else None
     late = past_deadline(before.deadline, now)

@@ -10,8 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, bindparam, func, select
 
 from lms.content.catalog import Catalog, Module
 from lms.models import Attempt, ModuleProgress
@@ -65,8 +64,7 @@ _PAGE = {grading: select(*_PROGRESS_COLUMNS, result.label("result")) for grading
 _PROGRESS_ONLY = select(*_PROGRESS_COLUMNS)
 
 
-def module_page(session: Session, catalog: Catalog, user_id: int, module: Module) -> ModulePage:
-    connection: Any = session.connection()
+def module_page(connection: Connection, catalog: Catalog, user_id: int, module: Module) -> ModulePage:
     exam = catalog.exams.get(module.exam_key) if module.exam_key else None
     if exam is None:
         row = connection.execute(_PROGRESS_ONLY, {"who": user_id, "module": module.key}).one()

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session
-
 from lms.content import Catalog, Program, Track
+from lms.db import UnitOfWork
 from lms.models import User
 from lms.services import programs, progress, unlock
 
@@ -30,31 +29,33 @@ class Access:
         return self.available and self.unlock.unlocked
 
 
-def track_access(session: Session, catalog: Catalog, user: User, program: Program, track: Track) -> Access:
-    """May this agent use the track? Checks only what the track asks for (pages call this often)."""
+def track_access(uow: UnitOfWork, catalog: Catalog, user: User, program: Program, track: Track) -> Access:
+    """May this agent use the track? Checks only what the track asks for (pages call this often): a track
+    open to everyone reads nothing, so its module pages need no ORM session."""
     available = True
     if track.audience == "returning":
-        available = track in programs.track_options(session, catalog, user, program)
+        available = track in programs.track_options(uow.session, catalog, user, program)
     if not track.unlock:
         return Access(available, unlock.UnlockState(True, ()))
-    return Access(available, unlock.track_unlock(session, catalog, user, program, track))
+    return Access(available, unlock.track_unlock(uow.session, catalog, user, program, track))
 
 
-def track_view(session: Session, catalog: Catalog, user: User, program: Program, track: Track) -> TrackView:
-    access = track_access(session, catalog, user, program, track)
+def track_view(uow: UnitOfWork, catalog: Catalog, user: User, program: Program, track: Track) -> TrackView:
+    access = track_access(uow, catalog, user, program, track)
+    session = uow.session
     is_training = track.satisfies == program.registration_training
     return TrackView(track, progress.track_progress(session, catalog, user.id, track), access.unlock,
                      access.available, is_training)
 
 
-def home_tracks(session: Session, catalog: Catalog, user: User, program: Program) -> list[TrackView]:
+def home_tracks(uow: UnitOfWork, catalog: Catalog, user: User, program: Program) -> list[TrackView]:
     """The chosen Marketplace training first, then the program's other tracks in order."""
-    chosen = programs.chosen_track(session, catalog, user, program)
+    chosen = programs.chosen_track(uow.session, catalog, user, program)
     views = []
     for track in catalog.tracks_of(program):
         if track.satisfies == program.registration_training and chosen is not None and track.key != chosen.key:
             continue
-        views.append(track_view(session, catalog, user, program, track))
+        views.append(track_view(uow, catalog, user, program, track))
     views.sort(key=lambda view: not (chosen is not None and view.track.key == chosen.key))
     return views
 

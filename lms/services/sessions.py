@@ -78,17 +78,17 @@ class SignedIn:
         return getattr(self.user, name)
 
 
-def identity_for(session: Session, login_id: str, session_id: str | None) -> SignedIn | None:
+def identity_for(uow: UnitOfWork, login_id: str, session_id: str | None) -> SignedIn | None:
     """The signed-in identity behind a cookie, or None; the account row itself loads only if needed."""
     parsed = _parse(login_id, session_id)
     if parsed is None:
         return None
     params = {"user_id": parsed[0], "version": parsed[1], "session_id": session_id}
-    row = _IDENTITY.first(session.connection(), params)
+    row = _IDENTITY.first(uow.connection, params)
     if row is None:
         return None
     user_id, role, auth_version = row
-    return SignedIn(user_id, role, auth_version, lambda key: session.get(User, key))
+    return SignedIn(user_id, role, auth_version, lambda key: uow.session.get(User, key))
 
 
 def end(uow: UnitOfWork, session_id: str | None) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from lms.content.catalog import Exam
@@ -112,15 +112,15 @@ _SUMMARIES = (select(Attempt.id, Attempt.number, Attempt.status, Attempt.percent
               .order_by(Attempt.number))
 
 
-def shown_standing(session: Session, exam: Exam, user_id: int) -> Standing:
+def shown_standing(connection: Connection, exam: Exam, user_id: int) -> Standing:
     """The standing for a page that only shows it (the exam page, a result): its attempts read as plain rows
     with one prepared Core query. Services that change attempts use `standing`, whose attempts are ORM objects."""
-    connection: Any = session.connection()
     rows = connection.execute(_SUMMARIES, {"who": user_id, "exam": exam.key})
-    return standing(session, exam, user_id, [AttemptSummary(*row) for row in rows])
+    attempts = [AttemptSummary(*row) for row in rows]
+    return _standing_of(exam, attempts, attempts_allowed(connection, exam, user_id, len(attempts)))
 
 
-def granted_attempts(session: Session, user_id: int, exam_keys: list[str]) -> dict[str, int]:
+def granted_attempts(session: Session | Connection, user_id: int, exam_keys: list[str]) -> dict[str, int]:
     """Extra attempts an administrator granted, by exam (one query for any number of exams)."""
     query = (select(AttemptGrant.exam_key, func.sum(AttemptGrant.extra_attempts))
              .where(AttemptGrant.user_id == user_id, AttemptGrant.exam_key.in_(exam_keys),
@@ -146,7 +146,7 @@ def result_of(grading: str, percents: list[float]) -> float | None:
     return round(sum(percents) / len(percents), 2)
 
 
-def attempts_allowed(session: Session, exam: Exam, user_id: int, used: int,
+def attempts_allowed(session: Session | Connection, exam: Exam, user_id: int, used: int,
                      grants: dict[str, int] | None = None) -> int | None:
     """How many counted attempts the agent may use at this exam, grants included; None: unlimited."""
     if exam.attempts is None:
@@ -164,7 +164,10 @@ def standing(session: Session, exam: Exam, user_id: int, attempts: list[Attempt]
     """`attempts` (counted ones only) and `grants` may be passed in when the caller loaded them for many exams."""
     if attempts is None:
         attempts = list(session.scalars(_COUNTED_ATTEMPTS, {"who": user_id, "exam": exam.key}))
-    allowed = attempts_allowed(session, exam, user_id, len(attempts), grants)
+    return _standing_of(exam, attempts, attempts_allowed(session, exam, user_id, len(attempts), grants))
+
+
+def _standing_of(exam: Exam, attempts: Sequence[Attempt | AttemptSummary], allowed: int | None) -> Standing:
     percent = standing_result(exam.grading, [attempt for attempt in attempts if attempt.submitted])
     passed = percent is not None and percent >= exam.pass_percent
     return Standing(exam, tuple(attempts), allowed, percent, passed)

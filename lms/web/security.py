@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from lms.models import User
 from lms.services import sessions
 from lms.web import throttle
-from lms.web.database import db_session, uow
+from lms.web.database import uow
 from lms.web.errors import error_page
 
 csrf = CSRFProtect()
@@ -27,7 +27,7 @@ _HSTS = "max-age=31536000; includeSubDomains"
 
 @login_manager.user_loader
 def load_user(login_id: str) -> sessions.SignedIn | None:
-    return sessions.identity_for(db_session(), login_id, session.get(SESSION_KEY))
+    return sessions.identity_for(uow(), login_id, session.get(SESSION_KEY))
 
 
 def sign_in(user: User) -> None:

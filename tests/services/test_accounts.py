@@ -65,42 +65,42 @@ def test_account_creation_is_audited(uow):
 def test_change_password_signs_out_other_sessions(uow):
     user = accounts.create_account(uow, "change@example.com", TEST_PASSWORD)
     laptop, phone = sessions.start(uow, user.id, "laptop"), sessions.start(uow, user.id, "phone")
-    assert sessions.identity_for(uow.session, user.get_id(), phone).email == "change@example.com"
+    assert sessions.identity_for(uow, user.get_id(), phone).email == "change@example.com"
     with pytest.raises(FieldErrors) as error:
         accounts.change_password(uow, user.id, "not it", "a brand new passphrase")
     assert "current_password" in error.value.errors
     changed = accounts.change_password(uow, user.id, TEST_PASSWORD, "a brand new passphrase")
     for session_id in (laptop, phone):
-        assert sessions.identity_for(uow.session, user.get_id(), session_id) is None
-        assert sessions.identity_for(uow.session, changed.get_id(), session_id) is None  # ended, not just outdated
+        assert sessions.identity_for(uow, user.get_id(), session_id) is None
+        assert sessions.identity_for(uow, changed.get_id(), session_id) is None  # ended, not just outdated
     fresh = sessions.start(uow, user.id, "laptop")
-    assert sessions.identity_for(uow.session, changed.get_id(), fresh).email == "change@example.com"
+    assert sessions.identity_for(uow, changed.get_id(), fresh).email == "change@example.com"
 
 
 def test_signing_out_ends_the_session_on_the_server_and_everywhere_ends_all(uow):
     user = accounts.create_account(uow, "out@example.com", TEST_PASSWORD)
     laptop, phone = sessions.start(uow, user.id, "laptop"), sessions.start(uow, user.id, "phone")
     sessions.end(uow, laptop)
-    assert sessions.identity_for(uow.session, user.get_id(), laptop) is None  # a copied cookie stops working
-    assert sessions.identity_for(uow.session, user.get_id(), phone) is not None
+    assert sessions.identity_for(uow, user.get_id(), laptop) is None  # a copied cookie stops working
+    assert sessions.identity_for(uow, user.get_id(), phone) is not None
     sessions.end_everywhere(uow, user.id)
     assert sessions.active(uow.session, user.id) == []
-    assert sessions.identity_for(uow.session, user.get_id(), phone) is None
+    assert sessions.identity_for(uow, user.get_id(), phone) is None
 
 
 def test_the_signed_in_identity_is_read_cheaply_and_follows_role_changes_on_the_next_request(uow):
     user = accounts.create_account(uow, "who@example.com", TEST_PASSWORD)
     browser = sessions.start(uow, user.id, "laptop")
-    identity = sessions.identity_for(uow.session, user.get_id(), browser)
+    identity = sessions.identity_for(uow, user.get_id(), browser)
     assert (identity.id, identity.role, identity.get_id(), identity.is_authenticated) == (
         user.id, "learner", f"{user.id}:1", True)
     assert identity._user is None  # nothing more was read
     assert identity.email == "who@example.com" and identity.profile is None  # the full row, loaded on demand
     accounts.set_role(uow, user.id, "author", actor_id=None)
-    assert sessions.identity_for(uow.session, user.get_id(), browser).role == "author"
+    assert sessions.identity_for(uow, user.get_id(), browser).role == "author"
     for login_id, session_id in ((f"{user.id}:2", browser), (user.get_id(), "not-a-session"), ("x:1", browser),
                                  (f"{user.id}:1", None), (f"{user.id}:" + "9" * 30, browser)):
-        assert sessions.identity_for(uow.session, login_id, session_id) is None
+        assert sessions.identity_for(uow, login_id, session_id) is None
 
 
 def emails(app, outbox_dir):

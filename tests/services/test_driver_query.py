@@ -14,12 +14,12 @@ from tests.support.apps import TEST_PASSWORD, truncate_all
 def test_the_identity_read_answers_as_before(uow):
     user = accounts.create_account(uow, "who@example.com", TEST_PASSWORD)
     session_id = sessions.start(uow, user.id, "test")
-    found = sessions.identity_for(uow.session, f"{user.id}:{user.auth_version}", session_id)
+    found = sessions.identity_for(uow, f"{user.id}:{user.auth_version}", session_id)
     assert (found.id, found.role, found.auth_version) == (user.id, user.role, user.auth_version)
-    assert sessions.identity_for(uow.session, f"{user.id}:{user.auth_version + 1}", session_id) is None
-    assert sessions.identity_for(uow.session, f"{user.id}:{user.auth_version}", "another") is None
+    assert sessions.identity_for(uow, f"{user.id}:{user.auth_version + 1}", session_id) is None
+    assert sessions.identity_for(uow, f"{user.id}:{user.auth_version}", "another") is None
     sessions.end(uow, session_id)
-    assert sessions.identity_for(uow.session, f"{user.id}:{user.auth_version}", session_id) is None
+    assert sessions.identity_for(uow, f"{user.id}:{user.auth_version}", session_id) is None
 
 
 def test_a_connection_the_server_dropped_fails_one_request_only(postgres_url):
@@ -36,10 +36,10 @@ def test_a_connection_the_server_dropped_fails_one_request_only(postgres_url):
             with admin.connect() as connection:
                 connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
             with pytest.raises(Exception, match="terminat|lost|closed"):
-                sessions.identity_for(uow.session, login, session_id)
+                sessions.identity_for(uow, login, session_id)
         for _ in range(2):  # the one pooled connection was replaced, not handed out again
             with database.unit_of_work() as uow:
-                assert sessions.identity_for(uow.session, login, session_id).id == user.id
+                assert sessions.identity_for(uow, login, session_id).id == user.id
     finally:
         admin.dispose()
         database.dispose()

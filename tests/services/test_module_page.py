@@ -29,7 +29,7 @@ def take(uow, exam, user_id, right):
 
 
 def agrees_with_the_orm_path(uow, user_id, module, catalog=CATALOG):
-    lean = module_page(uow.session, catalog, user_id, module)
+    lean = module_page(uow.connection, catalog, user_id, module)
     track = progress.track_progress(uow.session, catalog, user_id, catalog.tracks[module.track_key])
     full = next(state for state in track.modules if state.module == module)
     assert (lean.completed, lean.exam_passed, lean.position, lean.track_size) == (

@@ -133,7 +133,7 @@ def test_continue_target_is_the_first_unfinished_step(uow, player_catalog, user)
     program = player_catalog.programs["py2030"]
 
     def target():
-        found = player.continue_target(player.home_tracks(uow.session, player_catalog, user, program))
+        found = player.continue_target(player.home_tracks(uow, player_catalog, user, program))
         return found and (found[0].track.slug, found[1].module.slug, found[1].completed)
 
     assert target() == ("core", "intro", False)

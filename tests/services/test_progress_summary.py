@@ -82,7 +82,7 @@ def test_a_module_knows_its_place_in_the_track(uow, catalog, user):
     places = [(state.module.slug, state.position, state.track_size) for state in
               progress.track_progress(uow.session, catalog, user.id, catalog.tracks["py2030/core"]).modules]
     assert places == [("intro", 1, 3), ("rules", 2, 3), ("wrap-up", 3, 3)]
-    alone = module_page(uow.session, catalog, user.id, catalog.modules["py2030/core/rules"])
+    alone = module_page(uow.connection, catalog, user.id, catalog.modules["py2030/core/rules"])
     assert (alone.position, alone.track_size) == (2, 3)
 
 

@@ -24,7 +24,7 @@ def agent(uow) -> int:
 
 
 def same_as_the_orm_standing(uow, user_id):
-    shown = exams.shown_standing(uow.session, EXAM, user_id)
+    shown = exams.shown_standing(uow.connection, EXAM, user_id)
     full = exams.standing(uow.session, EXAM, user_id)
     assert [tuple(getattr(a, name) for name in SHOWN) for a in shown.attempts] == [
         tuple(getattr(a, name) for name in SHOWN) for a in full.attempts]

@@ -40,7 +40,7 @@ def exam(exam_key: str):
     found, module, refused = _open_exam(exam_key)
     if refused:
         return refused
-    standing = exams.shown_standing(db_session(), found, current_user.id)
+    standing = exams.shown_standing(uow().connection, found, current_user.id)
     _, following = catalog().neighbours(module)
     return render_template("player/exam.html", exam=found, module=module, standing=standing, following=following)
 
@@ -146,7 +146,7 @@ def result(attempt_id: int):
     if not found.submitted:
         return redirect(url_for("player.attempt", attempt_id=found.id))
     exam, module = _exam_or_404(found.exam_key)
-    standing = exams.shown_standing(db_session(), exam, current_user.id)
+    standing = exams.shown_standing(uow().connection, exam, current_user.id)
     _, following = catalog().neighbours(module)
     version, layout = exams.attempt_exam(db_session(), found)
     missed = [] if found.passed else reread(catalog(), version, layout, found.results)
@@ -159,7 +159,7 @@ def result(attempt_id: int):
 def review(attempt_id: int):
     found = exams.attempt_for(db_session(), attempt_id, current_user.id)
     current, module = _exam_or_404(found.exam_key)
-    standing = exams.shown_standing(db_session(), current, current_user.id)
+    standing = exams.shown_standing(uow().connection, current, current_user.id)
     if not found.submitted or not standing.review_allowed:
         return render_template("player/review_closed.html", exam=current, standing=standing, attempt=found), 403
     exam, layout = exams.attempt_exam(db_session(), found)

@@ -28,7 +28,7 @@ def _track_or_404(program_key: str, track_slug: str):
 def refuse_if_closed(track):
     """A 403 page saying why, when this agent may not use the track yet; None when they may."""
     catalog = current_catalog()
-    access = player.track_access(db_session(), catalog, current_user, catalog.programs[track.program_key], track)
+    access = player.track_access(uow(), catalog, current_user, catalog.programs[track.program_key], track)
     if not access.available:
         return render_template("player/locked.html", track=track,
                                reason="This training is for agents who completed the previous plan year's "
@@ -42,7 +42,7 @@ def refuse_if_closed(track):
 def home():
     catalog, db = current_catalog(), db_session()
     program = current_program_or_404()
-    views = player.home_tracks(db, catalog, current_user, program)
+    views = player.home_tracks(uow(), catalog, current_user, program)
     status = registration.registration_status(db, catalog, current_user, program)
     options = programs.track_options(db, catalog, current_user, program)
     can_switch = len(options) > 1 and not programs.choice_locked(db, catalog, current_user, program)
@@ -52,9 +52,9 @@ def home():
 @bp.get("/continue")
 @login_required
 def continue_training():
-    catalog, db = current_catalog(), db_session()
+    catalog = current_catalog()
     program = current_program_or_404()
-    target = player.continue_target(player.home_tracks(db, catalog, current_user, program))
+    target = player.continue_target(player.home_tracks(uow(), catalog, current_user, program))
     if target is None:
         flash("You have finished every training open to you.", "success")
         return redirect(url_for("player.home"))
@@ -75,7 +75,7 @@ def track(program: str, track: str):
     refused = refuse_if_closed(found)
     if refused:
         return refused
-    view = player.track_view(db_session(), catalog, current_user, catalog.programs[program], found)
+    view = player.track_view(uow(), catalog, current_user, catalog.programs[program], found)
     return render_template("player/track.html", view=view, program=catalog.programs[program])
 
 def _open_module(program: str, track: str, module: str):
@@ -98,7 +98,7 @@ def module(program: str, track: str, module: str):
     if refused:
         return refused
     catalog = current_catalog()
-    state = module_page.module_page(db_session(), catalog, current_user.id, found)
+    state = module_page.module_page(uow().connection, catalog, current_user.id, found)
     minimum = catalog.minimum_seconds(found)
     spent = state.progress.seconds_spent if state.progress else 0
     # Everything the page shows that differs between agents; the rest is the module and the catalog.

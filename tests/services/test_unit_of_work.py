@@ -1,0 +1,56 @@
+"""The unit of work's reads: plain-row reads without the ORM session, one pooled connection at a time,
+and a write that releases the reads' connection and snapshot."""
+
+from __future__ import annotations
+
+from sqlalchemy import event, func, insert, select
+from sqlalchemy.orm import Session
+
+from lms.models import User
+from lms.services import accounts, sessions
+from tests.support.apps import TEST_PASSWORD
+
+
+def count_users(connection) -> int:
+    return connection.execute(select(func.count()).select_from(User)).scalar_one()
+
+
+def test_plain_row_reads_begin_no_orm_transaction(database):
+    with database.unit_of_work() as uow:
+        user = accounts.create_account(uow, "reader@example.com", TEST_PASSWORD)
+        browser = sessions.start(uow, user.id, "test")
+    begun: list[Session] = []
+
+    def note_begin(session, _transaction, _connection):
+        begun.append(session)
+
+    event.listen(Session, "after_begin", note_begin)
+    try:
+        with database.unit_of_work() as uow:
+            identity = sessions.identity_for(uow, user.get_id(), browser)
+            assert identity is not None and identity.role == "learner"
+            assert count_users(uow.connection) == 1
+            assert begun == []  # what every signed-in page pays for: no ORM session
+            assert identity.email == "reader@example.com"  # the full account loads only when asked for
+            assert len(begun) == 1
+    finally:
+        event.remove(Session, "after_begin", note_begin)
+
+
+def test_reads_hold_one_connection_and_a_write_releases_it(database):
+    pool = database.engine.pool
+    with database.unit_of_work() as uow:
+        assert count_users(uow.connection) == 0
+        assert pool.checkedout() == 1
+        with uow.write() as session:
+            session.execute(insert(User), [{"email": "new@example.com", "password_hash": "x", "role": "learner",
+                                            "auth_version": 1}])
+            # The reads' connection went back to the pool: a thread holds one connection, never two.
+            assert pool.checkedout() == 1
+        assert count_users(uow.connection) == 1  # a fresh snapshot after the write
+        assert uow.session.scalars(select(User.email)).all() == ["new@example.com"]
+        assert pool.checkedout() == 1  # the ORM session took over from the plain connection
+        assert count_users(uow.connection) == 1  # now on the session's connection
+        assert pool.checkedout() == 1
+    assert pool.checkedout() == 0
+
