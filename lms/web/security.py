@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from lms.models import User
 from lms.services import sessions
-from lms.web import throttle
+from lms.web import signing, throttle
 from lms.web.database import uow
 from lms.web.errors import error_page
 
@@ -22,7 +22,8 @@ _CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri '
         "form-action 'self'")
 _HEADERS = (("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"), ("Referrer-Policy", "same-origin"),
             ("Content-Security-Policy", _CSP))
-_HSTS = "max-age=31536000; includeSubDomains"
+_HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+_NO_STORE = ("Cache-Control", "no-store")
 
 
 @login_manager.user_loader
@@ -47,6 +48,7 @@ def init_app(app: Flask) -> None:
     secure = not (app.debug or app.testing) and app.config.get("COOKIE_SECURE", True)
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=secure)
     csrf.init_app(app)
+    signing.init_app(app)
     throttle.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
@@ -70,12 +72,15 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def headers(response):
-        for name, value in _HEADERS:
-            response.headers.setdefault(name, value)
-        if request.is_secure:
-            response.headers.setdefault("Strict-Transport-Security", _HSTS)
-        if request.endpoint and request.endpoint != "static" and current_user.is_authenticated:
-            response.headers.setdefault("Cache-Control", "no-store")
+        # One pass over what the view set (a miss in werkzeug's Headers costs an exception), one extend.
+        present = {name.lower() for name, _ in response.headers}
+        added = [header for header in _HEADERS if header[0].lower() not in present]
+        if request.is_secure and "strict-transport-security" not in present:
+            added.append(_HSTS)
+        if ("cache-control" not in present and request.endpoint and request.endpoint != "static"
+                and current_user.is_authenticated):
+            added.append(_NO_STORE)
+        response.headers.extend(added)
         return response
 
 

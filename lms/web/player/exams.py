@@ -6,7 +6,6 @@ import json
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from lms.extensions import catalog, clock
@@ -17,6 +16,7 @@ from lms.web.errors import redirect_on_rule_error, wants_json
 from lms.web.page_cache import CSRF_MARK, PageCache, new_mark
 from lms.web.player import bp
 from lms.web.player.learning import refuse_if_closed
+from lms.web.signing import csrf_token
 from lms.web.templating import use_zone_name
 
 
@@ -80,7 +80,7 @@ def attempt(attempt_id: int):
                                unanswered=page.unanswered, csrf_token=lambda: CSRF_MARK)
 
     seconds_left = max(0, int((page.deadline - now).total_seconds())) if page.deadline else 0
-    return ATTEMPT_PAGES.render(key, page.exam, render, {CSRF_MARK: generate_csrf(),
+    return ATTEMPT_PAGES.render(key, page.exam, render, {CSRF_MARK: csrf_token(),
                                                           SECONDS_LEFT_MARK: str(seconds_left),
                                                           MINUTES_LEFT_MARK: str(seconds_left // 60)})
 

@@ -6,7 +6,6 @@ import datetime as dt
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf.csrf import generate_csrf
 
 from lms.extensions import catalog as current_catalog
 from lms.extensions import clock
@@ -15,6 +14,7 @@ from lms.web.context import current_program_or_404
 from lms.web.database import db_session, uow
 from lms.web.page_cache import CSRF_MARK, PageCache, new_mark
 from lms.web.player import bp
+from lms.web.signing import csrf_token
 from lms.web.templating import local_date, time_needed
 
 # Module pages as most agents see them (not completed, or completed on a given day): rendered once.
@@ -114,7 +114,7 @@ def module(program: str, track: str, module: str):
                                exam=catalog.exams.get(found.exam_key) if found.exam_key else None)
 
     seat = tokens.seat_token(current_app.config["SECRET_KEY"], current_user.id, found.key)
-    return MODULE_PAGES.render(key, catalog, render, {CSRF_MARK: generate_csrf(), OPENED_MARK: seat})
+    return MODULE_PAGES.render(key, catalog, render, {CSRF_MARK: csrf_token(), OPENED_MARK: seat})
 
 @bp.post("/learn/<program>/<track>/<module>/complete")
 @login_required
