@@ -215,38 +215,3 @@ class UnitOfWork:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
-
-class DriverQuery:
-    """A Core select run straight on the driver's cursor, for the few tiny reads made on every request.
-
-    Compiled once per dialect. SQLAlchemy's execution path (cache key, parameters, result object)
-    costs several times what such a query costs the database, and the identity read runs on every
-    signed-in request. Rows come back as the driver makes them, with no type conversion, so this
-    suits columns of integers and text only; anything else goes through `Connection.execute`.
-    """
-
-    def __init__(self, statement: Any):
-        self.statement = statement
-        self._compiled: dict[str, tuple[str, tuple[str, ...] | None]] = {}
-
-    def first(self, connection: Any, params: dict[str, Any]) -> tuple | None:
-        """The first row, on the connection (and so in the transaction) the session uses."""
-        dialect = connection.dialect
-        found = self._compiled.get(dialect.name)
-        if found is None:
-            compiled = self.statement.compile(dialect=dialect)
-            positions = compiled.positiontup  # the order of the parameters, for drivers that take them by place
-            found = self._compiled[dialect.name] = (str(compiled), tuple(positions) if positions else None)
-        sql, positions = found
-        cursor = connection.connection.cursor()
-        try:
-            cursor.execute(sql, [params[name] for name in positions] if positions is not None else params)
-            return cursor.fetchone()
-        except dialect.loaded_dbapi.Error as error:
-            # What SQLAlchemy's own path would do: a lost connection leaves the pool instead of failing
-            # the next request that checks it out (and the rollback that ends this one).
-            if dialect.is_disconnect(error, connection.connection.dbapi_connection, cursor):
-                connection.invalidate(error)
-            raise
-        finally:
-            cursor.close()

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from lms import events
 from lms.content.catalog import Catalog, Exam, Question
 from lms.db import UnitOfWork
+from lms.driver_query import DriverQuery
 from lms.models import Attempt, AttemptGrant, User
 from lms.services import item_scores, scoring
 from lms.services.errors import NotFound, RuleError
@@ -187,7 +188,8 @@ _SAVE = (update(Attempt)
                 Attempt.status == "in_progress",
                 or_(Attempt.deadline.is_(None), Attempt.deadline >= bindparam("cutoff")))
          .values(answers=bindparam("given"), saved_at=bindparam("at")))
-_LAYOUT_OF = select(Attempt.user_id, Attempt.content_hash, Attempt.seed).where(Attempt.id == bindparam("attempt"))
+_LAYOUT_OF = DriverQuery(select(Attempt.user_id, Attempt.content_hash, Attempt.seed)
+                         .where(Attempt.id == bindparam("attempt")))
 
 
 def save_answers(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: int, values: scoring.FormValues,
@@ -198,7 +200,7 @@ def save_answers(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: in
     after that score is committed. `durable=False` is for the page's autosave, which sends the
     answers again half a minute later (see UnitOfWork.write); a score always waits for the disk.
     """
-    found = uow.connection.execute(_LAYOUT_OF, {"attempt": attempt_id}).first()
+    found = _LAYOUT_OF.first(uow.connection, {"attempt": attempt_id})
     if found is None or found.user_id != user_id:
         raise NotFound("There is no such attempt.")
     exam = load_version(uow.connection, found.content_hash)
@@ -250,8 +252,9 @@ class Submitted:
 
 
 # What submission reads before its write, in one prepared statement: no ORM object for a hot path.
-_TO_SUBMIT = select(Attempt.user_id, Attempt.exam_key, Attempt.number, Attempt.content_hash, Attempt.seed,
-                    Attempt.status, Attempt.deadline, Attempt.answers).where(Attempt.id == bindparam("attempt"))
+_TO_SUBMIT = DriverQuery(select(Attempt.user_id, Attempt.exam_key, Attempt.number, Attempt.content_hash, Attempt.seed,
+                               Attempt.status, Attempt.deadline, Attempt.answers)
+                        .where(Attempt.id == bindparam("attempt")))
 # The usual submission, scored in one UPDATE that only the open, in-time, not-reset attempt matches: a
 # second tab, a deadline passed meanwhile or an admin's reset makes it match nothing and take the long way.
 _SCORE = (update(Attempt)
@@ -268,7 +271,7 @@ def submit_attempt(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: 
     then only stores the answers and the score. Unless `confirmed`, questions left without an
     answer stop the submission: the answers are saved and Unanswered says which.
     """
-    before = uow.connection.execute(_TO_SUBMIT, {"attempt": attempt_id}).first()
+    before = _TO_SUBMIT.first(uow.connection, {"attempt": attempt_id})
     if before is None or before.user_id != user_id:
         raise NotFound("There is no such attempt.")
     if before.status == "submitted":  # a repeat: no write, so no wait for the write lock

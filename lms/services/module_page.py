@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, select
 
 from lms.content.catalog import Catalog, Module
+from lms.driver_query import DriverQuery
 from lms.models import Attempt, ModuleProgress
 
 
@@ -60,17 +61,18 @@ def _progress(column: Any) -> Any:
 _PROGRESS_COLUMNS = (_progress(ModuleProgress.completed_at).label("completed_at"),
                      _progress(ModuleProgress.seconds_spent).label("seconds_spent"),
                      _progress(ModuleProgress.user_id).label("seen"))
-_PAGE = {grading: select(*_PROGRESS_COLUMNS, result.label("result")) for grading, result in _RESULT.items()}
-_PROGRESS_ONLY = select(*_PROGRESS_COLUMNS)
+_PAGE = {grading: DriverQuery(select(*_PROGRESS_COLUMNS, result.label("result")))
+         for grading, result in _RESULT.items()}
+_PROGRESS_ONLY = DriverQuery(select(*_PROGRESS_COLUMNS))
 
 
 def module_page(connection: Connection, catalog: Catalog, user_id: int, module: Module) -> ModulePage:
     exam = catalog.exams.get(module.exam_key) if module.exam_key else None
     if exam is None:
-        row = connection.execute(_PROGRESS_ONLY, {"who": user_id, "module": module.key}).one()
+        row = _PROGRESS_ONLY.one(connection, {"who": user_id, "module": module.key})
         passed = False
     else:
-        row = connection.execute(_PAGE[exam.grading], {"who": user_id, "module": module.key, "exam": exam.key}).one()
+        row = _PAGE[exam.grading].one(connection, {"who": user_id, "module": module.key, "exam": exam.key})
         result = None if row.result is None else round(float(row.result), 2)
         passed = result is not None and result >= exam.pass_percent
     progress = Progress(row.completed_at, row.seconds_spent) if row.seen is not None else None

@@ -10,7 +10,8 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from lms import events
-from lms.db import DriverQuery, UnitOfWork
+from lms.db import UnitOfWork
+from lms.driver_query import DriverQuery
 from lms.models import User, UserSession
 from lms.models.types import utcnow
 from lms.services.errors import NotFound

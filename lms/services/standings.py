@@ -11,6 +11,7 @@ from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from lms.content.catalog import Exam
+from lms.driver_query import DriverQuery
 from lms.models import Attempt, AttemptGrant
 
 
@@ -104,18 +105,18 @@ _COUNTED_ATTEMPTS = (select(Attempt)
                      .order_by(Attempt.number).execution_options(populate_existing=True))
 
 
-_SUMMARIES = (select(Attempt.id, Attempt.number, Attempt.status, Attempt.percent, Attempt.passed, Attempt.points,
-                     Attempt.max_points, Attempt.started_at, Attempt.submitted_at, Attempt.deadline,
-                     Attempt.timed_out)
-              .where(Attempt.user_id == bindparam("who"), Attempt.exam_key == bindparam("exam"),
-                     Attempt.reset_at.is_(None))
-              .order_by(Attempt.number))
+_SUMMARIES = DriverQuery(select(Attempt.id, Attempt.number, Attempt.status, Attempt.percent, Attempt.passed,
+                                Attempt.points, Attempt.max_points, Attempt.started_at, Attempt.submitted_at,
+                                Attempt.deadline, Attempt.timed_out)
+                         .where(Attempt.user_id == bindparam("who"), Attempt.exam_key == bindparam("exam"),
+                                Attempt.reset_at.is_(None))
+                         .order_by(Attempt.number))
 
 
 def shown_standing(connection: Connection, exam: Exam, user_id: int) -> Standing:
     """The standing for a page that only shows it (the exam page, a result): its attempts read as plain rows
     with one prepared Core query. Services that change attempts use `standing`, whose attempts are ORM objects."""
-    rows = connection.execute(_SUMMARIES, {"who": user_id, "exam": exam.key})
+    rows = _SUMMARIES.all(connection, {"who": user_id, "exam": exam.key})
     attempts = [AttemptSummary(*row) for row in rows]
     return _standing_of(exam, attempts, attempts_allowed(connection, exam, user_id, len(attempts)))
 

@@ -43,3 +43,47 @@ def test_a_connection_the_server_dropped_fails_one_request_only(postgres_url):
     finally:
         admin.dispose()
         database.dispose()
+
+
+def test_rows_come_back_as_sqlalchemy_gives_them(uow):
+    """Aware datetimes, JSON as values, numerics, booleans and literals written into the statement."""
+    import datetime as dt
+
+    from sqlalchemy import bindparam, insert, select
+
+    from lms.driver_query import DriverQuery
+    from lms.models import Attempt
+    from lms.services.exam_versions import ensure_version
+    from tests.support.player_tree import player_catalog
+
+    exam = player_catalog().exams["py2030/core/rules"]
+    user = accounts.create_account(uow, "rows@example.com", TEST_PASSWORD)
+    started = dt.datetime(2029, 9, 1, 12, 30, 5, tzinfo=dt.UTC)
+    with uow.write() as session:
+        ensure_version(session, exam)
+        session.execute(insert(Attempt), [
+            {"user_id": user.id, "exam_key": exam.key, "number": number, "content_hash": exam.content_hash, "seed": 7,
+             "status": status, "started_at": started + dt.timedelta(minutes=number), "answers": {"q1": ["b", "c"]},
+             "timed_out": False, "results": {}, "percent": percent, "passed": percent == 90.5}
+            for number, status, percent in ((1, "submitted", 40.25), (2, "submitted", 90.5), (3, "in_progress", None))])
+    statement = (select(Attempt.number, Attempt.started_at, Attempt.answers, Attempt.percent, Attempt.passed,
+                        Attempt.submitted_at)
+                 .where(Attempt.user_id == bindparam("who"), Attempt.status == "submitted",
+                        Attempt.started_at >= bindparam("since"))
+                 .order_by(Attempt.number))
+    # The instant between the first and second attempts, given in another zone: only converted to UTC
+    # (as the column type's bind processing does) does it compare right with what SQLite stores.
+    since = (started + dt.timedelta(minutes=1, seconds=30)).astimezone(dt.timezone(dt.timedelta(hours=-5)))
+    params = {"who": user.id, "since": since}
+    expected = [tuple(row) for row in uow.connection.execute(statement, params)]
+    query = DriverQuery(statement)
+    for _ in range(2):  # compiled on the first run, reused on the second
+        found = query.all(uow.connection, params)
+        assert [tuple(row) for row in found] == expected
+    assert len(expected) == 1 and expected[0][1] == started + dt.timedelta(minutes=2)
+    assert found[0].answers == {"q1": ["b", "c"]} and found[0].passed is True and found[0].submitted_at is None
+    assert query.first(uow.connection, {"who": user.id + 1, "since": started}) is None
+    with pytest.raises(KeyError, match="since"):
+        query.all(uow.connection, {"who": user.id})
+    with pytest.raises(ValueError, match="IN lists"):
+        DriverQuery(select(Attempt.id).where(Attempt.status.in_(["a", "b"]))).all(uow.connection, {})
