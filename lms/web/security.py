@@ -24,6 +24,7 @@ _HEADERS = (("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"), 
             ("Content-Security-Policy", _CSP))
 _HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 _NO_STORE = ("Cache-Control", "no-store")
+_BODILESS = frozenset(("GET", "HEAD", "OPTIONS"))
 
 
 @login_manager.user_loader
@@ -64,8 +65,10 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def refuse_unreadable_input():
         # NUL can never be part of an email, a name or a search; databases refuse it, so refuse it first.
+        # A GET's body is never read (no view takes a form from one), so only its query is looked at.
+        sources = (request.args,) if request.method in _BODILESS else (request.args, request.form)
         if any("\x00" in key or any("\x00" in value for value in values)
-               for form in (request.args, request.form) for key, values in form.lists()):
+               for form in sources for key, values in form.lists()):
             return error_page(400, "Bad request", "The request contained a character this site cannot accept "
                                                   "(a NUL byte). Check what you typed or pasted and try again.")
         return None
