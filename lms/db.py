@@ -68,10 +68,6 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_options)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        # Plain-row reads: on PostgreSQL each statement already sees the newest commits (READ COMMITTED),
-        # so autocommit gives the same answers without a BEGIN and a ROLLBACK round trip per request.
-        self.plain_reads = (self.engine if self.is_sqlite
-                            else self.engine.execution_options(isolation_level="AUTOCOMMIT"))
         self.write_sessions = sessionmaker(self.engine.execution_options(**{WRITE_INTENT: True}),
                                            expire_on_commit=False)
 
@@ -129,7 +125,7 @@ class UnitOfWork:
         if self._reader is not None:
             return self._reader.connection()
         if self._reads is None:
-            self._reads = self.database.plain_reads.connect()
+            self._reads = self.database.engine.connect()
             self._reads.begin()
         return self._reads
 

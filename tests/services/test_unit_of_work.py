@@ -3,13 +3,12 @@ and a write that releases the reads' connection and snapshot."""
 
 from __future__ import annotations
 
-from sqlalchemy import event, func, insert, select, text
+from sqlalchemy import event, func, insert, select
 from sqlalchemy.orm import Session
 
-from lms.db import Database
 from lms.models import User
 from lms.services import accounts, sessions
-from tests.support.apps import TEST_PASSWORD, truncate_all
+from tests.support.apps import TEST_PASSWORD
 
 
 def count_users(connection) -> int:
@@ -55,24 +54,3 @@ def test_reads_hold_one_connection_and_a_write_releases_it(database):
         assert pool.checkedout() == 1
     assert pool.checkedout() == 0
 
-
-
-def test_plain_reads_hold_no_transaction_open_on_postgresql(postgres_url):
-    """READ COMMITTED gives each statement the newest commits anyway, so a page's reads skip BEGIN and
-    ROLLBACK (two round trips); its connection is idle between statements, not idle in a transaction."""
-    truncate_all(postgres_url)
-    database = Database(postgres_url)
-    try:
-        with database.unit_of_work() as uow:
-            assert count_users(uow.connection) == 0
-            backend = uow.connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
-            with database.engine.connect() as other:
-                state = other.execute(text("SELECT state FROM pg_stat_activity WHERE pid = :pid"),
-                                      {"pid": backend}).scalar_one()
-            assert state == "idle"
-            with database.unit_of_work() as writer, writer.write() as session:
-                session.execute(insert(User), [{"email": "seen@example.com", "password_hash": "x",
-                                                "role": "learner", "auth_version": 1}])
-            assert count_users(uow.connection) == 1  # the next statement sees the commit
-    finally:
-        database.dispose()
