@@ -32,6 +32,8 @@ class _Compiled:
 
 
 class DriverQuery:
+    """One select, run by `first`, `one` or `all` on a connection with the parameters it names."""
+
     def __init__(self, statement: Select):
         self.statement = statement
         self.row = namedtuple("Row", list(statement.selected_columns.keys()))  # type: ignore[misc]

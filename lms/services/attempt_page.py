@@ -53,14 +53,15 @@ class AttemptPage:
 
 
 _COUNTED = aliased(Attempt)
-_PAGE = DriverQuery(select(Attempt.user_id, Attempt.exam_key, Attempt.number, Attempt.status, Attempt.content_hash,
-                Attempt.seed, Attempt.deadline, Attempt.saved_at, Attempt.answers,
-                select(func.count()).select_from(_COUNTED)
-                .where(_COUNTED.user_id == Attempt.user_id, _COUNTED.exam_key == Attempt.exam_key,
-                       _COUNTED.reset_at.is_(None)).scalar_subquery().label("counted"),
-                select(AgentProfile.time_zone).where(AgentProfile.user_id == Attempt.user_id)
-                .scalar_subquery().label("time_zone"))
-                    .where(Attempt.id == bindparam("attempt")))
+_PAGE = DriverQuery(
+    select(Attempt.user_id, Attempt.exam_key, Attempt.number, Attempt.status, Attempt.content_hash,
+           Attempt.seed, Attempt.deadline, Attempt.saved_at, Attempt.answers,
+           select(func.count()).select_from(_COUNTED)
+           .where(_COUNTED.user_id == Attempt.user_id, _COUNTED.exam_key == Attempt.exam_key,
+                  _COUNTED.reset_at.is_(None)).scalar_subquery().label("counted"),
+           select(AgentProfile.time_zone).where(AgentProfile.user_id == Attempt.user_id)
+           .scalar_subquery().label("time_zone"))
+    .where(Attempt.id == bindparam("attempt")))
 
 
 def attempt_page(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: int,
@@ -69,7 +70,7 @@ def attempt_page(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: in
 
     One whose time ran out is scored first, in a transaction of its own (as `view_attempt` does).
     """
-    connection: Any = uow.connection
+    connection = uow.connection
     row = _PAGE.first(connection, {"attempt": attempt_id})
     if row is None or row.user_id != user_id:
         raise NotFound("There is no such attempt.")

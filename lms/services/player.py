@@ -42,9 +42,8 @@ def track_access(uow: UnitOfWork, catalog: Catalog, user: User, program: Program
 
 def track_view(uow: UnitOfWork, catalog: Catalog, user: User, program: Program, track: Track) -> TrackView:
     access = track_access(uow, catalog, user, program, track)
-    session = uow.session
     is_training = track.satisfies == program.registration_training
-    return TrackView(track, progress.track_progress(session, catalog, user.id, track), access.unlock,
+    return TrackView(track, progress.track_progress(uow.session, catalog, user.id, track), access.unlock,
                      access.available, is_training)
 
 
