@@ -90,6 +90,7 @@ def test_the_person_page_shows_attempts_progress_and_the_answers_against_the_key
     attempts = page.split("<h2>Attempts</h2>")[1].split("</table>")[0]
     assert attempts.count("<tr>") == 4 and "Rules exam" in attempts and "0.0%" in attempts
     assert "Not passed" in attempts and "min" in attempts
+    assert attempts.count(" UTC</td>") >= 6  # each start and submission names its zone (an admin without one: UTC)
     with player_app.extensions["lms.db"].reading() as session:
         from lms.models import Attempt
 
@@ -98,6 +99,7 @@ def test_the_person_page_shows_attempts_progress_and_the_answers_against_the_key
     assert content[:12] in attempts
     progress = page.split("<h2>Module progress</h2>")[1].split("</table>")[0]
     assert "Introduction" in progress and "not yet" not in progress.split("Introduction")[1].split("</tr>")[0]
+    assert " UTC</td>" in progress
     answers = admin.get(f"/admin/users/{agent.user_id}/attempts/{first.id}").get_data(as_text=True)
     assert "Silver" in answers and "Question 6" in answers and content in answers
     assert admin.get(f"/admin/users/{agent.user_id + 1000}/attempts/{first.id}").status_code == 404
