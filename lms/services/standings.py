@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select
@@ -105,9 +105,8 @@ _COUNTED_ATTEMPTS = (select(Attempt)
                      .order_by(Attempt.number).execution_options(populate_existing=True))
 
 
-_SUMMARIES = DriverQuery(select(Attempt.id, Attempt.number, Attempt.status, Attempt.percent, Attempt.passed,
-                                Attempt.points, Attempt.max_points, Attempt.started_at, Attempt.submitted_at,
-                                Attempt.deadline, Attempt.timed_out)
+# The columns are AttemptSummary's fields, in their order, so each row becomes one by position.
+_SUMMARIES = DriverQuery(select(*(getattr(Attempt, field.name) for field in fields(AttemptSummary)))
                          .where(Attempt.user_id == bindparam("who"), Attempt.exam_key == bindparam("exam"),
                                 Attempt.reset_at.is_(None))
                          .order_by(Attempt.number))
@@ -121,13 +120,13 @@ def shown_standing(connection: Connection, exam: Exam, user_id: int) -> Standing
     return _standing_of(exam, attempts, attempts_allowed(connection, exam, user_id, len(attempts)))
 
 
-def granted_attempts(session: Session | Connection, user_id: int, exam_keys: list[str]) -> dict[str, int]:
+def granted_attempts(reads: Session | Connection, user_id: int, exam_keys: list[str]) -> dict[str, int]:
     """Extra attempts an administrator granted, by exam (one query for any number of exams)."""
     query = (select(AttemptGrant.exam_key, func.sum(AttemptGrant.extra_attempts))
              .where(AttemptGrant.user_id == user_id, AttemptGrant.exam_key.in_(exam_keys),
                     AttemptGrant.reset_at.is_(None))
              .group_by(AttemptGrant.exam_key))
-    return {key: int(total) for key, total in session.execute(query)}
+    return {key: int(total) for key, total in reads.execute(query)}
 
 
 def standing_result(grading: str, submitted: Sequence[Attempt | AttemptSummary]) -> float | None:
@@ -147,7 +146,7 @@ def result_of(grading: str, percents: list[float]) -> float | None:
     return round(sum(percents) / len(percents), 2)
 
 
-def attempts_allowed(session: Session | Connection, exam: Exam, user_id: int, used: int,
+def attempts_allowed(reads: Session | Connection, exam: Exam, user_id: int, used: int,
                      grants: dict[str, int] | None = None) -> int | None:
     """How many counted attempts the agent may use at this exam, grants included; None: unlimited."""
     if exam.attempts is None:
@@ -156,11 +155,11 @@ def attempts_allowed(session: Session | Connection, exam: Exam, user_id: int, us
         # Grants are only made once attempts run out (grant_attempt refuses otherwise), so none exist yet.
         return exam.attempts
     if grants is None:
-        grants = granted_attempts(session, user_id, [exam.key])
+        grants = granted_attempts(reads, user_id, [exam.key])
     return exam.attempts + grants.get(exam.key, 0)
 
 
-def standing(session: Session, exam: Exam, user_id: int, attempts: list[Attempt] | list[AttemptSummary] | None = None,
+def standing(session: Session, exam: Exam, user_id: int, attempts: list[Attempt] | None = None,
              grants: dict[str, int] | None = None) -> Standing:
     """`attempts` (counted ones only) and `grants` may be passed in when the caller loaded them for many exams."""
     if attempts is None:
