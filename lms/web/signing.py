@@ -1,17 +1,22 @@
-"""The session cookie and the CSRF token, signed by serializers made once per secret key.
+"""The session cookie and the CSRF token, signed with keys derived once per secret key.
 
 Flask makes the session cookie's serializer, and Flask-WTF the CSRF token's, afresh on every request
-(with its configuration lookups, about half of what signing or checking one costs). These are made
-once for each secret key and reused; a changed key gets new ones. The formats are Flask's and
-Flask-WTF's, unchanged: cookies signed before still open, and Flask-WTF's own check accepts the tokens.
+(with its configuration lookups, about half of what signing or checking one costs), and itsdangerous
+derives the key again on every call. Here the serializer and the keys are made once for each secret
+key and reused; a changed key gets new ones. The formats are Flask's and Flask-WTF's, unchanged:
+cookies signed before still open, and Flask-WTF's own check accepts the tokens. A cookie the quick
+check does not certainly accept (an old key, an expired one, a forgery) goes through Flask's own
+code, so what opens and what does not is Flask's decision.
 """
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g, session
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, Request, current_app, g, session
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import URLSafeTimedSerializer
+
+from lms.signatures import TimestampSigning
 
 CSRF_FIELD = "csrf_token"  # Flask-WTF's default field name, in the session and in forms
 _CSRF_SALT = "wtf-csrf-token"  # what Flask-WTF signs its tokens with
@@ -19,17 +24,34 @@ _CSRF_SALT = "wtf-csrf-token"  # what Flask-WTF signs its tokens with
 
 class SessionCookies(SecureCookieSessionInterface):
     def __init__(self) -> None:
-        self._made: tuple[tuple, URLSafeTimedSerializer | None] | None = None
+        self._made: tuple[tuple, URLSafeTimedSerializer | None, TimestampSigning | None] | None = None
 
-    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+    def _for(self, app: Flask) -> tuple[tuple, URLSafeTimedSerializer | None, TimestampSigning | None]:
         keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
         made = self._made
         if made is None or made[0] != keys:
-            made = self._made = (keys, super().get_signing_serializer(app))
-        return made[1]
+            signing = (TimestampSigning(app.secret_key, self.salt, key_derivation=self.key_derivation)
+                       if app.secret_key else None)
+            made = self._made = (keys, super().get_signing_serializer(app), signing)
+        return made
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        return self._for(app)[1]
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        signing = self._for(app)[2]
+        cookie = request.cookies.get(self.get_cookie_name(app))
+        if signing is not None and cookie:
+            text = signing.loads_text(cookie, int(app.permanent_session_lifetime.total_seconds()))
+            if text is not None:
+                try:
+                    return self.session_class(self.serializer.loads(text))
+                except Exception:  # noqa: BLE001 - a well-signed cookie that does not parse: Flask decides
+                    pass
+        return super().open_session(app, request)
 
 
-_csrf_serializers: dict[str | bytes, URLSafeTimedSerializer] = {}
+_csrf_signing: dict[str | bytes, TimestampSigning] = {}
 
 
 def csrf_token() -> str:
@@ -41,10 +63,10 @@ def csrf_token() -> str:
     secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
     if not isinstance(raw, str) or not secret:
         return generate_csrf()  # a session without a token yet (Flask-WTF makes one), or no key (it says so)
-    serializer = _csrf_serializers.get(secret)
-    if serializer is None:
-        serializer = _csrf_serializers[secret] = URLSafeTimedSerializer(secret, salt=_CSRF_SALT)
-    signed = serializer.dumps(raw)
+    signing = _csrf_signing.get(secret)
+    if signing is None:
+        signing = _csrf_signing[secret] = TimestampSigning(secret, _CSRF_SALT)
+    signed = signing.dumps(raw)
     setattr(g, CSRF_FIELD, signed)
     return signed
 
