@@ -45,7 +45,10 @@ def test_serialized_tokens_are_the_librarys_compressed_or_not(obj):
     assert ours == _library_serializer("wtf-csrf-token").dumps(obj)
     if obj == "a" * 200:
         assert ours.startswith(".")  # long and repetitive: compressed, as the library does
-    assert URLSafeTimedSerializer(SECRET, salt="wtf-csrf-token").loads(ours) == obj
+    library = URLSafeTimedSerializer(SECRET, salt="wtf-csrf-token")
+    assert library.loads(ours) == obj
+    plain = TimestampSigning(SECRET, "wtf-csrf-token").dumps(obj, NOW, compress=False)
+    assert library.loads(plain) == obj and not plain.startswith(".")
 
 
 def test_a_library_token_reads_back_to_its_json():

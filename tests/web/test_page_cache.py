@@ -19,8 +19,8 @@ def test_every_marked_place_gets_this_requests_value(app):
     with app.test_request_context("/"):
         first = cache.render("key", "source", render, {token: "T1", note: "N1"})
         again = cache.render("key", "source", render, {token: "T2", note: "N2"})
-    assert first == page.replace(token, "T1").replace(note, "N1")
-    assert again == page.replace(token, "T2").replace(note, "N2")
+    assert first == page.replace(token, "T1").replace(note, "N1").encode()
+    assert again == page.replace(token, "T2").replace(note, "N2").encode()
     assert len(renders) == 1 and (cache.hits, cache.misses) == (1, 1)
 
 
@@ -33,8 +33,8 @@ def test_a_page_with_messages_or_new_content_is_rendered_afresh(app):
         return f"page {len(renders)} {mark}"
 
     with app.test_request_context("/"):
-        assert cache.render("key", "old", render, {mark: "x"}) == "page 1 x"
-        assert cache.render("key", "new", render, {mark: "y"}) == "page 2 y"  # the catalog reloaded
+        assert cache.render("key", "old", render, {mark: "x"}) == b"page 1 x"
+        assert cache.render("key", "new", render, {mark: "y"}) == b"page 2 y"  # the catalog reloaded
         flash("Saved.")
-        assert cache.render("key", "new", render, {mark: "z"}) == "page 3 z"
+        assert cache.render("key", "new", render, {mark: "z"}) == b"page 3 z"
     assert len(renders) == 3

@@ -49,3 +49,10 @@ def test_security_headers_appear_once_and_signed_in_pages_are_not_stored(app, le
     assert signed_in.headers["Cache-Control"] == "no-store"
     public = app.test_client().get("/account/sign-in")
     assert public.headers["X-Frame-Options"] == "DENY" and "Cache-Control" not in public.headers
+
+
+def test_a_nul_anywhere_in_a_pages_query_is_refused_and_a_written_percent_is_not(learner):
+    for query in ("q=%00", "q%00=1", "a=1&b=x%00y"):
+        response = learner.get(f"/home?{query}")
+        assert response.status_code == 400 and b"NUL" in response.data, query
+    assert learner.get("/home?q=%2500").status_code == 200  # the text "%00", not a NUL

@@ -13,7 +13,7 @@ from lms.services import attempt_page, exams, scoring
 from lms.services.review import reread, review_items, sections
 from lms.web.database import db_session, uow
 from lms.web.errors import redirect_on_rule_error, wants_json
-from lms.web.page_cache import CSRF_MARK, PageCache, new_mark
+from lms.web.page_cache import CSRF_MARK, FragmentCache, PageCache, new_mark
 from lms.web.player import bp
 from lms.web.player.learning import refuse_if_closed
 from lms.web.signing import csrf_token
@@ -90,7 +90,7 @@ ATTEMPT_PAGES = PageCache(size=512)
 SECONDS_LEFT_MARK, MINUTES_LEFT_MARK = new_mark("seconds-left"), new_mark("minutes-left")
 # The questions, most of the page's rendering, are kept apart too: a save that changes no answer
 # (the page's script saves every 30 s) re-renders only the page around them.
-ATTEMPT_QUESTIONS = PageCache(size=512)
+ATTEMPT_QUESTIONS = FragmentCache(size=512)
 
 
 def _questions_html(page: attempt_page.AttemptPage, answers: str) -> Markup:
@@ -101,7 +101,7 @@ def _questions_html(page: attempt_page.AttemptPage, answers: str) -> Markup:
     # The seed decides the layout and its tokens; the version exam object is the source, as the
     # catalog is for module pages.
     key = (page.exam.content_hash, page.seed, answers)
-    return Markup(ATTEMPT_QUESTIONS.render(key, page.exam, render, {}))  # noqa: S704  (rendered by our templates)
+    return Markup(ATTEMPT_QUESTIONS.render(key, page.exam, render))  # noqa: S704  (rendered by our templates)
 
 
 @bp.post("/attempts/<id:attempt_id>/save")
