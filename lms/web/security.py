@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Flask, abort, flash, redirect, request, session, url_for
+from flask import Flask, abort, current_app, flash, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.datastructures import MultiDict
@@ -15,7 +15,16 @@ from lms.web import signing, throttle
 from lms.web.database import uow
 from lms.web.errors import error_page
 
-csrf = CSRFProtect()
+
+class _SafeMethodsFirst(CSRFProtect):
+    """Flask-WTF's check, but a GET returns before the exemption lookups rather than after them."""
+
+    def protect(self, apply_exemptions: bool = False) -> None:
+        if request.method in current_app.config["WTF_CSRF_METHODS"]:
+            super().protect(apply_exemptions)
+
+
+csrf = _SafeMethodsFirst()
 login_manager = LoginManager()
 SESSION_KEY = "_lms_session"  # the server-side session's id, kept in the signed cookie
 
