@@ -1,0 +1,97 @@
+"""SQLite's writers queue at a gate: the next one starts as soon as the last one ends, across processes and
+threads, and a gate nobody releases never blocks a write for longer than SQLite's own lock would."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+import time
+
+from sqlalchemy import func, select
+
+from lms.db import Database, WriteGate
+from lms.models import User
+from lms.services import accounts
+from tests.support.apps import TEST_PASSWORD
+
+_fork = multiprocessing.get_context("fork")
+
+
+def _hold_in_child(gate: WriteGate, ready, seconds: float, go=None) -> None:
+    if go is not None:
+        go.wait(5)
+    with gate.held():
+        ready.set()
+        time.sleep(seconds)
+
+
+def test_a_forked_worker_waits_for_the_gate_its_parent_holds(tmp_path):
+    gate = WriteGate(str(tmp_path / "lms.db-writers"))
+    with gate.held():  # the parent has its descriptor before the fork; the child must not share its lock
+        pass
+    ready, go = _fork.Event(), _fork.Event()
+    child = _fork.Process(target=_hold_in_child, args=(gate, ready, 0, go))
+    child.start()
+    with gate.held():
+        go.set()
+        assert not ready.wait(0.3)  # the child is queued while the parent writes
+    assert ready.wait(5)
+    child.join(5)
+    assert child.exitcode == 0
+
+
+def test_the_next_writer_starts_when_the_last_one_ends(tmp_path):
+    gate = WriteGate(str(tmp_path / "lms.db-writers"))
+    ready = _fork.Event()
+    child = _fork.Process(target=_hold_in_child, args=(gate, ready, 0.3))
+    child.start()
+    assert ready.wait(5)
+    asked = time.monotonic()
+    with gate.held():
+        waited = time.monotonic() - asked
+    child.join(5)
+    assert 0.15 < waited < 0.3 + 0.1  # queued behind the other process, then in within a few polls
+
+
+def test_threads_of_one_process_take_turns(tmp_path):
+    gate, inside, most = WriteGate(str(tmp_path / "lms.db-writers")), [0], [0]
+
+    def write() -> None:
+        with gate.held():
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+            time.sleep(0.01)
+            inside[0] -= 1
+
+    threads = [threading.Thread(target=write) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most[0] == 1
+
+
+def test_a_gate_never_released_delays_a_write_only_until_giving_up(sqlite_url, monkeypatch):
+    database = Database(sqlite_url)
+    assert database.write_gate is not None
+    monkeypatch.setattr(WriteGate, "GIVE_UP_SECONDS", 0.3)
+    ready = _fork.Event()
+    stuck = _fork.Process(target=_hold_in_child, args=(WriteGate(database.write_gate.path), ready, 30))
+    stuck.start()
+    try:
+        assert ready.wait(5)
+        started = time.monotonic()
+        with database.unit_of_work() as uow:
+            accounts.create_account(uow, "gate@example.com", TEST_PASSWORD)
+        assert 0.3 <= time.monotonic() - started < 5
+        with database.reading() as session:
+            assert session.scalar(select(func.count()).select_from(User)) == 1
+    finally:
+        stuck.kill()
+        stuck.join()
+        database.dispose()
+
+
+def test_only_a_sqlite_file_has_a_gate(tmp_path):
+    assert Database(f"sqlite:///{tmp_path / 'lms.db'}").write_gate.path == f"{tmp_path / 'lms.db'}-writers"
+    assert Database("sqlite://").write_gate is None
