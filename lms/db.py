@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
@@ -28,8 +29,29 @@ SQLITE_BUSY_TIMEOUT_SECONDS = 30
 WRITE_INTENT = "lms_write_intent"
 
 
+# On PostgreSQL, psycopg prepares a statement the fifth time a connection runs it, and the server then
+# skips planning it, but a ROLLBACK makes psycopg deallocate them all. A page's plain-row reads end
+# with COMMIT (nothing was written, so it ends the same), so the hot pages' few statements stay
+# prepared. A prepared statement's generic plan is made once, from the table sizes of that moment,
+# and without ANALYZE (autovacuum off) nothing replaces it as the tables grow; so every
+# PLAN_MAX_AGE_SECONDS a connection's reads end with ROLLBACK instead and its statements are planned
+# afresh.
+PLAN_MAX_AGE_SECONDS = 60.0
+_PLANS_SINCE = "lms_plans_since"
+
+
 class Base(DeclarativeBase):
     pass
+
+
+def _keeps_plans(reads: Connection) -> bool:
+    """True to end these reads with COMMIT; False once the connection's plans are due to be remade."""
+    info, now = reads.info, time.monotonic()
+    since = info.setdefault(_PLANS_SINCE, now)
+    if now - since <= PLAN_MAX_AGE_SECONDS:
+        return True
+    info[_PLANS_SINCE] = now
+    return False
 
 
 def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, pool_recycle: int = 1800,
@@ -258,9 +280,13 @@ class UnitOfWork:
         self._end_bare_reads()
 
     def _end_bare_reads(self) -> None:
-        if self._reads is not None:
-            self._reads.close()  # back to the pool, its transaction rolled back
-            self._reads = None
+        reads, self._reads = self._reads, None
+        if reads is None:
+            return
+        if not self.is_sqlite and reads.in_transaction() and _keeps_plans(reads):
+            with contextlib.suppress(DBAPIError):  # a lost connection: closing hands it back to be discarded
+                reads.commit()
+        reads.close()  # back to the pool, any transaction still open rolled back
 
     def close(self) -> None:
         if self._reader is not None:

@@ -1,0 +1,40 @@
+"""On PostgreSQL a page's plain-row reads end with COMMIT, so the statements psycopg prepared stay prepared
+for the next request on that connection; every PLAN_MAX_AGE_SECONDS they are dropped and planned afresh."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import text
+
+from lms import db
+from lms.db import Database
+from lms.services import accounts, sessions
+from tests.support.apps import TEST_PASSWORD
+
+
+def _prepared(database: Database) -> int:
+    with database.unit_of_work() as uow:  # the pool's one connection: what it has prepared so far
+        return uow.connection.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar_one()
+
+
+def _page_reads(database: Database, user_id: int, times: int) -> None:
+    for _ in range(times):
+        with database.unit_of_work() as uow:
+            assert sessions.identity_for(uow, f"{user_id}:1", "no-such-session") is None  # one read all the same
+
+
+def test_hot_reads_stay_prepared_until_their_plans_are_due(postgres_url, monkeypatch):
+    database = Database(postgres_url, pool_size=1, max_overflow=0)
+    try:
+        with database.unit_of_work() as uow:
+            user_id = accounts.create_account(uow, f"prepared-{uuid.uuid4().hex}@example.com", TEST_PASSWORD).id
+        database.dispose()  # a fresh connection: nothing prepared, its plans counted from now
+        _page_reads(database, user_id, 6)  # psycopg prepares a statement on its fifth run
+        assert _prepared(database) >= 1
+        monkeypatch.setattr(db, "PLAN_MAX_AGE_SECONDS", -1.0)
+        _page_reads(database, user_id, 1)  # due: these reads end with ROLLBACK, psycopg deallocates
+        monkeypatch.setattr(db, "PLAN_MAX_AGE_SECONDS", 60.0)
+        assert _prepared(database) == 0
+    finally:
+        database.dispose()
