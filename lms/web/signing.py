@@ -66,7 +66,7 @@ def csrf_token() -> str:
     signing = _csrf_signing.get(secret)
     if signing is None:
         signing = _csrf_signing[secret] = TimestampSigning(secret, _CSRF_SALT)
-    # Flask-WTF's tokens are 40 hex digits, which zlib never shortens; its check reads either form.
+    # Flask-WTF's tokens are 40 random hex digits, which zlib does not shorten; its check reads either form.
     signed = signing.dumps(raw, compress=False)
     setattr(g, CSRF_FIELD, signed)
     return signed
