@@ -90,3 +90,15 @@ class TimestampSigning:
             return (zlib.decompress(data) if compressed else data).decode("utf-8")
         except (zlib.error, UnicodeDecodeError):
             return None
+
+
+_made: dict[tuple[str | bytes, str, str], TimestampSigning] = {}
+
+
+def signing_for(secret_key: str | bytes, salt: str, key_derivation: str = "django-concat") -> TimestampSigning:
+    """The signing for this key and salt, made once: deriving the key is what is worth not repeating."""
+    made = _made.get((secret_key, salt, key_derivation))
+    if made is None:
+        made = _made[(secret_key, salt, key_derivation)] = TimestampSigning(secret_key, salt,
+                                                                            key_derivation=key_derivation)
+    return made

@@ -14,7 +14,7 @@ from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSaf
 
 from lms.models import User
 from lms.services.errors import RuleError
-from lms.signatures import TimestampSigning
+from lms.signatures import signing_for
 
 RESET_MAX_AGE = 3600  # one hour
 CONFIRM_MAX_AGE = 3 * 24 * 3600  # three days
@@ -67,23 +67,13 @@ SEAT_MAX_AGE = 12 * 3600
 _SEAT = "lms.seat-time"
 
 
-_seat_signing: dict[str, TimestampSigning] = {}
-
-
-def _seat(secret_key: str) -> TimestampSigning:
-    signing = _seat_signing.get(secret_key)
-    if signing is None:
-        signing = _seat_signing[secret_key] = TimestampSigning(secret_key, _SEAT)
-    return signing
-
-
 def seat_token(secret_key: str, user_id: int, module_key: str) -> str:
-    return _seat(secret_key).sign(f"{user_id}:{module_key}".encode()).decode()
+    return signing_for(secret_key, _SEAT).sign(f"{user_id}:{module_key}".encode()).decode()
 
 
 def page_opened_at(secret_key: str, token: str, user_id: int, module_key: str) -> dt.datetime | None:
     """When the agent opened the module page, or None for a token that is not theirs, not valid or too old."""
-    found = _seat(secret_key).unsign(token.encode("ascii", "ignore"), SEAT_MAX_AGE)
+    found = signing_for(secret_key, _SEAT).unsign(token.encode("ascii", "ignore"), SEAT_MAX_AGE)
     if found is not None:
         value, stamp = found
         signed_at = dt.datetime.fromtimestamp(stamp, dt.UTC)

@@ -16,7 +16,7 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import URLSafeTimedSerializer
 
-from lms.signatures import TimestampSigning
+from lms.signatures import TimestampSigning, signing_for
 
 CSRF_FIELD = "csrf_token"  # Flask-WTF's default field name, in the session and in forms
 _CSRF_SALT = "wtf-csrf-token"  # what Flask-WTF signs its tokens with
@@ -30,8 +30,7 @@ class SessionCookies(SecureCookieSessionInterface):
         keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
         made = self._made
         if made is None or made[0] != keys:
-            signing = (TimestampSigning(app.secret_key, self.salt, key_derivation=self.key_derivation)
-                       if app.secret_key else None)
+            signing = signing_for(app.secret_key, self.salt, self.key_derivation) if app.secret_key else None
             made = self._made = (keys, super().get_signing_serializer(app), signing)
         return made
 
@@ -51,9 +50,6 @@ class SessionCookies(SecureCookieSessionInterface):
         return super().open_session(app, request)
 
 
-_csrf_signing: dict[str | bytes, TimestampSigning] = {}
-
-
 def csrf_token() -> str:
     """This session's signed CSRF token, as Flask-WTF's `generate_csrf` makes it (one per request)."""
     signed = g.get(CSRF_FIELD)
@@ -63,9 +59,7 @@ def csrf_token() -> str:
     secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
     if not isinstance(raw, str) or not secret:
         return generate_csrf()  # a session without a token yet (Flask-WTF makes one), or no key (it says so)
-    signing = _csrf_signing.get(secret)
-    if signing is None:
-        signing = _csrf_signing[secret] = TimestampSigning(secret, _CSRF_SALT)
+    signing = signing_for(secret, _CSRF_SALT)
     # Flask-WTF's tokens are 40 random hex digits, which zlib does not shorten; its check reads either form.
     signed = signing.dumps(raw, compress=False)
     setattr(g, CSRF_FIELD, signed)

@@ -8,7 +8,7 @@ import pytest
 from flask.json.tag import TaggedJSONSerializer
 from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
 
-from lms.signatures import TimestampSigning
+from lms.signatures import TimestampSigning, signing_for
 
 SECRET = "s" * 64
 NOW = 1_790_000_000
@@ -84,3 +84,10 @@ def test_a_broken_payload_under_a_good_signature_is_left_to_the_library():
     ours = TimestampSigning(SECRET, "cookie-session")
     assert ours.loads_text(ours.sign(b".not-zlib", NOW), max_age=60, now=NOW) is None
     assert ours.loads_text(ours.sign(b"_w", NOW), max_age=60, now=NOW) is None  # base64 of a byte that is not UTF-8
+
+
+def test_one_signing_per_key_and_salt_and_a_new_key_gets_its_own():
+    first = signing_for(SECRET, "lms.seat-time")
+    assert signing_for(SECRET, "lms.seat-time") is first
+    assert signing_for("t" * 64, "lms.seat-time").sign(b"v", NOW) != first.sign(b"v", NOW)
+    assert signing_for(SECRET, "lms.other").sign(b"v", NOW) != first.sign(b"v", NOW)
