@@ -98,7 +98,8 @@ class WriteGate:
     first take a lock on a file beside the database (`<database>-writers`), asking again every
     0.1 ms, so the next writer starts as soon as the last one commits. The gate only orders writers:
     after `GIVE_UP_SECONDS` a writer goes on to SQLite's own lock and busy timeout, so a stuck
-    process can never make a write wait longer, or fail differently, than SQLite alone would.
+    process can make a write wait at most that much longer than SQLite alone would, and never makes
+    it fail differently.
     """
 
     POLL_SECONDS = 0.0001
