@@ -1,22 +1,26 @@
-"""Core selects run straight on the driver's cursor, for the small reads made on every hot request.
+"""Core statements run straight on the driver's cursor, for the small reads and writes of hot requests.
 
 SQLAlchemy's execution path (cache key, parameter processing, the result object) costs more than
 such a query costs the database: about 40 µs against 10 µs for the module page's one statement on
 SQLite. A `DriverQuery` compiles its select once per dialect and runs it on the DBAPI cursor of
 the connection (so in its transaction), converting parameters and results with the column types'
 own processors, so rows come back as `Connection.execute` would give them: aware datetimes, JSON
-as Python values, Decimal for numerics.
+as Python values, Decimal for numerics. A `DriverWrite` does the same for an INSERT or UPDATE whose
+values come as parameters, filling the columns' Python-side defaults (a `created_at`) as SQLAlchemy
+would; a submission's five writes cost about half as much this way.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections import namedtuple
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.sql import Select
+from sqlalchemy.sql.dml import Insert, Update, ValuesBase
 
 Processor = Callable[[Any], Any] | None
 
@@ -29,6 +33,49 @@ class _Compiled:
     required: frozenset[str]  # what every call must give
     binders: Mapping[str, Callable[[Any], Any]]  # how given values reach the driver, where the type says so
     readers: Sequence[Processor] | None = None  # per result column; set at the first run (PostgreSQL's depend on it)
+    filled: Sequence[tuple[str, Callable[[], Any]]] = ()  # columns whose Python-side default fills them (writes)
+
+    def values(self, params: Mapping[str, Any]) -> list[Any] | dict[str, Any]:
+        """The parameters as the driver takes them: processed by their types, defaults filled, in order."""
+        missing = self.required - params.keys()
+        if missing:
+            raise KeyError(f"parameters not given: {', '.join(sorted(missing))}")
+        values = dict(self.defaults)
+        for name, value in params.items():
+            binder = self.binders.get(name)
+            values[name] = binder(value) if binder is not None and value is not None else value
+        for name, default in self.filled:
+            value = default()
+            binder = self.binders.get(name)
+            values[name] = binder(value) if binder is not None and value is not None else value
+        return [values[name] for name in self.positions] if self.positions is not None else values
+
+
+def _compile(statement: Any, dialect: Any, column_keys: list[str] | None = None) -> _Compiled:
+    compiled = statement.compile(dialect=dialect, column_keys=column_keys)
+    if compiled.post_compile_params:
+        raise ValueError("a driver statement takes no IN lists: their SQL is only known once the values are")
+    binders: dict[str, Callable[[Any], Any]] = {}
+    for name, bind in compiled.binds.items():
+        binder = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        if binder is not None:
+            binders[name] = binder
+    defaults = {name: binders[name](bind.value) if name in binders and bind.value is not None else bind.value
+                for name, bind in compiled.binds.items() if not bind.required}
+    filled = [*((column.key, _python_default(column, column.default)) for column in compiled.insert_prefetch),
+              *((column.key, _python_default(column, column.onupdate)) for column in compiled.update_prefetch)]
+    positions = compiled.positiontup
+    return _Compiled(str(compiled), tuple(positions) if positions else None, defaults,
+                     frozenset(name for name, bind in compiled.binds.items() if bind.required), binders,
+                     filled=filled)
+
+
+def _python_default(column: Any, default: Any) -> Callable[[], Any]:
+    if default is not None and default.is_callable:
+        return lambda: default.arg(None)  # SQLAlchemy wraps a default taking no context to take one
+    if default is not None and default.is_scalar:
+        return lambda: default.arg
+    raise ValueError(f"column {column.key}: only Python-side defaults can be filled in by a driver statement")
 
 
 class DriverQuery:
@@ -55,52 +102,19 @@ class DriverQuery:
 
     def _run(self, connection: Connection, params: dict[str, Any], *, first: bool) -> list:
         dialect = connection.dialect
-        compiled = self._compiled.get(dialect.name) or self._compile(dialect)
-        missing = compiled.required - params.keys()
-        if missing:
-            raise KeyError(f"parameters not given: {', '.join(sorted(missing))}")
-        values = dict(compiled.defaults)
-        for name, value in params.items():
-            binder = compiled.binders.get(name)
-            values[name] = binder(value) if binder is not None and value is not None else value
-        dbapi_connection = connection.connection
-        cursor = dbapi_connection.cursor()
-        try:
-            cursor.execute(compiled.sql,
-                           [values[name] for name in compiled.positions] if compiled.positions is not None else values)
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            compiled = self._compiled[dialect.name] = _compile(self.statement, dialect)
+        values = compiled.values(params)
+        with _cursor(connection) as cursor:
+            cursor.execute(compiled.sql, values)
             found = [cursor.fetchone()] if first else cursor.fetchall()
             if compiled.readers is None:
                 compiled.readers = self._readers(dialect, cursor.description)
-        except dialect.loaded_dbapi.Error as error:
-            # What SQLAlchemy's own path would do: a lost connection leaves the pool instead of failing
-            # the next request that checks it out (and the rollback that ends this one).
-            if dialect.is_disconnect(error, dbapi_connection.dbapi_connection, cursor):
-                connection.invalidate(error)
-            raise
-        finally:
-            cursor.close()
         readers = compiled.readers
         return [self.row(*(value if reader is None or value is None else reader(value)
                            for reader, value in zip(readers, row, strict=True)))
                 for row in found if row is not None]
-
-    def _compile(self, dialect: Any) -> _Compiled:
-        compiled = self.statement.compile(dialect=dialect)
-        if compiled.post_compile_params:
-            raise ValueError("a DriverQuery takes no IN lists: their SQL is only known once the values are")
-        binds = compiled.binds
-        binders: dict[str, Callable[[Any], Any]] = {}
-        for name, bind in binds.items():
-            binder = bind.type.dialect_impl(dialect).bind_processor(dialect)
-            if binder is not None:
-                binders[name] = binder
-        defaults = {name: binders[name](bind.value) if name in binders and bind.value is not None else bind.value
-                    for name, bind in binds.items() if not bind.required}
-        positions = compiled.positiontup
-        made = _Compiled(str(compiled), tuple(positions) if positions else None, defaults,
-                         frozenset(name for name, bind in binds.items() if bind.required), binders)
-        self._compiled[dialect.name] = made
-        return made
 
     def _readers(self, dialect: Any, description: Any) -> list[Processor]:
         columns = list(self.statement.selected_columns)
@@ -108,3 +122,55 @@ class DriverQuery:
             raise RuntimeError("the driver returned a different number of columns than the select names")
         return [column.type.dialect_impl(dialect).result_processor(dialect, described[1])
                 for column, described in zip(columns, description, strict=True)]
+
+
+class DriverWrite:
+    """One INSERT or UPDATE, its values (SET columns, inserted columns) named by the parameters given.
+
+    `run` writes one row of parameters and returns the driver's row count; `run_many` writes several
+    rows, which must name the same columns, in one executemany. Never a RETURNING clause: these
+    writes read nothing back."""
+
+    def __init__(self, statement: Insert | Update):
+        self.statement: ValuesBase = statement.inline() if isinstance(statement, Insert) else statement
+        self._compiled: dict[tuple[str, frozenset[str]], _Compiled] = {}
+
+    def run(self, connection: Connection, params: Mapping[str, Any]) -> int:
+        compiled = self._for(connection.dialect, params)
+        with _cursor(connection) as cursor:
+            cursor.execute(compiled.sql, compiled.values(params))
+            return cursor.rowcount
+
+    def run_many(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+        if not rows:
+            return
+        names = rows[0].keys()
+        if any(row.keys() != names for row in rows):
+            raise KeyError("every row of one executemany must name the same columns")
+        compiled = self._for(connection.dialect, rows[0])
+        with _cursor(connection) as cursor:
+            cursor.executemany(compiled.sql, [compiled.values(row) for row in rows])
+
+    def _for(self, dialect: Any, params: Mapping[str, Any]) -> _Compiled:
+        key = (dialect.name, frozenset(params))
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            compiled = self._compiled[key] = _compile(self.statement, dialect, sorted(params))
+        return compiled
+
+
+@contextlib.contextmanager
+def _cursor(connection: Connection) -> Iterator[Any]:
+    """A cursor of the connection's driver connection, in its transaction, closed afterwards."""
+    dbapi_connection = connection.connection
+    cursor = dbapi_connection.cursor()
+    try:
+        yield cursor
+    except connection.dialect.loaded_dbapi.Error as error:
+        # What SQLAlchemy's own path would do: a lost connection leaves the pool instead of failing
+        # the next request that checks it out (and the rollback that ends this one).
+        if connection.dialect.is_disconnect(error, dbapi_connection.dbapi_connection, cursor):
+            connection.invalidate(error)
+        raise
+    finally:
+        cursor.close()

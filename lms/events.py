@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import event, insert
 from sqlalchemy.orm import Session
 
+from lms.driver_query import DriverWrite
 from lms.models import AuditEntry, OutboxEvent
 
 # Every event the product emits, with what it means (docs/architecture.md lists the same).
@@ -59,19 +60,18 @@ def emit(session: Session, name: str, *, actor_id: int | None, subject_user_id: 
          **data: Any) -> None:
     if name not in EVENTS:
         raise ValueError(f"unknown event {name!r}; add it to lms.events.EVENTS")
-    # Two Core inserts on the transaction's connection: no ORM objects to flush on hot writes (a submission
+    # Two inserts on the transaction's driver connection: no ORM objects to flush on hot writes (a submission
     # emits one event), and the order against the session's pending rows cannot matter, since neither
     # table has foreign keys (the log outlives the rows it talks about).
     connection = session.connection()
-    connection.execute(_AUDIT, {"action": name, "actor_id": actor_id, "subject_user_id": subject_user_id,
-                                "details": data})
-    connection.execute(_OUTBOX, {"name": name,
-                                 "payload": {"actor_id": actor_id, "subject_user_id": subject_user_id, **data}})
+    _AUDIT.run(connection, {"action": name, "actor_id": actor_id, "subject_user_id": subject_user_id, "details": data})
+    payload = {"actor_id": actor_id, "subject_user_id": subject_user_id, **data}
+    _OUTBOX.run(connection, {"name": name, "payload": payload})
     session.info[_EMITTED] = True
 
 
-_AUDIT = insert(AuditEntry)
-_OUTBOX = insert(OutboxEvent)
+_AUDIT = DriverWrite(insert(AuditEntry))
+_OUTBOX = DriverWrite(insert(OutboxEvent))
 
 
 @event.listens_for(Session, "after_commit")

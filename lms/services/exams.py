@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from lms import events
 from lms.content.catalog import Catalog, Exam, Question
 from lms.db import UnitOfWork
-from lms.driver_query import DriverQuery
+from lms.driver_query import DriverQuery, DriverWrite
 from lms.models import Attempt, AttemptGrant, User
 from lms.services import item_scores, scoring
 from lms.services.errors import NotFound, RuleError
@@ -183,11 +183,11 @@ def past_deadline(deadline: dt.datetime | None, now: dt.datetime) -> bool:
 
 # Autosaves arrive every 30 s from every agent in an exam, so the usual case is one prepared UPDATE that
 # only an open attempt of this agent, still inside its time, can match; anything else takes the long way.
-_SAVE = (update(Attempt)
-         .where(Attempt.id == bindparam("attempt"), Attempt.user_id == bindparam("owner"),
-                Attempt.status == "in_progress",
-                or_(Attempt.deadline.is_(None), Attempt.deadline >= bindparam("cutoff")))
-         .values(answers=bindparam("given"), saved_at=bindparam("at")))
+_SAVE = DriverWrite(update(Attempt)
+                    .where(Attempt.id == bindparam("attempt"), Attempt.user_id == bindparam("owner"),
+                           Attempt.status == "in_progress",
+                           or_(Attempt.deadline.is_(None), Attempt.deadline >= bindparam("cutoff")))
+                    .values(answers=bindparam("given"), saved_at=bindparam("at")))
 _LAYOUT_OF = DriverQuery(select(Attempt.user_id, Attempt.content_hash, Attempt.seed)
                          .where(Attempt.id == bindparam("attempt")))
 
@@ -207,9 +207,9 @@ def save_answers(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: in
     layout = layout_for(exam, found.seed)
     answers = read_answers(exam, layout, values)
     with uow.write(durable=durable) as session:
-        saved = session.connection().execute(_SAVE, {"attempt": attempt_id, "owner": user_id, "given": answers,
-                                                     "at": now, "cutoff": now - DEADLINE_GRACE})
-        if saved.rowcount == 1:
+        saved = _SAVE.run(session.connection(), {"attempt": attempt_id, "owner": user_id, "given": answers,
+                                                 "at": now, "cutoff": now - DEADLINE_GRACE})
+        if saved == 1:
             return now
         uow.make_durable()
         attempt = attempt_for(session, attempt_id, user_id, lock=True)
@@ -257,10 +257,11 @@ _TO_SUBMIT = DriverQuery(select(Attempt.user_id, Attempt.exam_key, Attempt.numbe
                         .where(Attempt.id == bindparam("attempt")))
 # The usual submission, scored in one UPDATE that only the open, in-time, not-reset attempt matches: a
 # second tab, a deadline passed meanwhile or an admin's reset makes it match nothing and take the long way.
-_SCORE = (update(Attempt)
-          .where(Attempt.id == bindparam("attempt"), Attempt.status == "in_progress", Attempt.reset_at.is_(None),
-                 or_(Attempt.deadline.is_(None), Attempt.deadline >= bindparam("cutoff")))
-          .values(timed_out=False, status="submitted"))  # the score's own columns come with the parameters
+_SCORE = DriverWrite(update(Attempt)
+                     .where(Attempt.id == bindparam("attempt"), Attempt.status == "in_progress",
+                            Attempt.reset_at.is_(None),
+                            or_(Attempt.deadline.is_(None), Attempt.deadline >= bindparam("cutoff")))
+                     .values(timed_out=False, status="submitted"))  # the score's own columns come with the parameters
 
 
 def submit_attempt(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: int, values: scoring.FormValues | None,
@@ -289,10 +290,10 @@ def submit_attempt(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: 
     with uow.write() as session:
         if answers is not None and not late:
             score = score_answers(exam, layout, answers)
-            scored = session.connection().execute(_SCORE, {
+            scored = _SCORE.run(session.connection(), {
                 "attempt": attempt_id, "cutoff": now - DEADLINE_GRACE, "answers": answers, "saved_at": now,
                 "submitted_at": now, **score.columns()})
-            if scored.rowcount == 1:
+            if scored == 1:
                 _record_score(session, catalog, exam, attempt_id, user_id, before.exam_key, before.number, answers,
                               score, timed_out=False, at=now, counts=True)
                 return Submitted(attempt_id, before.exam_key, before.number, before.content_hash, before.seed,

@@ -14,6 +14,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from lms.content.catalog import Exam, Question
+from lms.driver_query import DriverWrite
 from lms.models import AttemptItem
 
 # Option bits above this do not fit a signed 64-bit column; no real question has that many.
@@ -56,18 +57,18 @@ def picked_mask(question: Question, answer: Any) -> int | None:
     return mask
 
 
-_INSERT = insert(AttemptItem)
+_INSERT = DriverWrite(insert(AttemptItem))
 
 
 def record(session: Session, attempt_id: int, exam: Exam, answers: Mapping[str, Any],
            results: Mapping[str, float]) -> None:
     """One row per question the attempt asked; called once, when the attempt is scored.
 
-    One Core INSERT of every row on the transaction's connection, without an ORM object per row:
+    One executemany of every row on the transaction's driver connection, without an ORM object per row:
     submission is a hot write. The attempt row exists already, so its pending changes may follow."""
     rows = item_rows(attempt_id, exam.content_hash, exam, answers, results)
     if rows:
-        session.connection().execute(_INSERT, rows)
+        _INSERT.run_many(session.connection(), rows)
 
 
 def item_rows(attempt_id: int, content_hash: str, exam: Exam, answers: Mapping[str, Any],

@@ -15,6 +15,7 @@ from sqlalchemy import Integer, bindparam, case, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from lms.driver_query import DriverWrite
 from lms.models import ModuleProgress
 
 # Heartbeats come every minute while the page is visible; a longer gap means the agent was away.
@@ -59,7 +60,7 @@ def _adding_statement() -> Any:
                     last_seen_at=bindparam("seen")))
 
 
-_ADD = _adding_statement()
+_ADD = DriverWrite(_adding_statement())
 # A module's first heartbeat makes its row; one statement, no savepoint, whichever tab gets there first.
 _FIRST = {name: dialect.insert(ModuleProgress).on_conflict_do_nothing(index_elements=["user_id", "module_key"])
           for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))}
@@ -67,7 +68,6 @@ _FIRST = {name: dialect.insert(ModuleProgress).on_conflict_do_nothing(index_elem
 
 def _add(session: Session, user_id: int, module_key: str, opened_s: int, now_s: int, cap_s: int,
          now: dt.datetime) -> bool:
-    # Core on the transaction's connection: no ORM bookkeeping for rows this request never loads.
-    result = session.connection().execute(_ADD, {"who": user_id, "module": module_key, "opened_s": opened_s,
-                                                 "now_s": now_s, "cap_s": cap_s, "seen": now})
-    return bool(result.rowcount)
+    # On the transaction's driver connection: no ORM bookkeeping for rows this request never loads.
+    return bool(_ADD.run(session.connection(), {"who": user_id, "module": module_key, "opened_s": opened_s,
+                                                "now_s": now_s, "cap_s": cap_s, "seen": now}))

@@ -5,16 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lms import events
 from lms.content import Catalog, Module
 from lms.db import UnitOfWork
+from lms.driver_query import DriverQuery
 from lms.models import ModuleProgress, TrackCompletion
 from lms.services import registration, seat_time
 from lms.services.progress import track_progress
+from lms.services.recent import Recent
 
 
 @dataclass(frozen=True)
@@ -46,11 +48,20 @@ def complete_module(uow: UnitOfWork, catalog: Catalog, user_id: int, module_key:
     return Completion(row)
 
 
-# Through the session (not its connection), so a module marked complete in this transaction is counted.
-_COMPLETED_MODULES = (select(func.count()).select_from(ModuleProgress)
-                      .where(ModuleProgress.user_id == bindparam("who"),
-                             ModuleProgress.module_key.in_(bindparam("keys", expanding=True)),
-                             ModuleProgress.completed_at.is_not(None)))
+def _completed_modules(keys: tuple[str, ...]) -> DriverQuery:
+    """How many of these modules the agent has completed: one prepared count per track, its keys
+    written into the statement (an IN list's SQL would be rendered again on every call)."""
+    found = _COUNTS.get(keys)
+    if found is None:
+        found = DriverQuery(select(func.count().label("done")).select_from(ModuleProgress)
+                            .where(ModuleProgress.user_id == bindparam("who"),
+                                   or_(*(ModuleProgress.module_key == key for key in keys)),
+                                   ModuleProgress.completed_at.is_not(None)))
+        _COUNTS.put(keys, found)
+    return found
+
+
+_COUNTS: Recent[tuple[str, ...], DriverQuery] = Recent(size=256)
 
 
 def record_track_completion(session: Session, catalog: Catalog, user_id: int, module: Module,
@@ -60,8 +71,9 @@ def record_track_completion(session: Session, catalog: Catalog, user_id: int, mo
     if track is None:
         return False
     # Most calls come from passing an exam or reading a module mid-track: one count says "not yet" cheaply.
-    keys = [each.key for each in catalog.modules_of(track)]
-    if (session.scalar(_COMPLETED_MODULES, {"who": user_id, "keys": keys}) or 0) < len(keys):
+    keys = tuple(each.key for each in catalog.modules_of(track))
+    session.flush()  # a module marked complete in this transaction is counted
+    if keys and _completed_modules(keys).one(session.connection(), {"who": user_id}).done < len(keys):
         return False
     if not track_progress(session, catalog, user_id, track).complete:
         return False

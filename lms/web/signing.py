@@ -6,10 +6,14 @@ derives the key again on every call. Here the serializer and the keys are made o
 key and reused; a changed key gets new ones. The formats are Flask's and Flask-WTF's, unchanged:
 cookies signed before still open, and Flask-WTF's own check accepts the tokens. A cookie the quick
 check does not certainly accept (an old key, an expired one, a forgery) goes through Flask's own
-code, so what opens and what does not is Flask's decision.
+code, so what opens and what does not is Flask's decision; likewise a CSRF token the quick check
+does not certainly accept goes to Flask-WTF's own check.
 """
 
 from __future__ import annotations
+
+import hmac
+import json
 
 from flask import Flask, Request, current_app, g, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
@@ -64,6 +68,25 @@ def csrf_token() -> str:
     signed = signing.dumps(raw, compress=False)
     setattr(g, CSRF_FIELD, signed)
     return signed
+
+
+def csrf_token_certainly_good(token: str | None) -> bool:
+    """True when the token is this session's, signed with the current key and young enough, as
+    Flask-WTF's `validate_csrf` would find it. False means only "not certainly": Flask-WTF decides then
+    (an old key among the fallbacks, no time limit set, or a bad token it names in its error)."""
+    raw = session.get(CSRF_FIELD)
+    secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    max_age = current_app.config.get("WTF_CSRF_TIME_LIMIT", 3600)
+    if not token or not isinstance(raw, str) or not secret or not isinstance(max_age, int):
+        return False
+    text = signing_for(secret, _CSRF_SALT).loads_text(token, max_age)
+    if text is None:
+        return False
+    try:
+        signed = json.loads(text)
+    except ValueError:
+        return False
+    return isinstance(signed, str) and hmac.compare_digest(raw.encode(), signed.encode())
 
 
 def init_app(app: Flask) -> None:

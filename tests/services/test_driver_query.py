@@ -87,3 +87,36 @@ def test_rows_come_back_as_sqlalchemy_gives_them(uow):
         query.all(uow.connection, {"who": user.id})
     with pytest.raises(ValueError, match="IN lists"):
         DriverQuery(select(Attempt.id).where(Attempt.status.in_(["a", "b"]))).all(uow.connection, {})
+
+
+def test_writes_on_the_driver_store_what_sqlalchemy_would(uow):
+    """Inserted and updated rows read back the same: defaults filled, JSON and times converted, rows counted."""
+    import datetime as dt
+
+    from sqlalchemy import bindparam, insert, select, update
+
+    from lms.driver_query import DriverWrite
+    from lms.models import OutboxEvent
+
+    at = dt.datetime(2029, 9, 1, 7, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5)))  # 12:30 UTC
+    event = DriverWrite(insert(OutboxEvent))
+    rename = DriverWrite(update(OutboxEvent).where(OutboxEvent.name == bindparam("old")))
+    before = dt.datetime.now(dt.UTC)
+    with uow.write() as session:
+        connection = session.connection()
+        event.run(connection, {"name": "one", "payload": {"n": [1, 2]}})  # created_at and fanned_out: defaults
+        event.run_many(connection, [{"name": "many", "payload": {}, "created_at": at},
+                                    {"name": "many", "payload": {"é": "ü"}, "created_at": at}])
+        event.run_many(connection, [])
+        assert rename.run(connection, {"old": "many", "name": "renamed", "fanned_out": True}) == 2
+        assert rename.run(connection, {"old": "nothing such", "name": "renamed"}) == 0
+        with pytest.raises(KeyError, match="same columns"):
+            event.run_many(connection, [{"name": "a", "payload": {}}, {"name": "b"}])
+        with pytest.raises(KeyError, match="old"):
+            rename.run(connection, {"name": "renamed"})
+    rows = uow.connection.execute(select(OutboxEvent.name, OutboxEvent.payload, OutboxEvent.fanned_out,
+                                         OutboxEvent.created_at).order_by(OutboxEvent.id)).all()
+    assert [tuple(row[:3]) for row in rows] == [("one", {"n": [1, 2]}, False), ("renamed", {}, True),
+                                                ("renamed", {"é": "ü"}, True)]
+    assert before <= rows[0].created_at <= dt.datetime.now(dt.UTC)
+    assert rows[1].created_at == rows[2].created_at == dt.datetime(2029, 9, 1, 12, 30, tzinfo=dt.UTC)

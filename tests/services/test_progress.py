@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 
-from lms.models import ProducerRecord, RegistrationCompletion, User
+from lms.models import ProducerRecord, RegistrationCompletion, TrackCompletion, User
 from lms.services import accounts, agreements, exams, people, player, progress, registration, registry, training, unlock
 from lms.services.profiles import ProfileInput, save_profile
 from tests.support.apps import TEST_PASSWORD
@@ -48,6 +49,18 @@ def test_track_completes_when_every_module_is_read_and_every_exam_passed(uow, pl
     pass_exam(uow, player_catalog.exams["py2030/core/rules"], user.id)
     state = progress.track_progress(uow.session, player_catalog, user.id, track)
     assert state.complete and state.next_step is None and state.exams_passed == 1
+
+
+def test_reading_the_last_module_after_the_exam_passed_records_the_track_once(uow, player_catalog, user):
+    """The module finished in the same transaction counts: the track is complete at that moment."""
+    training.complete_module(uow, CATALOG, user.id, "py2030/core/rules", None, NOW)
+    pass_exam(uow, player_catalog.exams["py2030/core/rules"], user.id)
+    recorded = select(TrackCompletion.track_key).where(TrackCompletion.user_id == user.id)
+    assert list(uow.session.scalars(recorded)) == []  # the introduction is still unread
+    training.complete_module(uow, CATALOG, user.id, "py2030/core/intro", None, NOW + dt.timedelta(minutes=5))
+    training.complete_module(uow, CATALOG, user.id, "py2030/core/intro", None, NOW + dt.timedelta(minutes=6))
+    uow.end_reads()
+    assert list(uow.session.scalars(recorded)) == ["py2030/core"]
 
 
 def test_completed_condition_unlocks_after_the_track(uow, player_catalog, user):
