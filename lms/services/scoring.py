@@ -52,7 +52,7 @@ def form_for(exam: Exam, layout: AttemptLayout, right: bool = True) -> dict[str,
 
 def read_answers(exam: Exam, layout: AttemptLayout, values: FormValues) -> dict[str, Any]:
     questions = exam.questions_by_id
-    return {qid: read_answer(questions[qid], layout.of(qid), values) for qid in layout.question_ids}
+    return {each.question_id: read_answer(questions[each.question_id], each, values) for each in layout.questions}
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ class Score:
 
     def columns(self) -> dict[str, Any]:
         """The attempt's columns that hold this score (each field is named after its column)."""
-        return dataclasses.asdict(self)
+        return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
 
 
 def score_answers(exam: Exam, layout: AttemptLayout, answers: dict[str, Any]) -> Score:
