@@ -21,7 +21,6 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
@@ -29,13 +28,13 @@ SQLITE_BUSY_TIMEOUT_SECONDS = 30
 WRITE_INTENT = "lms_write_intent"
 
 
-# On PostgreSQL, psycopg prepares a statement the fifth time a connection runs it, and the server then
-# skips planning it, but a ROLLBACK makes psycopg deallocate them all. A page's plain-row reads end
-# with COMMIT (nothing was written, so it ends the same), so the hot pages' few statements stay
-# prepared. A prepared statement's generic plan is made once, from the table sizes of that moment,
-# and without ANALYZE (autovacuum off) nothing replaces it as the tables grow; so every
-# PLAN_MAX_AGE_SECONDS a connection's reads end with ROLLBACK instead and its statements are planned
-# afresh.
+# On PostgreSQL a page's plain-row reads run without a transaction (autocommit): at READ COMMITTED
+# every statement sees the newest commits either way, and BEGIN and COMMIT were two of a page's four
+# round trips. psycopg prepares a statement the fifth time a connection runs it, and the server then
+# skips planning it; the prepared statements outlive each request. A generic plan is made once, from
+# the table sizes of that moment, and without ANALYZE (autovacuum off) nothing replaces it as the
+# tables grow; so every PLAN_MAX_AGE_SECONDS a connection drops its prepared statements (DEALLOCATE
+# ALL, which psycopg notices) and plans them afresh.
 PLAN_MAX_AGE_SECONDS = 60.0
 _PLANS_SINCE = "lms_plans_since"
 
@@ -44,8 +43,8 @@ class Base(DeclarativeBase):
     pass
 
 
-def _keeps_plans(reads: Connection) -> bool:
-    """True to end these reads with COMMIT; False once the connection's plans are due to be remade."""
+def _plans_fresh(reads: Connection) -> bool:
+    """False once the connection's plans are due to be remade (and from then on counted afresh)."""
     info, now = reads.info, time.monotonic()
     since = info.setdefault(_PLANS_SINCE, now)
     if now - since <= PLAN_MAX_AGE_SECONDS:
@@ -172,7 +171,9 @@ class Database:
 class UnitOfWork:
     """How a service touches the database: one session to read, short transactions to write.
 
-    Reads use plain BEGIN, opened on first use. `connection` is for Core reads: until something
+    Reads open on first use: in one plain BEGIN on SQLite, one snapshot for the request; on PostgreSQL
+    the bare connection's reads run in autocommit (see PLAN_MAX_AGE_SECONDS), each statement seeing
+    the newest commits as it would at READ COMMITTED. `connection` is for Core reads: until something
     wants ORM objects it is a bare connection, so the hot pages, which read only plain rows, skip
     the ORM session's transaction machinery (about 40 µs a request). `session` reads ORM objects;
     once it exists, `connection` is its connection, and the bare one has gone back to the pool
@@ -206,8 +207,14 @@ class UnitOfWork:
         if self._reader is not None:
             return self._reader.connection()
         if self._reads is None:
-            self._reads = self.database.engine.connect()
-            self._reads.begin()
+            reads = self.database.engine.connect()
+            if self.is_sqlite:
+                reads.begin()  # one snapshot for the request's reads
+            else:
+                reads.execution_options(isolation_level="AUTOCOMMIT")  # the pool restores it on return
+                if not _plans_fresh(reads):
+                    reads.exec_driver_sql("DEALLOCATE ALL")
+            self._reads = reads
         return self._reads
 
     @property
@@ -284,10 +291,7 @@ class UnitOfWork:
         reads, self._reads = self._reads, None
         if reads is None:
             return
-        if not self.is_sqlite and reads.in_transaction() and _keeps_plans(reads):
-            with contextlib.suppress(DBAPIError):  # a lost connection: closing hands it back to be discarded
-                reads.commit()
-        reads.close()  # back to the pool, any transaction still open rolled back
+        reads.close()  # back to the pool, SQLite's read transaction rolled back
 
     def close(self) -> None:
         if self._reader is not None:

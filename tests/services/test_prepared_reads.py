@@ -1,4 +1,4 @@
-"""On PostgreSQL a page's plain-row reads end with COMMIT, so the statements psycopg prepared stay prepared
+"""On PostgreSQL a page's plain-row reads run in autocommit, so the statements psycopg prepared stay prepared
 for the next request on that connection; every PLAN_MAX_AGE_SECONDS they are dropped and planned afresh."""
 
 from __future__ import annotations
@@ -33,8 +33,25 @@ def test_hot_reads_stay_prepared_until_their_plans_are_due(postgres_url, monkeyp
         _page_reads(database, user_id, 6)  # psycopg prepares a statement on its fifth run
         assert _prepared(database) >= 1
         monkeypatch.setattr(db, "PLAN_MAX_AGE_SECONDS", -1.0)
-        _page_reads(database, user_id, 1)  # due: these reads end with ROLLBACK, psycopg deallocates
+        _page_reads(database, user_id, 1)  # due: these reads begin with DEALLOCATE ALL
         monkeypatch.setattr(db, "PLAN_MAX_AGE_SECONDS", 60.0)
         assert _prepared(database) == 0
+    finally:
+        database.dispose()
+
+
+def test_page_reads_open_no_transaction_and_see_the_newest_commits(postgres_url):
+    from psycopg.pq import TransactionStatus
+
+    database = Database(postgres_url, pool_size=2, max_overflow=0)
+    try:
+        with database.unit_of_work() as uow:
+            user_id = accounts.create_account(uow, f"idle-{uuid.uuid4().hex}@example.com", TEST_PASSWORD).id
+        with database.unit_of_work() as page, database.unit_of_work() as other:
+            assert sessions.identity_for(page, f"{user_id}:1", "no-such-session") is None
+            driver = page.connection.connection.driver_connection
+            assert driver.info.transaction_status == TransactionStatus.IDLE  # no BEGIN was sent
+            session_id = sessions.start(other, user_id, "test")  # committed by another request meanwhile
+            assert sessions.identity_for(page, f"{user_id}:1", session_id).id == user_id
     finally:
         database.dispose()
