@@ -150,6 +150,10 @@ class Database:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.write_sessions = sessionmaker(self.engine.execution_options(**{WRITE_INTENT: True}),
                                            expire_on_commit=False)
+        self._kept: Connection | None = None  # see lend_reads
+        self._kept_lent = False
+        self._kept_pid = os.getpid()
+        self._kept_generation = self._generation = 0  # dispose bumps it: a connection kept from before is replaced
 
     @property
     def is_sqlite(self) -> bool:
@@ -165,7 +169,59 @@ class Database:
             yield session
 
     def dispose(self) -> None:
+        self._generation += 1
+        if self._kept is not None and not self._kept_lent and self._kept_pid == os.getpid():
+            self._kept.close()
+            self._kept = None
         self.engine.dispose()
+
+    def lend_reads(self) -> Connection:
+        """A connection for a unit of work's plain-row reads, outside any transaction.
+
+        The main thread (a sync worker's only one) keeps one checked out between requests, since
+        checking a connection out of the pool and back in cost a third of what a page's reads do,
+        and lends it to one unit of work at a time. Other threads, and a second unit of work while
+        the kept one is lent, get one from the pool, so a threaded server's pool is never held by idle
+        threads. On PostgreSQL these connections run in autocommit (see PLAN_MAX_AGE_SECONDS)."""
+        if threading.current_thread() is not threading.main_thread() or self._kept_lent:
+            return self._reads_connection()
+        kept = self._kept
+        if kept is not None and self._kept_pid != os.getpid():
+            # Inherited across fork: never used or closed here (SQLite's close could checkpoint or remove
+            # the parent's WAL); the child makes its own.
+            _INHERITED.append(kept)
+            kept = None
+        if kept is None or kept.closed or kept.invalidated or self._kept_generation != self._generation:
+            if kept is not None and not kept.closed:
+                kept.close()
+            kept = self._kept = self._reads_connection()
+            self._kept_pid, self._kept_generation = os.getpid(), self._generation
+        self._kept_lent = True
+        return kept
+
+    def take_back(self, connection: Connection) -> None:
+        """The unit of work is done reading: the kept connection's transaction ends, any other goes back."""
+        if connection is not self._kept:
+            connection.close()
+            return
+        self._kept_lent = False
+        try:
+            if connection.in_transaction():
+                connection.rollback()
+        except Exception:
+            # A lost connection (the server restarted, say): the next request gets a new one.
+            self._kept = None
+            connection.close()
+            raise
+
+    def _reads_connection(self) -> Connection:
+        connection = self.engine.connect()
+        if not self.is_sqlite:
+            connection.execution_options(isolation_level="AUTOCOMMIT")  # the pool restores it on return
+        return connection
+
+
+_INHERITED: list[Connection] = []
 
 
 class UnitOfWork:
@@ -176,7 +232,7 @@ class UnitOfWork:
     the newest commits as it would at READ COMMITTED. `connection` is for Core reads: until something
     wants ORM objects it is a bare connection, so the hot pages, which read only plain rows, skip
     the ORM session's transaction machinery (about 40 µs a request). `session` reads ORM objects;
-    once it exists, `connection` is its connection, and the bare one has gone back to the pool
+    once it exists, `connection` is its connection, and the bare one has been handed back
     (take `connection` again after using `session`, not a copy from before).
 
     `write()` runs one transaction in a session of its own that takes SQLite's write lock at BEGIN,
@@ -207,13 +263,11 @@ class UnitOfWork:
         if self._reader is not None:
             return self._reader.connection()
         if self._reads is None:
-            reads = self.database.engine.connect()
+            reads = self.database.lend_reads()
             if self.is_sqlite:
                 reads.begin()  # one snapshot for the request's reads
-            else:
-                reads.execution_options(isolation_level="AUTOCOMMIT")  # the pool restores it on return
-                if not _plans_fresh(reads):
-                    reads.exec_driver_sql("DEALLOCATE ALL")
+            elif not _plans_fresh(reads):
+                reads.exec_driver_sql("DEALLOCATE ALL")
             self._reads = reads
         return self._reads
 
@@ -291,7 +345,7 @@ class UnitOfWork:
         reads, self._reads = self._reads, None
         if reads is None:
             return
-        reads.close()  # back to the pool, SQLite's read transaction rolled back
+        self.database.take_back(reads)
 
     def close(self) -> None:
         if self._reader is not None:

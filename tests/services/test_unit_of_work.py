@@ -1,7 +1,9 @@
-"""The unit of work's reads: plain-row reads without the ORM session, one pooled connection at a time,
-and a write that releases the reads' connection and snapshot."""
+"""The unit of work's reads: plain-row reads without the ORM session, one pooled connection at a time (the
+main thread keeps its reads connection besides), and a write that releases the reads' snapshot."""
 
 from __future__ import annotations
+
+import threading
 
 from sqlalchemy import event, func, insert, select
 from sqlalchemy.orm import Session
@@ -37,7 +39,8 @@ def test_plain_row_reads_begin_no_orm_transaction(database):
         event.remove(Session, "after_begin", note_begin)
 
 
-def test_reads_hold_one_connection_and_a_write_releases_it(database):
+def _reads_then_write(database, kept: int) -> None:
+    """`kept`: connections the thread keeps checked out between units of work (its reads connection)."""
     pool = database.engine.pool
     with database.unit_of_work() as uow:
         assert count_users(uow.connection) == 0
@@ -45,12 +48,31 @@ def test_reads_hold_one_connection_and_a_write_releases_it(database):
         with uow.write() as session:
             session.execute(insert(User), [{"email": "new@example.com", "password_hash": "x", "role": "learner",
                                             "auth_version": 1}])
-            # The reads' connection went back to the pool: a thread holds one connection, never two.
-            assert pool.checkedout() == 1
+            # Another thread's reads connection went back to the pool: it holds one connection, never two.
+            assert pool.checkedout() == 1 + kept
         assert count_users(uow.connection) == 1  # a fresh snapshot after the write
         assert uow.session.scalars(select(User.email)).all() == ["new@example.com"]
-        assert pool.checkedout() == 1  # the ORM session took over from the plain connection
+        assert pool.checkedout() == 1 + kept  # the ORM session took over from the plain connection
         assert count_users(uow.connection) == 1  # now on the session's connection
-        assert pool.checkedout() == 1
-    assert pool.checkedout() == 0
+        assert pool.checkedout() == 1 + kept
+    assert pool.checkedout() == kept
 
+
+def test_a_threads_reads_hold_one_connection_and_a_write_releases_it(database):
+    failed: list[BaseException] = []
+
+    def request():
+        try:
+            _reads_then_write(database, kept=0)
+        except BaseException as error:  # noqa: BLE001 - reported by the test's own thread
+            failed.append(error)
+
+    thread = threading.Thread(target=request)
+    thread.start()
+    thread.join()
+    assert not failed, failed
+
+
+def test_the_main_thread_keeps_its_reads_connection_and_a_write_takes_one_more(database):
+    """A sync worker's one thread: at most two connections, the kept one and the write's."""
+    _reads_then_write(database, kept=1)
