@@ -18,9 +18,11 @@ def init_app(app: Flask) -> None:
 
 
 def uow() -> UnitOfWork:
-    if "_lms_uow" not in g:
-        g._lms_uow = database().unit_of_work()
-    return g._lms_uow
+    context = g._get_current_object()  # one context lookup: a view asks for its unit of work several times
+    work = context.get("_lms_uow")
+    if work is None:
+        work = context._lms_uow = database().unit_of_work()
+    return work
 
 
 def db_session() -> Session:

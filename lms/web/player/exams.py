@@ -64,14 +64,15 @@ def start(exam_key: str):
 @login_required
 def attempt(attempt_id: int):
     now = clock().now()
-    page = attempt_page.attempt_page(uow(), catalog(), attempt_id, current_user.id, now)
+    agent = current_user._get_current_object()  # one lookup for the page's two uses
+    page = attempt_page.attempt_page(uow(), catalog(), attempt_id, agent.id, now)
     if page is None:
         return redirect(url_for("player.result", attempt_id=attempt_id))
     use_zone_name(page.time_zone)
     answers = json.dumps(page.answers, sort_keys=True)
     # Everything the page shows that differs between requests; the time left and the CSRF token are spliced in.
     key = (page.id, page.number, page.exam.content_hash, page.seed, answers, page.deadline, page.saved_at,
-           page.last_attempt, page.time_zone, current_user.role)
+           page.last_attempt, page.time_zone, agent.role)
 
     def render() -> str:
         return render_template("player/attempt.html", attempt=page, exam=page.exam, layout=page.layout,

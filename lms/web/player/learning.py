@@ -98,11 +98,12 @@ def module(program: str, track: str, module: str):
     if refused:
         return refused
     catalog = current_catalog()
-    state = module_page.module_page(uow().connection, catalog, current_user.id, found)
+    agent = current_user._get_current_object()  # one lookup for the page's three uses
+    state = module_page.module_page(uow().connection, catalog, agent.id, found)
     minimum = catalog.minimum_seconds(found)
     spent = state.progress.seconds_spent if state.progress else 0
     # Everything the page shows that differs between agents; the rest is the module and the catalog.
-    key = (found.key, current_user.role, state.completed, state.exam_passed,
+    key = (found.key, agent.role, state.completed, state.exam_passed,
            local_date(state.progress.completed_at) if state.progress and state.completed else "",
            time_needed(minimum - spent) if minimum > spent else "")
 
@@ -113,7 +114,7 @@ def module(program: str, track: str, module: str):
                                opened=OPENED_MARK, csrf_token=lambda: CSRF_MARK,
                                exam=catalog.exams.get(found.exam_key) if found.exam_key else None)
 
-    seat = tokens.seat_token(current_app.config["SECRET_KEY"], current_user.id, found.key)
+    seat = tokens.seat_token(current_app.config["SECRET_KEY"], agent.id, found.key)
     return MODULE_PAGES.render(key, catalog, render, {CSRF_MARK: csrf_token(), OPENED_MARK: seat})
 
 @bp.post("/learn/<program>/<track>/<module>/complete")
