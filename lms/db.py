@@ -15,13 +15,15 @@ import fcntl
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from lms.driver_query import DriverWrite
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 # Connections checked out for a write carry this execution option; their BEGIN takes the write lock.
@@ -88,6 +90,23 @@ def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, pool_r
     return engine
 
 
+def make_quick_write_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, pool_recycle: int = 1800,
+                            pool_pre_ping: bool = False) -> Engine:
+    """PostgreSQL connections for single-statement writes that need not wait for the disk (heartbeats,
+    autosaves): autocommit, so the statement is its transaction and one round trip, and
+    `synchronous_commit` off for the whole connection, so no SET LOCAL is sent each time. Nothing
+    else runs on them."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=pool_pre_ping, pool_size=pool_size,
+                           max_overflow=max_overflow, pool_recycle=pool_recycle)
+
+    @event.listens_for(engine, "connect")
+    def asynchronous_commit(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.autocommit = True  # the SET below must not open a transaction
+        dbapi_connection.execute("SET synchronous_commit TO OFF")
+
+    return engine
+
+
 class WriteGate:
     """A queue in front of SQLite's write lock, shared by every process and thread using the database.
 
@@ -150,6 +169,7 @@ class Database:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.write_sessions = sessionmaker(self.engine.execution_options(**{WRITE_INTENT: True}),
                                            expire_on_commit=False)
+        self.quick_writes = None if self.is_sqlite else make_quick_write_engine(url, **engine_options)
         self._kept: Connection | None = None  # see lend_reads
         self._kept_lent = False
         self._kept_pid = os.getpid()
@@ -174,6 +194,8 @@ class Database:
             self._kept.close()
             self._kept = None
         self.engine.dispose()
+        if self.quick_writes is not None:
+            self.quick_writes.dispose()
 
     def lend_reads(self) -> Connection:
         """A connection for a unit of work's plain-row reads, outside any transaction.
@@ -318,6 +340,26 @@ class UnitOfWork:
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
             callback()
+
+    def write_statement(self, statement: DriverWrite, params: Mapping[str, Any]) -> int:
+        """One statement as a transaction of its own that need not wait for the disk (what
+        `write(durable=False)` is for), without an ORM session: the usual heartbeat and autosave.
+        Returns the driver's row count. Inside a `write()` it is part of that transaction instead.
+
+        On SQLite it runs in autocommit on the reads' connection, at the write gate; on PostgreSQL on a
+        connection of `Database.quick_writes`, one round trip in all."""
+        if self._writer is not None:
+            return statement.run(self._writer.connection(), params)
+        if self.database.quick_writes is not None:
+            with self.database.quick_writes.connect() as connection:
+                return statement.run(connection, params)
+        self.end_reads()  # SQLite: the reads' snapshot would refuse a write after another writer's commit
+        connection = self.database.lend_reads()
+        try:
+            with self.database.write_gate.held() if self.database.write_gate else contextlib.nullcontext():
+                return statement.run(connection, params)
+        finally:
+            self.database.take_back(connection)
 
     def make_durable(self) -> None:
         """The open write turns out to matter (a score, say): its commit waits for the disk after all."""

@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy import Integer, bindparam, case, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
+from lms.db import UnitOfWork
 from lms.driver_query import DriverWrite
 from lms.models import ModuleProgress
 
@@ -24,23 +24,25 @@ HEARTBEAT_CAP = dt.timedelta(seconds=150)
 STRETCH_CAP = dt.timedelta(minutes=30)
 
 
-def count(session: Session, user_id: int, module_key: str, opened_at: dt.datetime | None, now: dt.datetime,
+def count(uow: UnitOfWork, user_id: int, module_key: str, opened_at: dt.datetime | None, now: dt.datetime,
           cap: dt.timedelta) -> None:
     """Add the time since time was last counted (or the page was opened, if later), at most `cap`.
 
-    Without a valid `opened_at` (an old or foreign page) nothing is added; the clock moves on.
+    Without a valid `opened_at` (an old or foreign page) nothing is added; the clock moves on. Each
+    statement stands alone (`uow.write_statement`), or joins the write it is called in: the row is
+    made at most once, whichever tab gets there first, and the bounded UPDATE counts each second once.
     """
     now_s, cap_s = int(now.timestamp()), int(cap.total_seconds())
     opened_s = int(opened_at.timestamp()) if opened_at is not None else now_s
-    if _add(session, user_id, module_key, opened_s, now_s, cap_s, now):
+    added = {"who": user_id, "module": module_key, "opened_s": opened_s, "now_s": now_s, "cap_s": cap_s, "seen": now}
+    if uow.write_statement(_ADD, added):
         return
     first = max(0, min(cap_s, now_s - opened_s))
-    connection = session.connection()
-    made = connection.execute(_FIRST[connection.dialect.name], {
+    made = uow.write_statement(_FIRST[uow.database.engine.dialect.name], {
         "user_id": user_id, "module_key": module_key, "first_seen_at": opened_at or now, "last_seen_at": now,
         "seconds_spent": first, "counted_until": now_s})
-    if not made.rowcount:  # the agent's other tab made the row a moment ago: count against it
-        _add(session, user_id, module_key, opened_s, now_s, cap_s, now)
+    if not made:  # the agent's other tab made the row a moment ago: count against it
+        uow.write_statement(_ADD, added)
 
 
 def _adding_statement() -> Any:
@@ -62,12 +64,7 @@ def _adding_statement() -> Any:
 
 _ADD = DriverWrite(_adding_statement())
 # A module's first heartbeat makes its row; one statement, no savepoint, whichever tab gets there first.
-_FIRST = {name: dialect.insert(ModuleProgress).on_conflict_do_nothing(index_elements=["user_id", "module_key"])
+_FIRST = {name: DriverWrite(dialect.insert(ModuleProgress)
+                            .on_conflict_do_nothing(index_elements=["user_id", "module_key"]))
           for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))}
 
-
-def _add(session: Session, user_id: int, module_key: str, opened_s: int, now_s: int, cap_s: int,
-         now: dt.datetime) -> bool:
-    # On the transaction's driver connection: no ORM bookkeeping for rows this request never loads.
-    return bool(_ADD.run(session.connection(), {"who": user_id, "module": module_key, "opened_s": opened_s,
-                                                "now_s": now_s, "cap_s": cap_s, "seen": now}))

@@ -32,7 +32,7 @@ def complete_module(uow: UnitOfWork, catalog: Catalog, user_id: int, module_key:
     module = catalog.modules.get(module_key)
     required = catalog.minimum_seconds(module) if module is not None else 0
     with uow.write() as session:
-        seat_time.count(session, user_id, module_key, opened_at, now, seat_time.STRETCH_CAP)
+        seat_time.count(uow, user_id, module_key, opened_at, now, seat_time.STRETCH_CAP)
         row = session.scalar(select(ModuleProgress).where(ModuleProgress.user_id == user_id,
                                                           ModuleProgress.module_key == module_key)
                              .execution_options(populate_existing=True))

@@ -61,18 +61,40 @@ def settings_seen(postgres_uow):
     event.remove(engine, "before_cursor_execute", record)
 
 
-def test_heartbeats_and_autosaves_do_not_wait_but_typed_saves_and_scores_do(postgres_uow, settings_seen):
+@pytest.fixture
+def quick_writes_taken(postgres_uow):
+    """How many times a connection of the asynchronous-commit pool (Database.quick_writes) was taken."""
+    taken: list[int] = []
+    engine = postgres_uow.database.quick_writes
+
+    def checkout(*_args):
+        taken.append(1)
+
+    event.listen(engine, "checkout", checkout)
+    yield taken
+    event.remove(engine, "checkout", checkout)
+
+
+def test_heartbeats_and_autosaves_do_not_wait_but_typed_saves_and_scores_do(postgres_uow, settings_seen,
+                                                                              quick_writes_taken):
+    with postgres_uow.database.quick_writes.connect() as quick:
+        assert quick.execute(text("SHOW synchronous_commit")).scalar_one() == "off"
+    taken = len(quick_writes_taken)
     agent = accounts.create_account(postgres_uow, "durable@example.com", TEST_PASSWORD).id
-    progress.heartbeat(postgres_uow, agent, "py2030/core/intro", NOW, NOW)
-    assert settings_seen == ["OFF"]
+    progress.heartbeat(postgres_uow, agent, "py2030/core/intro", NOW, NOW)  # makes the row: two statements
+    progress.heartbeat(postgres_uow, agent, "py2030/core/intro", NOW, NOW + dt.timedelta(seconds=60))
+    assert len(quick_writes_taken) == taken + 3 and settings_seen == []
     attempt = exams.start_attempt(postgres_uow, CATALOG, EXAM, agent, NOW)
     version, layout = exams.attempt_exam(postgres_uow.session, attempt)
     answers = getter(answer_values(version, layout, True))
     exams.save_answers(postgres_uow, CATALOG, attempt.id, agent, answers, NOW, durable=False)
+    assert len(quick_writes_taken) == taken + 4
     exams.save_answers(postgres_uow, CATALOG, attempt.id, agent, answers, NOW)
-    assert settings_seen == ["OFF", "OFF"]
     exams.submit_attempt(postgres_uow, CATALOG, attempt.id, agent, answers, NOW)
-    assert settings_seen == ["OFF", "OFF"]  # start and submit never asked to skip the wait
+    # The typed save, the start and the score ran on the usual connections, waiting for the disk.
+    assert len(quick_writes_taken) == taken + 4 and settings_seen == []
+    seconds = postgres_uow.connection.execute(text("SELECT seconds_spent FROM module_progress")).scalar_one()
+    assert seconds == 60
 
 
 def test_an_autosave_that_finds_the_time_up_scores_with_the_wait(postgres_uow, settings_seen):

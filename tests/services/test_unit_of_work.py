@@ -76,3 +76,25 @@ def test_a_threads_reads_hold_one_connection_and_a_write_releases_it(database):
 def test_the_main_thread_keeps_its_reads_connection_and_a_write_takes_one_more(database):
     """A sync worker's one thread: at most two connections, the kept one and the write's."""
     _reads_then_write(database, kept=1)
+
+
+def test_a_single_statement_write_commits_alone_or_joins_an_open_write(database):
+    from sqlalchemy import bindparam, update
+
+    from lms.driver_query import DriverWrite
+
+    rename = DriverWrite(update(User).where(User.email == bindparam("old")))
+    with database.unit_of_work() as uow:
+        accounts.create_account(uow, "first@example.com", TEST_PASSWORD)
+        assert count_users(uow.connection) == 1  # a read snapshot is open (on SQLite) before the write
+        assert uow.write_statement(rename, {"old": "first@example.com", "email": "second@example.com"}) == 1
+        assert uow.write_statement(rename, {"old": "nobody@example.com", "email": "x@example.com"}) == 0
+        with database.unit_of_work() as other:  # committed at once: another request sees it
+            assert other.connection.execute(select(User.email)).scalars().all() == ["second@example.com"]
+        try:
+            with uow.write():
+                assert uow.write_statement(rename, {"old": "second@example.com", "email": "third@example.com"}) == 1
+                raise RuntimeError("the write fails after the statement")
+        except RuntimeError:
+            pass
+        assert uow.connection.execute(select(User.email)).scalars().all() == ["second@example.com"]
