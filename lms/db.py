@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from lms.driver_query import DriverWrite
@@ -230,11 +231,12 @@ class Database:
         try:
             if connection.in_transaction():
                 connection.rollback()
-        except Exception:
-            # A lost connection (the server restarted, say): the next request gets a new one.
+        except DBAPIError:
+            # A lost connection (the server restarted, say): closing hands it back to be discarded, and
+            # the next request gets a new one. The request itself is over, so nothing is lost.
             self._kept = None
-            connection.close()
-            raise
+            with contextlib.suppress(DBAPIError):
+                connection.close()
 
     def _reads_connection(self) -> Connection:
         connection = self.engine.connect()
