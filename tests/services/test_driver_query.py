@@ -1,7 +1,10 @@
 """The identity read on the driver's cursor (db.DriverQuery): the same answer as SQLAlchemy's path, and a
-connection the database server dropped leaves the pool instead of failing the requests after it."""
+connection the database server dropped (pooled, or kept between requests) is replaced instead of failing
+the requests after it; writes on the driver store what SQLAlchemy would."""
 
 from __future__ import annotations
+
+import contextlib
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -22,27 +25,52 @@ def test_the_identity_read_answers_as_before(uow):
     assert sessions.identity_for(uow, f"{user.id}:{user.auth_version}", session_id) is None
 
 
-def test_a_connection_the_server_dropped_fails_one_request_only(postgres_url):
+@contextlib.contextmanager
+def _signed_in_agent(postgres_url: str, email: str, pool_size: int):
+    """(database, an admin engine to drop its connections, login id, session id, user id)."""
     truncate_all(postgres_url)
-    database = Database(postgres_url, pool_size=1, max_overflow=0)
+    database = Database(postgres_url, pool_size=pool_size, max_overflow=0)
     admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
     try:
         with database.unit_of_work() as uow:
-            user = accounts.create_account(uow, "dropped@example.com", TEST_PASSWORD)
+            user = accounts.create_account(uow, email, TEST_PASSWORD)
             session_id = sessions.start(uow, user.id, "test")
-        login = f"{user.id}:{user.auth_version}"
-        with database.unit_of_work() as uow:  # the request during which the server drops the connection
-            backend = uow.session.execute(text("SELECT pg_backend_pid()")).scalar_one()
-            with admin.connect() as connection:
-                connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
-            with pytest.raises(Exception, match="terminat|lost|closed"):
-                sessions.identity_for(uow, login, session_id)
-        for _ in range(2):  # the one pooled connection was replaced, not handed out again
-            with database.unit_of_work() as uow:
-                assert sessions.identity_for(uow, login, session_id).id == user.id
+        yield database, admin, f"{user.id}:{user.auth_version}", session_id, user.id
     finally:
         admin.dispose()
         database.dispose()
+
+
+def _drop(admin, backend: int) -> None:
+    with admin.connect() as connection:
+        connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+
+
+def _answers_again(database, login: str, session_id: str, user_id: int) -> None:
+    for _ in range(2):  # the dropped connection was replaced, not handed out again
+        with database.unit_of_work() as uow:
+            assert sessions.identity_for(uow, login, session_id).id == user_id
+
+
+def test_a_connection_the_server_dropped_fails_one_request_only(postgres_url):
+    with _signed_in_agent(postgres_url, "dropped@example.com", pool_size=1) as (database, admin, login, session_id,
+                                                                                  user_id):
+        with database.unit_of_work() as uow:  # the request during which the server drops the connection
+            _drop(admin, uow.session.execute(text("SELECT pg_backend_pid()")).scalar_one())
+            with pytest.raises(Exception, match="terminat|lost|closed"):
+                sessions.identity_for(uow, login, session_id)
+        _answers_again(database, login, session_id, user_id)
+
+
+def test_a_kept_connection_the_server_dropped_between_requests_fails_one_request_only(postgres_url):
+    with _signed_in_agent(postgres_url, "kept@example.com", pool_size=2) as (database, admin, login, session_id,
+                                                                               user_id):
+        with database.unit_of_work() as uow:  # the reads connection the main thread keeps from now on
+            backend = uow.connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        _drop(admin, backend)
+        with pytest.raises(Exception, match="terminat|lost|closed"), database.unit_of_work() as uow:
+            sessions.identity_for(uow, login, session_id)
+        _answers_again(database, login, session_id, user_id)
 
 
 def test_rows_come_back_as_sqlalchemy_gives_them(uow):

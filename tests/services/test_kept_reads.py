@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import threading
 
-import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
-from lms.db import Database
 from lms.models import User
-from lms.services import accounts, sessions
-from tests.support.apps import TEST_PASSWORD, truncate_all
+from lms.services import accounts
+from tests.support.apps import TEST_PASSWORD
 
 USERS = select(func.count()).select_from(User)
 
@@ -57,25 +55,3 @@ def test_after_dispose_the_kept_connection_is_a_new_one(database):
         assert _driver(second) is not kept
         assert second.connection.execute(USERS).scalar_one() >= 0
 
-
-def test_a_kept_connection_the_server_dropped_fails_one_request_only(postgres_url):
-    truncate_all(postgres_url)
-    database = Database(postgres_url, pool_size=2, max_overflow=0)
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    try:
-        with database.unit_of_work() as uow:
-            user = accounts.create_account(uow, "kept@example.com", TEST_PASSWORD)
-            session_id = sessions.start(uow, user.id, "test")
-        login = f"{user.id}:{user.auth_version}"
-        with database.unit_of_work() as uow:  # the connection kept between requests from now on
-            backend = uow.connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
-        with admin.connect() as connection:
-            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
-        with pytest.raises(Exception, match="terminat|lost|closed"), database.unit_of_work() as uow:
-            sessions.identity_for(uow, login, session_id)
-        for _ in range(2):  # a new connection replaced it
-            with database.unit_of_work() as uow:
-                assert sessions.identity_for(uow, login, session_id).id == user.id
-    finally:
-        admin.dispose()
-        database.dispose()
