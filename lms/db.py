@@ -11,7 +11,6 @@ first statement: a read-then-write waits its turn (busy timeout) but never fails
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import threading
 import time
@@ -25,8 +24,13 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from lms.driver_query import DriverWrite
+from lms.sqlite_writes import Checkpoints, WriteGate
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+# lms.events marks a write's connection with this when it emits an event; once that write commits,
+# `committed_events` is set, so an in-process outbox dispatcher delivers at once instead of at its next poll.
+EMITTED_EVENTS = "lms_emitted_events"
+committed_events = threading.Event()
 # Connections checked out for a write carry this execution option; their BEGIN takes the write lock.
 WRITE_INTENT = "lms_write_intent"
 
@@ -56,12 +60,22 @@ def _plans_fresh(reads: Connection) -> bool:
     return False
 
 
+def sqlite_file(url: str) -> str | None:
+    """The database file of a SQLite URL naming one plainly (not in memory, not a URI); else None."""
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return database
+
+
 def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, pool_recycle: int = 1800,
-                pool_pre_ping: bool = False) -> Engine:
+                pool_pre_ping: bool = False, checkpoints_elsewhere: bool = False) -> Engine:
     """An engine for the URL. On PostgreSQL each worker keeps `pool_size` connections (a sync worker
     uses one for reading and one for a write at a time; threads need more); connections older than
     `pool_recycle` seconds are replaced. `pool_pre_ping` pings the server on every checkout, a round
-    trip per request, so it is off unless the network drops idle connections (a proxy, a firewall)."""
+    trip per request, so it is off unless the network drops idle connections (a proxy, a firewall).
+    On SQLite, `checkpoints_elsewhere` turns off the checkpoints commits would run (lms.checkpoints)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=pool_pre_ping, pool_size=pool_size, max_overflow=max_overflow,
@@ -79,6 +93,8 @@ def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, pool_r
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        if checkpoints_elsewhere:
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -108,68 +124,15 @@ def make_quick_write_engine(url: str, *, pool_size: int = 10, max_overflow: int 
     return engine
 
 
-class WriteGate:
-    """A queue in front of SQLite's write lock, shared by every process and thread using the database.
-
-    A writer that finds SQLite's lock taken sleeps in SQLite's busy handler, 1 ms, then 2, then 5 and
-    more, while the write it waits for takes a fraction of a millisecond: with two workers writing,
-    much of each worker's time went to sleeping past the moment the lock came free. Writers here
-    first take a lock on a file beside the database (`<database>-writers`), asking again every
-    0.1 ms, so the next writer starts as soon as the last one commits. The gate only orders writers:
-    after `GIVE_UP_SECONDS` a writer goes on to SQLite's own lock and busy timeout, so a stuck
-    process can make a write wait at most that much longer than SQLite alone would, and never makes
-    it fail differently.
-    """
-
-    POLL_SECONDS = 0.0001
-    GIVE_UP_SECONDS = 5.0
-
-    def __init__(self, path: str):
-        self.path = path
-        self._pid = -1  # the descriptor is this process's own: one inherited across fork would share its lock
-        self._fd = -1
-        self._threads = threading.Lock()
-
-    @contextlib.contextmanager
-    def held(self) -> Iterator[None]:
-        # Threads of one process share the descriptor, and with it the file lock: they queue here first.
-        queued = self._threads.acquire(timeout=self.GIVE_UP_SECONDS)
-        try:
-            locked = queued and self._lock()
-            try:
-                yield
-            finally:
-                if locked:
-                    fcntl.flock(self._fd, fcntl.LOCK_UN)
-        finally:
-            if queued:
-                self._threads.release()
-
-    def _lock(self) -> bool:
-        if self._pid != os.getpid():
-            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            self._pid = os.getpid()
-        deadline = time.monotonic() + self.GIVE_UP_SECONDS
-        while True:
-            try:
-                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return True
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    return False
-                time.sleep(self.POLL_SECONDS)
-
-
 class Database:
     def __init__(self, url: str, **engine_options: Any):
         self.url = url
-        self.engine = make_engine(url, **engine_options)
-        database = make_url(url).database
-        self.write_gate = (WriteGate(database + "-writers") if self.is_sqlite and database
-                           and database != ":memory:" and not database.startswith("file:") else None)
+        database = sqlite_file(url)
+        self.checkpoints = Checkpoints(database) if database else None
+        self.engine = make_engine(url, checkpoints_elsewhere=self.checkpoints is not None, **engine_options)
+        self.write_gate = WriteGate(database + "-writers") if database else None
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self.write_sessions = sessionmaker(self.engine.execution_options(**{WRITE_INTENT: True}),
-                                           expire_on_commit=False)
+        self.write_engine = self.engine.execution_options(**{WRITE_INTENT: True})
         self.quick_writes = None if self.is_sqlite else make_quick_write_engine(url, **engine_options)
         self._kept: Connection | None = None  # see lend_reads
         self._kept_lent = False
@@ -272,7 +235,8 @@ class UnitOfWork:
         self.database = database
         self._reads: Connection | None = None
         self._reader: Session | None = None
-        self._writer: Session | None = None
+        self._writing: Connection | None = None  # the open write transaction's connection
+        self._writer: Session | None = None  # an ORM session on that transaction, made when first asked for
         self._durable = True
         self._after_commit: list[Callable[[], None]] = []
 
@@ -282,8 +246,8 @@ class UnitOfWork:
 
     @property
     def connection(self) -> Connection:
-        if self._writer is not None:
-            return self._writer.connection()
+        if self._writing is not None:
+            return self._writing
         if self._reader is not None:
             return self._reader.connection()
         if self._reads is None:
@@ -297,7 +261,12 @@ class UnitOfWork:
 
     @property
     def session(self) -> Session:
-        if self._writer is not None:
+        if self._writing is not None:
+            if self._writer is None:
+                # Bound to the open transaction, which the unit of work commits or rolls back (after a
+                # flush); the session never does either, only its savepoints (begin_nested).
+                self._writer = Session(bind=self._writing, expire_on_commit=False,
+                                       join_transaction_mode="rollback_only")
             return self._writer
         if self._reader is None:
             self._end_bare_reads()
@@ -306,11 +275,11 @@ class UnitOfWork:
 
     @property
     def writing(self) -> bool:
-        return self._writer is not None
+        return self._writing is not None
 
     @contextlib.contextmanager
     def write(self, *, durable: bool = True) -> Iterator[Session]:
-        """One write transaction (or the one already open, joined).
+        """One write transaction (or the one already open, joined), with an ORM session on it.
 
         `durable=False` is for the writes a page repeats every few seconds, seat time and autosaved
         answers: on PostgreSQL they commit without waiting for the write-ahead log to reach the disk
@@ -318,30 +287,56 @@ class UnitOfWork:
         second of them, as SQLite's WAL with synchronous=NORMAL may after a power cut. The next
         heartbeat or autosave sends them again. Every other write waits for the disk.
         """
-        if self._writer is not None:
+        with self.write_rows(durable=durable):
+            yield self.session
+
+    @contextlib.contextmanager
+    def write_rows(self, *, durable: bool = True) -> Iterator[Connection]:
+        """The same write transaction as `write()`, for driver statements (`DriverWrite`), without an
+        ORM session unless something inside asks `session` for one: creating a session and running its
+        transaction cost a hot write (a submission) about as much as its five statements."""
+        if self._writing is not None:
             if durable:
                 self.make_durable()
-            yield self._writer
+            yield self._writing
             return
         # Release the read snapshot: the write, and every read after it, see the newest rows.
         self.end_reads()
         gate = self.database.write_gate.held() if self.database.write_gate else contextlib.nullcontext()
         try:
-            with gate, self.database.write_sessions() as session, session.begin():
-                self._writer, self._durable = session, True
-                if not durable:
-                    self._set_durable(session, False)
-                yield session
+            with gate, self.database.write_engine.connect() as connection:
+                try:
+                    with connection.begin():
+                        self._writing, self._durable = connection, True
+                        try:
+                            if not durable:
+                                self._set_durable(False)
+                            yield connection
+                            self.flush()
+                        finally:
+                            writer, self._writer, self._writing = self._writer, None, None
+                            if writer is not None:
+                                writer.close()
+                finally:
+                    emitted = connection.info.pop(EMITTED_EVENTS, False)  # committed, or rolled back
         except BaseException:
             self._after_commit.clear()
             raise
-        finally:
-            self._writer = None
+        if self.database.checkpoints is not None:
+            self.database.checkpoints.committed()
+        if emitted:
+            committed_events.set()
         # A read that slipped in during the write (a lazy load) must not pin a snapshot from before it.
         self.end_reads()
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
             callback()
+
+    def flush(self) -> None:
+        """Inside a write: the ORM session's pending changes reach the database, so statements on
+        `connection` see them."""
+        if self._writer is not None:
+            self._writer.flush()
 
     def write_statement(self, statement: DriverWrite, params: Mapping[str, Any]) -> int:
         """One statement as a transaction of its own that need not wait for the disk (what
@@ -350,8 +345,9 @@ class UnitOfWork:
 
         On SQLite it runs in autocommit on the reads' connection, at the write gate; on PostgreSQL on a
         connection of `Database.quick_writes`, one round trip in all."""
-        if self._writer is not None:
-            return statement.run(self._writer.connection(), params)
+        if self._writing is not None:
+            self.flush()
+            return statement.run(self._writing, params)
         if self.database.quick_writes is not None:
             with self.database.quick_writes.connect() as connection:
                 return statement.run(connection, params)
@@ -359,23 +355,26 @@ class UnitOfWork:
         connection = self.database.lend_reads()
         try:
             with self.database.write_gate.held() if self.database.write_gate else contextlib.nullcontext():
-                return statement.run(connection, params)
+                count = statement.run(connection, params)
         finally:
             self.database.take_back(connection)
+        if self.database.checkpoints is not None:
+            self.database.checkpoints.committed()
+        return count
 
     def make_durable(self) -> None:
         """The open write turns out to matter (a score, say): its commit waits for the disk after all."""
-        if self._writer is not None and not self._durable:
-            self._set_durable(self._writer, True)
+        if self._writing is not None and not self._durable:
+            self._set_durable(True)
 
-    def _set_durable(self, session: Session, durable: bool) -> None:
+    def _set_durable(self, durable: bool) -> None:
         self._durable = durable
-        if not self.is_sqlite:  # SQLite's commits already wait only for the WAL file, not the disk
-            session.connection().exec_driver_sql(f"SET LOCAL synchronous_commit TO {'ON' if durable else 'OFF'}")
+        if not self.is_sqlite and self._writing is not None:  # SQLite's commits wait only for the WAL file
+            self._writing.exec_driver_sql(f"SET LOCAL synchronous_commit TO {'ON' if durable else 'OFF'}")
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` once the current write commits (never if it rolls back)."""
-        if self._writer is None:
+        if self._writing is None:
             callback()
         else:
             self._after_commit.append(callback)

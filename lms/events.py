@@ -7,12 +7,12 @@ handler that wants it (email today; learning-record stores and the like later).
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
-from sqlalchemy import event, insert
+from sqlalchemy import Connection, insert
 from sqlalchemy.orm import Session
 
+from lms.db import EMITTED_EVENTS, committed_events  # noqa: F401  (committed_events: what lms.outbox waits on)
 from lms.driver_query import DriverWrite
 from lms.models import AuditEntry, OutboxEvent
 
@@ -51,35 +51,21 @@ EVENTS = {
     "api_token.revoked": "an admin revoked an API token; requests carrying it are refused from then on",
 }
 
-# Set after a commit that emitted events, so an in-process dispatcher can deliver at once.
-committed_events = threading.Event()
-_EMITTED = "lms_emitted_events"
-
-
-def emit(session: Session, name: str, *, actor_id: int | None, subject_user_id: int | None = None,
+def emit(target: Session | Connection, name: str, *, actor_id: int | None, subject_user_id: int | None = None,
          **data: Any) -> None:
+    """Record the event in the write transaction of `target` (a session, or a connection of
+    `UnitOfWork.write_rows`); once that commits, an in-process dispatcher is woken (`committed_events`)."""
     if name not in EVENTS:
         raise ValueError(f"unknown event {name!r}; add it to lms.events.EVENTS")
     # Two inserts on the transaction's driver connection: no ORM objects to flush on hot writes (a submission
     # emits one event), and the order against the session's pending rows cannot matter, since neither
     # table has foreign keys (the log outlives the rows it talks about).
-    connection = session.connection()
+    connection = target.connection() if isinstance(target, Session) else target
     _AUDIT.run(connection, {"action": name, "actor_id": actor_id, "subject_user_id": subject_user_id, "details": data})
     payload = {"actor_id": actor_id, "subject_user_id": subject_user_id, **data}
     _OUTBOX.run(connection, {"name": name, "payload": payload})
-    session.info[_EMITTED] = True
+    connection.info[EMITTED_EVENTS] = True
 
 
 _AUDIT = DriverWrite(insert(AuditEntry))
 _OUTBOX = DriverWrite(insert(OutboxEvent))
-
-
-@event.listens_for(Session, "after_commit")
-def _announce(session: Session) -> None:
-    if session.info.pop(_EMITTED, False):
-        committed_events.set()
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget(session: Session) -> None:
-    session.info.pop(_EMITTED, None)

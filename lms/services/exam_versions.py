@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lms.content.catalog import Exam, Question, ReviewPolicy
+from lms.driver_query import DriverQuery
 from lms.models import ExamVersion
 from lms.questions import question_type
 from lms.services.recent import Recent
@@ -38,13 +39,17 @@ def from_snapshot(stored: dict[str, Any]) -> Exam:
     return Exam(**settings, questions=questions)
 
 
-_STORED = select(ExamVersion.content_hash).where(ExamVersion.content_hash == bindparam("content_hash"))
+_STORED = DriverQuery(select(ExamVersion.content_hash).where(ExamVersion.content_hash == bindparam("content_hash")))
+
+
+def version_stored(connection: Connection, exam: Exam) -> bool:
+    """Whether this exact version is stored: one key probe, without reading (and parsing) its snapshot."""
+    return _STORED.first(connection, {"content_hash": exam.content_hash}) is not None
 
 
 def ensure_version(session: Session, exam: Exam) -> None:
     """Store this exact version of the exam once; later attempts on it share the row."""
-    # Every start asks; whether the row exists is one key probe, without reading (and parsing) its snapshot.
-    if session.execute(_STORED, {"content_hash": exam.content_hash}).first() is not None:
+    if version_stored(session.connection(), exam):  # every start asks; the row is nearly always there
         return
     try:
         with session.begin_nested():

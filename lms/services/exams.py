@@ -23,7 +23,7 @@ from lms.driver_query import DriverQuery, DriverWrite
 from lms.models import Attempt, AttemptGrant, User
 from lms.services import item_scores, scoring
 from lms.services.errors import NotFound, RuleError
-from lms.services.exam_versions import ensure_version, load_version
+from lms.services.exam_versions import ensure_version, load_version, version_stored
 from lms.services.layout import AttemptLayout, layout_for, new_seed
 from lms.services.scoring import Score, read_answers, score_answers, unanswered  # noqa: F401  (the engine's API)
 from lms.services.standings import (  # noqa: F401  (the exam engine's API)
@@ -91,12 +91,12 @@ class Started:
 
 
 # Every attempt of one agent at one exam, the reset ones too (numbers go on after a reset); a handful of rows.
-_ATTEMPTS_AT = (select(Attempt.id, Attempt.number, Attempt.status, Attempt.reset_at, Attempt.content_hash,
-                       Attempt.seed, Attempt.started_at, Attempt.deadline)
-                .where(Attempt.user_id == bindparam("who"), Attempt.exam_key == bindparam("exam"))
-                .order_by(Attempt.number))
+_ATTEMPTS_AT = DriverQuery(select(Attempt.id, Attempt.number, Attempt.status, Attempt.reset_at, Attempt.content_hash,
+                                  Attempt.seed, Attempt.started_at, Attempt.deadline)
+                           .where(Attempt.user_id == bindparam("who"), Attempt.exam_key == bindparam("exam"))
+                           .order_by(Attempt.number))
 # Serialises starts by the same agent on PostgreSQL.
-_LOCK_AGENT = select(User.id).where(User.id == bindparam("who")).with_for_update()
+_LOCK_AGENT = DriverQuery(select(User.id).where(User.id == bindparam("who")).with_for_update())
 _NEW_ATTEMPT = insert(Attempt)
 
 
@@ -107,19 +107,18 @@ def start_attempt(uow: UnitOfWork, catalog: Catalog, exam: Exam, user_id: int, n
     Its score stands even when no attempt is left: the transaction commits, then TimeIsUp says so
     and the caller shows that attempt's result.
     """
-    with uow.write() as session:
-        connection = session.connection()
+    with uow.write_rows() as connection:  # an ORM session only for the rare branches
         if not uow.is_sqlite:  # SQLite's BEGIN IMMEDIATE already holds the only write lock there is
-            connection.execute(_LOCK_AGENT, {"who": user_id})
-        rows = connection.execute(_ATTEMPTS_AT, {"who": user_id, "exam": exam.key}).all()
+            _LOCK_AGENT.all(connection, {"who": user_id})
+        rows = _ATTEMPTS_AT.all(connection, {"who": user_id, "exam": exam.key})
         scored = None
         for row in rows:
             if row.status == "submitted" or not past_deadline(row.deadline, now):
                 continue
             # Out of time: scored now (one reset while open is scored for the record and counts for nothing).
-            attempt = attempt_for(session, row.id, user_id, lock=True)
+            attempt = attempt_for(uow.session, row.id, user_id, lock=True)
             if not attempt.submitted:  # a submission may have got there first
-                _finish(session, catalog, attempt, now)
+                _finish(uow, catalog, attempt, now)
             if row.reset_at is None:
                 scored = row.id
         counted = [row for row in rows if row.reset_at is None]
@@ -127,30 +126,31 @@ def start_attempt(uow: UnitOfWork, catalog: Catalog, exam: Exam, user_id: int, n
         if open_row is not None:
             return Started(open_row.id, open_row.number, open_row.content_hash, open_row.seed, open_row.started_at,
                            open_row.deadline)
-        allowed = attempts_allowed(session, exam, user_id, len(counted))
+        allowed = attempts_allowed(connection, exam, user_id, len(counted))
         if allowed is not None and len(counted) >= allowed:
             if scored is None:
                 raise RuleError("You have used all your attempts at this exam without passing it. Contact an "
                                 "administrator, who can grant another attempt.")
             outcome: Started | TimeIsUp = TimeIsUp(scored)  # raised once the timed-out score has committed
         else:
-            outcome = _insert_attempt(session, exam, user_id, rows[-1].number + 1 if rows else 1, now)
+            outcome = _insert_attempt(uow, exam, user_id, rows[-1].number + 1 if rows else 1, now)
     if isinstance(outcome, TimeIsUp):
         raise outcome
     return outcome
 
 
-def _insert_attempt(session: Session, exam: Exam, user_id: int, number: int, now: dt.datetime) -> Started:
-    ensure_version(session, exam)
+def _insert_attempt(uow: UnitOfWork, exam: Exam, user_id: int, number: int, now: dt.datetime) -> Started:
+    if not version_stored(uow.connection, exam):
+        ensure_version(uow.session, exam)
     deadline = now + dt.timedelta(minutes=exam.time_limit_minutes) if exam.time_limit_minutes else None
     seed = new_seed()
-    connection: Any = session.connection()
+    connection: Any = uow.connection
     inserted = connection.execute(_NEW_ATTEMPT, {
         "user_id": user_id, "exam_key": exam.key, "number": number, "content_hash": exam.content_hash, "seed": seed,
         "status": "in_progress", "started_at": now, "deadline": deadline, "answers": {}, "timed_out": False,
         "results": {}})
     attempt_id = inserted.inserted_primary_key[0]
-    events.emit(session, "attempt.started", actor_id=user_id, subject_user_id=user_id, attempt=attempt_id,
+    events.emit(connection, "attempt.started", actor_id=user_id, subject_user_id=user_id, attempt=attempt_id,
                 exam=exam.key, number=number, content_hash=exam.content_hash)
     return Started(attempt_id, number, exam.content_hash, seed, now, deadline)
 
@@ -168,7 +168,7 @@ def view_attempt(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: in
         with uow.write() as session:
             attempt = attempt_for(session, attempt_id, user_id, lock=True)
             if not attempt.submitted:
-                _finish(session, catalog, attempt, now)
+                _finish(uow, catalog, attempt, now)
     exam, layout = attempt_exam(uow.session, attempt)
     return AttemptView(attempt, exam, layout)
 
@@ -218,7 +218,7 @@ def save_answers(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: in
             raise RuleError("This attempt is already submitted; your answers can no longer change.")
         timed_out = expired(attempt, now)
         if timed_out:
-            _finish(session, catalog, attempt, now, exam, layout)
+            _finish(uow, catalog, attempt, now, exam, layout)
         else:
             attempt.answers = answers
             attempt.saved_at = now
@@ -288,32 +288,34 @@ def submit_attempt(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: 
             if values is not None:
                 save_answers(uow, catalog, attempt_id, user_id, values, now)
             raise Unanswered(missing)
-    with uow.write() as session:
+    # The usual submission is driver statements alone; the ORM session is made only for the long way.
+    with uow.write_rows() as connection:
         if answers is not None and not late:
             score = score_answers(exam, layout, answers)
-            scored = _SCORE.run(session.connection(), {
+            scored = _SCORE.run(connection, {
                 "attempt": attempt_id, "cutoff": now - DEADLINE_GRACE, "answers": answers, "saved_at": now,
                 "submitted_at": now, **score.columns()})
             if scored == 1:
-                _record_score(session, catalog, exam, attempt_id, user_id, before.exam_key, before.number, answers,
+                _record_score(uow, catalog, exam, attempt_id, user_id, before.exam_key, before.number, answers,
                               score, timed_out=False, at=now, counts=True)
                 return Submitted(attempt_id, before.exam_key, before.number, before.content_hash, before.seed,
                                  score.points, score.max_points, score.percent,
                                  score.passed, False, now, score.results)
-        attempt = attempt_for(session, attempt_id, user_id, lock=True)
+        attempt = attempt_for(uow.session, attempt_id, user_id, lock=True)
         if not attempt.submitted:
             if answers is not None and not expired(attempt, now):
                 attempt.answers = answers
                 attempt.saved_at = now
-            _finish(session, catalog, attempt, now, exam, layout)
+            _finish(uow, catalog, attempt, now, exam, layout)
         return Submitted.of(attempt)
 
 
-def _finish(session: Session, catalog: Catalog, attempt: Attempt, now: dt.datetime, exam: Exam | None = None,
+def _finish(uow: UnitOfWork, catalog: Catalog, attempt: Attempt, now: dt.datetime, exam: Exam | None = None,
             layout: AttemptLayout | None = None) -> None:
-    """Score with the saved answers; past the deadline the attempt is marked as timed out."""
+    """Score with the saved answers, inside the write that loaded `attempt`; past the deadline the
+    attempt is marked as timed out."""
     if exam is None or layout is None:
-        exam, layout = attempt_exam(session, attempt)
+        exam, layout = attempt_exam(uow.session, attempt)
     score = score_answers(exam, layout, attempt.answers or {})
     for column, value in score.columns().items():
         setattr(attempt, column, value)
@@ -321,21 +323,21 @@ def _finish(session: Session, catalog: Catalog, attempt: Attempt, now: dt.dateti
     attempt.status = "submitted"
     attempt.submitted_at = min(now, attempt.deadline + DEADLINE_GRACE) if attempt.deadline else now
     # An attempt left open when an admin reset the exam is scored for the record, but passes nothing.
-    _record_score(session, catalog, exam, attempt.id, attempt.user_id, attempt.exam_key, attempt.number,
+    _record_score(uow, catalog, exam, attempt.id, attempt.user_id, attempt.exam_key, attempt.number,
                   attempt.answers or {}, score, timed_out=attempt.timed_out, at=attempt.submitted_at,
                   counts=attempt.reset_at is None)
 
 
-def _record_score(session: Session, catalog: Catalog, exam: Exam, attempt_id: int, user_id: int, exam_key: str,
+def _record_score(uow: UnitOfWork, catalog: Catalog, exam: Exam, attempt_id: int, user_id: int, exam_key: str,
                   number: int, answers: dict[str, Any], score: Score, *, timed_out: bool, at: dt.datetime,
                   counts: bool) -> None:
     """What follows a score: per-question rows, the event, and the track's completion after a pass that counts."""
-    item_scores.record(session, attempt_id, exam, answers, score.results)
-    events.emit(session, "attempt.scored", actor_id=user_id, subject_user_id=user_id, attempt=attempt_id,
+    item_scores.record(uow.connection, attempt_id, exam, answers, score.results)
+    events.emit(uow.connection, "attempt.scored", actor_id=user_id, subject_user_id=user_id, attempt=attempt_id,
                 exam=exam_key, number=number, percent=score.percent, passed=score.passed, timed_out=timed_out)
     module = catalog.module_for_exam(exam_key)
     if score.passed and module is not None and counts:
-        record_track_completion(session, catalog, user_id, module, at)
+        record_track_completion(uow, catalog, user_id, module, at)
 
 
 class Unanswered(RuleError):

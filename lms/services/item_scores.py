@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import insert
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, insert
 
 from lms.content.catalog import Exam, Question
 from lms.driver_query import DriverWrite
@@ -60,15 +59,15 @@ def picked_mask(question: Question, answer: Any) -> int | None:
 _INSERT = DriverWrite(insert(AttemptItem))
 
 
-def record(session: Session, attempt_id: int, exam: Exam, answers: Mapping[str, Any],
+def record(connection: Connection, attempt_id: int, exam: Exam, answers: Mapping[str, Any],
            results: Mapping[str, float]) -> None:
-    """One row per question the attempt asked; called once, when the attempt is scored.
+    """One row per question the attempt asked, in the write that scores the attempt (on its connection).
 
-    One executemany of every row on the transaction's driver connection, without an ORM object per row:
-    submission is a hot write. The attempt row exists already, so its pending changes may follow."""
+    One executemany of every row on the driver connection, without an ORM object per row: submission
+    is a hot write. The attempt row exists already, so the session's pending changes to it may follow."""
     rows = item_rows(attempt_id, exam.content_hash, exam, answers, results)
     if rows:
-        _INSERT.run_many(session.connection(), rows)
+        _INSERT.run_many(connection, rows)
 
 
 def item_rows(attempt_id: int, content_hash: str, exam: Exam, answers: Mapping[str, Any],

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from lms import events
 from lms.content import Catalog, Module
@@ -44,7 +43,7 @@ def complete_module(uow: UnitOfWork, catalog: Catalog, user_id: int, module_key:
             events.emit(session, "module.completed", actor_id=user_id, subject_user_id=user_id, module=module_key,
                         seconds_spent=row.seconds_spent)
             if module is not None:
-                record_track_completion(session, catalog, user_id, module, now)
+                record_track_completion(uow, catalog, user_id, module, now)
     return Completion(row)
 
 
@@ -64,17 +63,19 @@ def _completed_modules(keys: tuple[str, ...]) -> DriverQuery:
 _COUNTS: Recent[tuple[str, ...], DriverQuery] = Recent(size=256)
 
 
-def record_track_completion(session: Session, catalog: Catalog, user_id: int, module: Module,
+def record_track_completion(uow: UnitOfWork, catalog: Catalog, user_id: int, module: Module,
                             now: dt.datetime) -> bool:
-    """After a module is finished (read, or its exam passed): record its track's completion once."""
+    """Inside the write that finished a module (read, or its exam passed): record its track's completion once."""
     track = catalog.tracks.get(module.track_key)
     if track is None:
         return False
-    # Most calls come from passing an exam or reading a module mid-track: one count says "not yet" cheaply.
+    # Most calls come from passing an exam or reading a module mid-track: one count on the write's
+    # connection says "not yet" cheaply, without an ORM session (a submission has none till here).
     keys = tuple(each.key for each in catalog.modules_of(track))
-    session.flush()  # a module marked complete in this transaction is counted
-    if keys and _completed_modules(keys).one(session.connection(), {"who": user_id}).done < len(keys):
+    uow.flush()  # a module marked complete in this transaction is counted
+    if keys and _completed_modules(keys).one(uow.connection, {"who": user_id}).done < len(keys):
         return False
+    session = uow.session
     if not track_progress(session, catalog, user_id, track).complete:
         return False
     done = select(TrackCompletion.id).where(TrackCompletion.user_id == user_id, TrackCompletion.track_key == track.key)

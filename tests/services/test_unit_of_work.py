@@ -98,3 +98,56 @@ def test_a_single_statement_write_commits_alone_or_joins_an_open_write(database)
         except RuntimeError:
             pass
         assert uow.connection.execute(select(User.email)).scalars().all() == ["second@example.com"]
+
+
+def test_a_write_of_driver_statements_opens_no_orm_session_and_one_asked_for_shares_its_transaction(database):
+    begun: list[Session] = []
+
+    def note(session, _transaction, _connection):
+        begun.append(session)
+
+    add_user = insert(User).values(password_hash="x", role="learner", auth_version=1)
+    event.listen(Session, "after_begin", note)
+    try:
+        with database.unit_of_work() as uow:
+            with uow.write_rows() as connection:
+                connection.execute(add_user, {"email": "rows@example.com"})
+            assert begun == []  # the usual submission: statements only, no session made
+            with uow.write_rows() as connection:
+                connection.execute(add_user, {"email": "both@example.com"})
+                uow.session.add(User(email="orm@example.com", password_hash="x", role="learner"))
+            assert len(begun) == 1
+            try:
+                with uow.write_rows() as connection:
+                    connection.execute(add_user, {"email": "lost@example.com"})
+                    uow.session.add(User(email="lost-orm@example.com", password_hash="x", role="learner"))
+                    uow.flush()
+                    raise RuntimeError("the write fails after both")
+            except RuntimeError:
+                pass
+            emails = uow.connection.execute(select(User.email).order_by(User.id)).scalars().all()
+    finally:
+        event.remove(Session, "after_begin", note)
+    # The session's pending row was flushed into the same transaction and committed or rolled back with it.
+    assert emails == ["rows@example.com", "both@example.com", "orm@example.com"]
+
+
+def test_an_in_process_dispatcher_is_woken_once_a_write_with_events_commits(database):
+    from lms import events
+
+    events.committed_events.clear()
+    with database.unit_of_work() as uow:
+        with uow.write_rows() as connection:
+            events.emit(connection, "sessions.ended", actor_id=None)
+            assert not events.committed_events.is_set()  # not before the commit: the row would not be there
+        assert events.committed_events.is_set()
+        events.committed_events.clear()
+        try:
+            with uow.write() as session:
+                events.emit(session, "sessions.ended", actor_id=None)
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+        with uow.write_rows():
+            pass  # a later write without events on the same connection wakes nobody either
+        assert not events.committed_events.is_set()

@@ -6,12 +6,14 @@ from __future__ import annotations
 import multiprocessing
 import threading
 import time
+from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
-from lms.db import Database, WriteGate
+from lms.db import Database, sqlite_file
 from lms.models import User
 from lms.services import accounts
+from lms.sqlite_writes import Checkpoints, WriteGate
 from tests.support.apps import TEST_PASSWORD
 
 _fork = multiprocessing.get_context("fork")
@@ -95,3 +97,40 @@ def test_a_gate_never_released_delays_a_write_only_until_giving_up(sqlite_url, m
 def test_only_a_sqlite_file_has_a_gate(tmp_path):
     assert Database(f"sqlite:///{tmp_path / 'lms.db'}").write_gate.path == f"{tmp_path / 'lms.db'}-writers"
     assert Database("sqlite://").write_gate is None
+
+
+
+def _checkpoint_threads(path: Path) -> int:
+    return sum(thread.name == f"sqlite-checkpoints {path}" and thread.is_alive() for thread in threading.enumerate())
+
+
+def _eventually(condition, seconds: float = 5.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def test_commits_leave_checkpoints_to_a_thread_that_runs_soon_after_and_ends_when_idle(sqlite_url, monkeypatch):
+    monkeypatch.setattr(Checkpoints, "INTERVAL_SECONDS", 0.05)
+    monkeypatch.setattr(Checkpoints, "IDLE_SECONDS", 0.3)
+    database = Database(sqlite_url)
+    path = Path(sqlite_file(sqlite_url) or "")
+    try:
+        with database.unit_of_work() as uow:
+            # A request's connection never copies the log itself, however long it grows.
+            assert uow.connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+            before = path.stat().st_size
+            with uow.write() as session:  # some 1,500 pages: a commit would have checkpointed them itself
+                session.execute(insert(User), [{"email": f"agent{i}@example.com", "password_hash": "x" * 2000,
+                                                "role": "learner", "auth_version": 1} for i in range(3000)])
+        # Copied into the database file by the thread, soon after the commit.
+        assert _eventually(lambda: path.stat().st_size > before + 3000 * 2000)
+        assert _eventually(lambda: _checkpoint_threads(path) == 0)  # and it ends once no commit comes
+        with database.unit_of_work() as uow:
+            accounts.create_account(uow, "later@example.com", TEST_PASSWORD)
+        assert _checkpoint_threads(path) == 1  # the next commit starts one again
+    finally:
+        database.dispose()
