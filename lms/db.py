@@ -75,7 +75,7 @@ def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, pool_r
     uses one for reading and one for a write at a time; threads need more); connections older than
     `pool_recycle` seconds are replaced. `pool_pre_ping` pings the server on every checkout, a round
     trip per request, so it is off unless the network drops idle connections (a proxy, a firewall).
-    On SQLite, `checkpoints_elsewhere` turns off the checkpoints commits would run (lms.checkpoints)."""
+    On SQLite, `checkpoints_elsewhere` turns off the checkpoints commits would run (lms.sqlite_writes)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=pool_pre_ping, pool_size=pool_size, max_overflow=max_overflow,
@@ -293,8 +293,8 @@ class UnitOfWork:
     @contextlib.contextmanager
     def write_rows(self, *, durable: bool = True) -> Iterator[Connection]:
         """The same write transaction as `write()`, for driver statements (`DriverWrite`), without an
-        ORM session unless something inside asks `session` for one: creating a session and running its
-        transaction cost a hot write (a submission) about as much as its five statements."""
+        ORM session unless something inside asks `session` for one (a session and its transaction
+        machinery were about 5 % of a submission's instructions)."""
         if self._writing is not None:
             if durable:
                 self.make_durable()

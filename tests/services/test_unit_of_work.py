@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from sqlalchemy import event, func, insert, select
 from sqlalchemy.orm import Session
 
@@ -151,3 +152,16 @@ def test_an_in_process_dispatcher_is_woken_once_a_write_with_events_commits(data
         with uow.write_rows():
             pass  # a later write without events on the same connection wakes nobody either
         assert not events.committed_events.is_set()
+
+
+def test_a_write_whose_session_fails_to_flush_raises_that_error_and_keeps_nothing(database):
+    from sqlalchemy.exc import IntegrityError
+
+    with database.unit_of_work() as uow:
+        accounts.create_account(uow, "taken@example.com", TEST_PASSWORD)
+        with pytest.raises(IntegrityError), uow.write_rows() as connection:  # refused at the flush before the commit
+            connection.execute(insert(User).values(email="new@example.com", password_hash="x", role="learner",
+                                                   auth_version=1))
+            uow.session.add(User(email="taken@example.com", password_hash="x", role="learner"))
+        emails = uow.connection.execute(select(User.email)).scalars().all()
+    assert emails == ["taken@example.com"]
