@@ -115,7 +115,7 @@ def _eventually(condition, seconds: float = 5.0) -> bool:
 
 def test_commits_leave_checkpoints_to_a_thread_that_runs_soon_after_and_ends_when_idle(sqlite_url, monkeypatch):
     monkeypatch.setattr(Checkpoints, "INTERVAL_SECONDS", 0.05)
-    monkeypatch.setattr(Checkpoints, "IDLE_SECONDS", 0.3)
+    monkeypatch.setattr(Checkpoints, "IDLE_SECONDS", 1.0)
     database = Database(sqlite_url)
     path = Path(sqlite_file(sqlite_url) or "")
     try:
