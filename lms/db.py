@@ -152,6 +152,15 @@ class Database:
         with self.sessions() as session:
             yield session
 
+    @contextlib.contextmanager
+    def write_turn(self) -> Iterator[None]:
+        """A writer's turn: on SQLite the gate is held for the write (elsewhere there is nothing to
+        queue for), and once the write has committed a checkpoint is due."""
+        with self.write_gate.held() if self.write_gate else contextlib.nullcontext():
+            yield
+        if self.checkpoints is not None:
+            self.checkpoints.committed()
+
     def dispose(self) -> None:
         self._generation += 1
         if self._kept is not None and not self._kept_lent and self._kept_pid == os.getpid():
@@ -302,9 +311,8 @@ class UnitOfWork:
             return
         # Release the read snapshot: the write, and every read after it, see the newest rows.
         self.end_reads()
-        gate = self.database.write_gate.held() if self.database.write_gate else contextlib.nullcontext()
         try:
-            with gate, self.database.write_engine.connect() as connection:
+            with self.database.write_turn(), self.database.write_engine.connect() as connection:
                 try:
                     with connection.begin():
                         self._writing, self._durable = connection, True
@@ -322,8 +330,6 @@ class UnitOfWork:
         except BaseException:
             self._after_commit.clear()
             raise
-        if self.database.checkpoints is not None:
-            self.database.checkpoints.committed()
         if emitted:
             committed_events.set()
         # A read that slipped in during the write (a lazy load) must not pin a snapshot from before it.
@@ -354,13 +360,10 @@ class UnitOfWork:
         self.end_reads()  # SQLite: the reads' snapshot would refuse a write after another writer's commit
         connection = self.database.lend_reads()
         try:
-            with self.database.write_gate.held() if self.database.write_gate else contextlib.nullcontext():
-                count = statement.run(connection, params)
+            with self.database.write_turn():
+                return statement.run(connection, params)
         finally:
             self.database.take_back(connection)
-        if self.database.checkpoints is not None:
-            self.database.checkpoints.committed()
-        return count
 
     def make_durable(self) -> None:
         """The open write turns out to matter (a score, say): its commit waits for the disk after all."""
