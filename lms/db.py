@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from lms.driver_query import DriverWrite
-from lms.sqlite_writes import Checkpoints, WriteGate
+from lms.sqlite_writes import WAL_SIZE_LIMIT_BYTES, Checkpoints, WriteGate
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 # lms.events marks a write's connection with this when it emits an event; once that write commits,
@@ -95,6 +95,7 @@ def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, pool_r
         cursor.execute("PRAGMA synchronous=NORMAL")
         if checkpoints_elsewhere:
             cursor.execute("PRAGMA wal_autocheckpoint=0")
+            cursor.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT_BYTES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -128,9 +129,9 @@ class Database:
     def __init__(self, url: str, **engine_options: Any):
         self.url = url
         database = sqlite_file(url)
-        self.checkpoints = Checkpoints(database) if database else None
-        self.engine = make_engine(url, checkpoints_elsewhere=self.checkpoints is not None, **engine_options)
         self.write_gate = WriteGate(database + "-writers") if database else None
+        self.checkpoints = Checkpoints(database, self.write_gate) if database and self.write_gate else None
+        self.engine = make_engine(url, checkpoints_elsewhere=self.checkpoints is not None, **engine_options)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.write_engine = self.engine.execution_options(**{WRITE_INTENT: True})
         self.quick_writes = None if self.is_sqlite else make_quick_write_engine(url, **engine_options)

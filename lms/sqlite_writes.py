@@ -4,13 +4,21 @@ Checkpoints: in WAL mode a commit appends pages to the write-ahead log, and by d
 that takes the log past 1,000 pages also copies the log into the database file and waits for the
 disk: 80-250 µs of each submission's commit on average (profiled in-process), paid inside the
 write gate, so the other worker's writes wait too. Here the app's connections never checkpoint
-(`wal_autocheckpoint=0`); after a commit a thread of the same process runs a PASSIVE checkpoint at
-most once every `INTERVAL_SECONDS`, on its own connection and without the write lock, while the
-requests go on. SQLite releases the GIL while it copies and syncs. The log usually holds about one
-interval's writes (a checkpoint stops short of pages a read still in progress may need; the next
-one goes on), and a crash loses nothing either way: a committed page is in the log until a
-checkpoint has copied it. The thread starts with the first commit of a process (a forked worker starts its own)
-and ends after `IDLE_SECONDS` without one, so short commands and tests leave no thread behind.
+(`wal_autocheckpoint=0`); after a commit a thread of the same process runs a checkpoint at most
+once every `INTERVAL_SECONDS`, on its own connection, while the requests go on. SQLite releases the
+GIL while it copies and syncs.
+
+A checkpoint alone never makes the log shorter: the log starts over from its beginning only when
+a writer finds every page in it copied and no read still using it. Under a steady stream of writes
+some always land while a checkpoint copies, so the log grew without end (1.3 GB in a one-minute
+benchmark). Each checkpoint therefore has two steps: a PASSIVE one that copies the bulk while writers
+go on, then, once the log holds more than `RESTART_FRAMES` pages, a RESTART one inside the write gate
+that copies the few pages written meanwhile and waits (at most `RESTART_WAIT_MS`) for reads of older
+pages to end, so that the next writer starts the log over; `WAL_SIZE_LIMIT_BYTES` then cuts the file
+back. Writers wait for that second step only (a few milliseconds, at most once an interval). A crash
+loses nothing either way: a committed page is in the log until a checkpoint has copied it. The
+thread starts with the first commit of a process (a forked worker starts its own) and ends after
+`IDLE_SECONDS` without one, so short commands and tests leave no thread behind.
 """
 
 from __future__ import annotations
@@ -80,12 +88,18 @@ class WriteGate:
                 time.sleep(self.POLL_SECONDS)
 
 
+# The log file is cut back to this size when it starts over (SQLite's journal_size_limit).
+WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024
+
+
 class Checkpoints:
     INTERVAL_SECONDS = 1.0
     IDLE_SECONDS = 10.0
+    RESTART_FRAMES = 1000  # SQLite's own checkpoint threshold, in pages
+    RESTART_WAIT_MS = 50  # then the RESTART gives up on the reads still open, as a PASSIVE one would
 
-    def __init__(self, path: str):
-        self.path = path
+    def __init__(self, path: str, gate: WriteGate):
+        self.path, self.gate = path, gate
         self._pid = -1
         self._lock = threading.Lock()
         self._due = threading.Event()
@@ -120,12 +134,16 @@ class Checkpoints:
             raise
 
     def checkpoint(self) -> None:
-        """Copy what the log holds into the database file, as far as open reads allow (PASSIVE)."""
+        """Copy what the log holds into the database file, and once the log is long, let it start over."""
         # A connection per checkpoint: at most one a second, and nothing stays open on the file. mode=rw:
         # a database removed meanwhile (a test's) is not made again, empty.
         try:
             with contextlib.closing(sqlite3.connect(f"file:{urllib.parse.quote(self.path)}?mode=rw", uri=True,
                                                     timeout=1.0)) as db:
-                db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                _busy, logged, _copied = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                if logged > self.RESTART_FRAMES:
+                    db.execute(f"PRAGMA busy_timeout={self.RESTART_WAIT_MS}")
+                    with self.gate.held():
+                        db.execute("PRAGMA wal_checkpoint(RESTART)").fetchall()
         except sqlite3.Error as error:  # the next commit asks again; the log keeps every page meanwhile
             log.warning("checkpoint of %s failed: %s", self.path, error)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, select
 
+import lms.db
 from lms.db import Database, sqlite_file
 from lms.models import User
 from lms.services import accounts
@@ -134,3 +135,33 @@ def test_commits_leave_checkpoints_to_a_thread_that_runs_soon_after_and_ends_whe
         assert _checkpoint_threads(path) == 1  # the next commit starts one again
     finally:
         database.dispose()
+
+
+def test_under_steady_writes_the_log_starts_over_instead_of_growing(sqlite_url, monkeypatch):
+    # Writes land while every checkpoint copies, so a log that only ever got copied grew by all of them.
+    monkeypatch.setattr(Checkpoints, "INTERVAL_SECONDS", 0.02)
+    monkeypatch.setattr(Checkpoints, "RESTART_FRAMES", 100)
+    monkeypatch.setattr(lms.db, "WAL_SIZE_LIMIT_BYTES", 2_000_000)
+    database = Database(sqlite_url)
+    log = Path(f"{sqlite_file(sqlite_url)}-wal")
+    largest, stop = 0, threading.Event()
+
+    def read_meanwhile() -> None:  # a page being read in another thread, as in a worker serving others
+        while not stop.is_set():
+            with database.unit_of_work() as uow:
+                uow.connection.execute(select(User.id).limit(1)).first()
+            time.sleep(0.001)
+
+    reader = threading.Thread(target=read_meanwhile)
+    reader.start()
+    try:
+        for batch in range(300):  # about 60 pages a commit: some 70 MB of log if it never started over
+            with database.unit_of_work() as uow, uow.write_rows() as connection:
+                connection.execute(insert(User), [{"email": f"a{batch}-{i}@example.com", "password_hash": "x" * 3000,
+                                                   "role": "learner", "auth_version": 1} for i in range(60)])
+            largest = max(largest, log.stat().st_size)
+    finally:
+        stop.set()
+        reader.join()
+        database.dispose()
+    assert largest < 30_000_000  # about 10 MB here; 84 MB when the log never started over
