@@ -97,7 +97,9 @@ class AttemptItem(Base):
     """
 
     __tablename__ = "attempt_items"
-    __table_args__ = (Index("ix_attempt_items_version_question", "content_hash", "question_id"),)
+    # By version, then attempt: a submission's rows go in one place at the end of its version's run
+    # (keyed by question they touched a page per question), and the statistics read them in table order.
+    __table_args__ = (Index("ix_attempt_items_version_attempt", "content_hash", "attempt_id"),)
 
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"), primary_key=True)
     question_id: Mapped[str] = mapped_column(String(200), primary_key=True)
