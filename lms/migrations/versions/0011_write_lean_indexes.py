@@ -2,7 +2,7 @@
 audit entry's subject
 
 A submission writes one attempt_items row per question. Indexed by (version, question), those rows
-landed on a different index page each, about ten of the twenty pages a submission wrote; indexed by
+landed on a different index page each, 11 of the 25 pages a submission wrote; indexed by
 (version, attempt) they land together at the end of their version's run, and the item statistics,
 which read a version's rows, read them in table order (on SQLite 321-391 ms -> 231 ms for 120,290
 attempts; PostgreSQL 167-181 -> 180-182 ms). audit_log's index on subject_user_id alone repeated
