@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 import time
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from lms.models import ModuleProgress
+from lms.models import AuditEntry, ModuleProgress
 from tests.support.apps import make_app
 from tests.support.live import live_server, run_together, signed_up
 
@@ -43,4 +43,24 @@ def test_a_locked_track_refuses_heartbeats_like_its_pages(tmp_path, monkeypatch,
         assert status == 403 and "Unlocks when" in page
     with app.extensions["lms.db"].reading() as session:
         assert session.scalar(select(ModuleProgress)) is None
+    app.extensions["lms.db"].dispose()
+
+
+def test_tabs_marking_a_module_complete_at_once_complete_it_once(tmp_path, monkeypatch, db_url, player_root):
+    app = make_app(tmp_path, monkeypatch, db_url, CONTENT_ROOT=str(player_root), TODAY="2029-09-01")
+    with live_server(app) as base:
+        browser = signed_up(app, base, "done@example.com")
+        status, page = browser.request(MODULE)
+        opened = re.search(r'data-opened="([^"]+)"', page).group(1)
+        token = browser.token(MODULE)
+        tabs = [browser.tab() for _ in range(20)]
+        results = run_together([(lambda tab=tab: tab.request(MODULE + "/complete",
+                                                             {"opened": opened, "csrf_token": token}))
+                                for tab in tabs])
+        assert {status for status, _ in results} == {302}  # each sent on to the next page
+    with app.extensions["lms.db"].reading() as session:
+        assert session.scalar(select(func.count()).select_from(ModuleProgress)
+                              .where(ModuleProgress.completed_at.is_not(None))) == 1
+        assert session.scalar(select(func.count()).select_from(AuditEntry)
+                              .where(AuditEntry.action == "module.completed")) == 1
     app.extensions["lms.db"].dispose()

@@ -5,46 +5,61 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms import events
 from lms.content import Catalog, Module
 from lms.db import UnitOfWork
-from lms.driver_query import DriverQuery
+from lms.driver_query import DriverQuery, DriverWrite
 from lms.models import ModuleProgress, TrackCompletion
 from lms.services import registration, seat_time
+from lms.services.module_page import Progress
 from lms.services.progress import track_progress
 from lms.services.recent import Recent
 
 
 @dataclass(frozen=True)
 class Completion:
-    progress: ModuleProgress
+    progress: Progress
     seconds_short: int = 0  # more time the module needs before it counts; 0 once it is complete
+
+
+# Completes the module only if it is open and its minimum time is spent: of two tabs marking it
+# complete at once, one matches (and records the event), the other finds it done.
+_COMPLETE = DriverWrite(update(ModuleProgress)
+                        .where(ModuleProgress.user_id == bindparam("who"),
+                               ModuleProgress.module_key == bindparam("module"),
+                               ModuleProgress.completed_at.is_(None),
+                               ModuleProgress.seconds_spent >= bindparam("required")))
+_PROGRESS = DriverQuery(select(ModuleProgress.completed_at, ModuleProgress.seconds_spent)
+                        .where(ModuleProgress.user_id == bindparam("who"),
+                               ModuleProgress.module_key == bindparam("module")))
 
 
 def complete_module(uow: UnitOfWork, catalog: Catalog, user_id: int, module_key: str,
                     opened_at: dt.datetime | None, now: dt.datetime) -> Completion:
     """Mark a module complete, counting the time since the page opened first. Where the program sets a
-    minimum time and it is not yet spent, the module stays open and the time counted so far is kept."""
+    minimum time and it is not yet spent, the module stays open and the time counted so far is kept.
+
+    Driver statements on the write's connection (no ORM session unless the track is finished): the
+    seat time's upsert, the bounded UPDATE that completes, the row read back, the event."""
     module = catalog.modules.get(module_key)
     required = catalog.minimum_seconds(module) if module is not None else 0
-    with uow.write() as session:
+    keys = {"who": user_id, "module": module_key}
+    with uow.write_rows() as connection:
         seat_time.count(uow, user_id, module_key, opened_at, now, seat_time.STRETCH_CAP)
-        row = session.scalar(select(ModuleProgress).where(ModuleProgress.user_id == user_id,
-                                                          ModuleProgress.module_key == module_key)
-                             .execution_options(populate_existing=True))
-        assert row is not None  # seat_time.count made it
-        if row.completed_at is None and row.seconds_spent < required:
-            return Completion(row, required - row.seconds_spent)
-        if row.completed_at is None:
-            row.completed_at = now
-            events.emit(session, "module.completed", actor_id=user_id, subject_user_id=user_id, module=module_key,
+        completed = _COMPLETE.run(connection, {**keys, "required": required, "completed_at": now}) == 1
+        row = _PROGRESS.one(connection, keys)  # seat_time.count made it
+        progress = Progress(row.completed_at, row.seconds_spent)
+        if completed:
+            events.emit(connection, "module.completed", actor_id=user_id, subject_user_id=user_id, module=module_key,
                         seconds_spent=row.seconds_spent)
             if module is not None:
                 record_track_completion(uow, catalog, user_id, module, now)
-    return Completion(row)
+        elif row.completed_at is None:
+            return Completion(progress, required - row.seconds_spent)
+    return Completion(progress)
 
 
 def _completed_modules(keys: tuple[str, ...]) -> DriverQuery:

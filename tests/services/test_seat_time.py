@@ -7,7 +7,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from lms.models import ModuleProgress
+from lms.models import AuditEntry, ModuleProgress
 from lms.services import accounts, progress, training
 from tests.support.apps import TEST_PASSWORD
 from tests.support.player_tree import player_catalog
@@ -108,3 +108,14 @@ def test_a_track_overrides_the_programs_minimum_and_no_minimum_is_the_default(uo
     user_id = accounts.create_account(uow, "quick@example.com", TEST_PASSWORD).id
     done = training.complete_module(uow, relaxed, user_id, intro_key, None, OPENED)
     assert done.seconds_short == 0 and done.progress.completed_at is not None
+
+
+def test_marking_a_module_complete_again_keeps_the_first_completion_and_records_one_event(uow):
+    user_id = agent(uow)
+    first = training.complete_module(uow, CATALOG, user_id, MODULE, OPENED, at(minutes=5))
+    again = training.complete_module(uow, CATALOG, user_id, MODULE, OPENED, at(minutes=9))
+    assert first.progress.completed_at == again.progress.completed_at == at(minutes=5)
+    assert again.progress.seconds_spent == 9 * 60  # the later visit's time still counts
+    completions = uow.session.scalars(select(AuditEntry).where(AuditEntry.action == "module.completed")).all()
+    assert [(entry.subject_user_id, entry.details) for entry in completions] == [
+        (user_id, {"module": MODULE, "seconds_spent": 5 * 60})]
