@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import event, func, insert, select
 from sqlalchemy.orm import Session
 
+from lms.db import Database
 from lms.models import User
 from lms.services import accounts, sessions
 from tests.support.apps import TEST_PASSWORD
@@ -165,3 +166,17 @@ def test_a_write_whose_session_fails_to_flush_raises_that_error_and_keeps_nothin
             uow.session.add(User(email="taken@example.com", password_hash="x", role="learner"))
         emails = uow.connection.execute(select(User.email)).scalars().all()
     assert emails == ["taken@example.com"]
+
+
+def test_sqlite_page_reads_open_no_transaction_and_see_the_newest_commits(sqlite_url):
+    database = Database(sqlite_url)
+    try:
+        with database.unit_of_work() as uow:
+            user_id = accounts.create_account(uow, "idle@example.com", TEST_PASSWORD).id
+        with database.unit_of_work() as page, database.unit_of_work() as other:
+            assert sessions.identity_for(page, f"{user_id}:1", "no-such-session") is None
+            assert not page.connection.connection.driver_connection.in_transaction  # no BEGIN, nothing held
+            session_id = sessions.start(other, user_id, "test")  # committed by another request meanwhile
+            assert sessions.identity_for(page, f"{user_id}:1", session_id).id == user_id
+    finally:
+        database.dispose()
