@@ -243,13 +243,15 @@ class Submitted:
     timed_out: bool
     submitted_at: dt.datetime
     results: dict[str, float]
+    deadline: dt.datetime | None = None
 
     @classmethod
     def of(cls, attempt: Attempt) -> Submitted:
         assert attempt.submitted_at is not None, "only a scored attempt"
         return cls(attempt.id, attempt.exam_key, attempt.number, attempt.content_hash, attempt.seed,
                    attempt.points or 0.0, attempt.max_points or 0.0, attempt.percent or 0.0,
-                   bool(attempt.passed), attempt.timed_out, attempt.submitted_at, dict(attempt.results or {}))
+                   bool(attempt.passed), attempt.timed_out, attempt.submitted_at, dict(attempt.results or {}),
+                   attempt.deadline)
 
 
 # What submission reads before its write, in one prepared statement: no ORM object for a hot path.
@@ -300,7 +302,7 @@ def submit_attempt(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: 
                               score, timed_out=False, at=now, counts=True)
                 return Submitted(attempt_id, before.exam_key, before.number, before.content_hash, before.seed,
                                  score.points, score.max_points, score.percent,
-                                 score.passed, False, now, score.results)
+                                 score.passed, False, now, score.results, before.deadline)
         attempt = attempt_for(uow.session, attempt_id, user_id, lock=True)
         if not attempt.submitted:
             if answers is not None and not expired(attempt, now):

@@ -9,8 +9,8 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from lms.extensions import catalog, clock
-from lms.services import attempt_page, exams, scoring
-from lms.services.review import reread, review_items, sections
+from lms.services import attempt_page, exams, result_page, scoring
+from lms.services.review import review_items, sections
 from lms.web.database import db_session, uow
 from lms.web.errors import redirect_on_rule_error, wants_json
 from lms.web.page_cache import CSRF_MARK, FragmentCache, PageCache, new_mark
@@ -143,16 +143,14 @@ def submit(attempt_id: int):
 @bp.get("/attempts/<id:attempt_id>/result")
 @login_required
 def result(attempt_id: int):
-    found = exams.attempt_for(db_session(), attempt_id, current_user.id)
-    if not found.submitted:
-        return redirect(url_for("player.attempt", attempt_id=found.id))
-    exam, module = _exam_or_404(found.exam_key)
+    page = result_page.result_page(uow().connection, catalog(), attempt_id, current_user.id)
+    if page is None:
+        return redirect(url_for("player.attempt", attempt_id=attempt_id))
+    exam, module = _exam_or_404(page.attempt.exam_key)
     standing = exams.shown_standing(uow().connection, exam, current_user.id)
     _, following = catalog().neighbours(module)
-    version, layout = exams.attempt_exam(db_session(), found)
-    missed = [] if found.passed else reread(catalog(), version, layout, found.results)
-    return render_template("player/result.html", attempt=found, exam=exam, module=module, standing=standing,
-                           following=following, sections=missed)
+    return render_template("player/result.html", attempt=page.attempt, exam=exam, module=module, standing=standing,
+                           following=following, sections=page.reread)
 
 
 @bp.get("/attempts/<id:attempt_id>/review")
