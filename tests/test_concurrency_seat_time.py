@@ -14,13 +14,18 @@ from tests.support.live import live_server, run_together, signed_up
 MODULE = "/learn/py2030/core/intro"
 
 
+def _module_open(app, base: str, email: str):
+    """A signed-up agent's browser with the module page open: (browser, the page's opened note, a CSRF token)."""
+    browser = signed_up(app, base, email)
+    _status, page = browser.request(MODULE)
+    opened = re.search(r'data-opened="([^"]+)"', page).group(1)
+    return browser, opened, browser.token(MODULE)
+
+
 def test_a_hundred_parallel_heartbeats_count_the_time_that_passed_once(tmp_path, monkeypatch, db_url, player_root):
     app = make_app(tmp_path, monkeypatch, db_url, CONTENT_ROOT=str(player_root), TODAY="2029-09-01")
     with live_server(app) as base:
-        browser = signed_up(app, base, "beats@example.com")
-        status, page = browser.request(MODULE)
-        opened = re.search(r'data-opened="([^"]+)"', page).group(1)
-        token = browser.token(MODULE)
+        browser, opened, token = _module_open(app, base, "beats@example.com")
         assert browser.request(MODULE + "/heartbeat", {"opened": opened, "csrf_token": token})[0] == 204
         time.sleep(2)
         tabs = [browser.tab() for _ in range(100)]
@@ -49,10 +54,7 @@ def test_a_locked_track_refuses_heartbeats_like_its_pages(tmp_path, monkeypatch,
 def test_tabs_marking_a_module_complete_at_once_complete_it_once(tmp_path, monkeypatch, db_url, player_root):
     app = make_app(tmp_path, monkeypatch, db_url, CONTENT_ROOT=str(player_root), TODAY="2029-09-01")
     with live_server(app) as base:
-        browser = signed_up(app, base, "done@example.com")
-        status, page = browser.request(MODULE)
-        opened = re.search(r'data-opened="([^"]+)"', page).group(1)
-        token = browser.token(MODULE)
+        browser, opened, token = _module_open(app, base, "done@example.com")
         tabs = [browser.tab() for _ in range(20)]
         results = run_together([(lambda tab=tab: tab.request(MODULE + "/complete",
                                                              {"opened": opened, "csrf_token": token}))

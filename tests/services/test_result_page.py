@@ -6,14 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
 from lms.services import accounts, exams
 from lms.services.errors import NotFound
 from lms.services.result_page import result_page
 from lms.services.review import reread
 from tests.support.apps import TEST_PASSWORD
+from tests.support.orm import orm_sessions_begun
 from tests.support.player_tree import answer_values, getter, player_catalog
 
 CATALOG = player_catalog()
@@ -62,15 +61,6 @@ def test_the_result_reads_begin_no_orm_session(database):
     with database.unit_of_work() as uow:
         user_id = accounts.create_account(uow, "plain@example.com", TEST_PASSWORD).id
         submitted, _, _ = take(uow, user_id, right=False)
-    begun: list[Session] = []
-
-    def note_begin(session, _transaction, _connection):
-        begun.append(session)
-
-    event.listen(Session, "after_begin", note_begin)
-    try:
-        with database.unit_of_work() as uow:
-            assert result_page(uow.connection, CATALOG, submitted.id, user_id).attempt == submitted
-        assert begun == []
-    finally:
-        event.remove(Session, "after_begin", note_begin)
+    with orm_sessions_begun() as begun, database.unit_of_work() as uow:
+        assert result_page(uow.connection, CATALOG, submitted.id, user_id).attempt == submitted
+    assert begun == []

@@ -13,6 +13,7 @@ from lms.db import Database
 from lms.models import User
 from lms.services import accounts, sessions
 from tests.support.apps import TEST_PASSWORD
+from tests.support.orm import orm_sessions_begun
 
 
 def count_users(connection) -> int:
@@ -23,22 +24,13 @@ def test_plain_row_reads_begin_no_orm_transaction(database):
     with database.unit_of_work() as uow:
         user = accounts.create_account(uow, "reader@example.com", TEST_PASSWORD)
         browser = sessions.start(uow, user.id, "test")
-    begun: list[Session] = []
-
-    def note_begin(session, _transaction, _connection):
-        begun.append(session)
-
-    event.listen(Session, "after_begin", note_begin)
-    try:
-        with database.unit_of_work() as uow:
-            identity = sessions.identity_for(uow, user.get_id(), browser)
-            assert identity is not None and identity.role == "learner"
-            assert count_users(uow.connection) == 1
-            assert begun == []  # what every signed-in page pays for: no ORM session
-            assert identity.email == "reader@example.com"  # the full account loads only when asked for
-            assert len(begun) == 1
-    finally:
-        event.remove(Session, "after_begin", note_begin)
+    with orm_sessions_begun() as begun, database.unit_of_work() as uow:
+        identity = sessions.identity_for(uow, user.get_id(), browser)
+        assert identity is not None and identity.role == "learner"
+        assert count_users(uow.connection) == 1
+        assert begun == []  # what every signed-in page pays for: no ORM session
+        assert identity.email == "reader@example.com"  # the full account loads only when asked for
+        assert len(begun) == 1
 
 
 def _reads_then_write(database, kept: int) -> None:
