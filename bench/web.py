@@ -42,10 +42,15 @@ from harness import (  # noqa: E402
 )
 
 from lms.app import create_app  # noqa: E402
+from lms.db import sqlite_file  # noqa: E402
+from lms.sqlite_writes import WAL_SIZE_LIMIT_BYTES  # noqa: E402
 
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
+# SQLite's log is cut back to its limit each time it starts over, and grows by a second's writes in
+# between; past four times the limit it is growing without end (as it once did, to 1.3 GB).
+LOG_BOUND_BYTES = 4 * WAL_SIZE_LIMIT_BYTES
 MODULE_KEY = "py2022/marketplace/eligibility-and-enrollment"
 EXAM_KEY = "py2022/marketplace/eligibility"
 POOL = 256  # agents behind the repeatable requests: pages, heartbeats and autosaves
@@ -83,6 +88,9 @@ class Scenarios:
         self.used = {"submit": 0, "start": 0}
         self.prepared = {"submit": 0, "start": 0}
         self.rates: dict[str, float] = {}
+        database = sqlite_file(url)
+        self.log = Path(f"{database}-wal") if database else None
+        self.log_peak = 0  # the largest the log file was after any scenario
 
     def _agents(self, count: int, kind: str) -> tuple[list[int], list[tuple[str, str]]]:
         self.batch += 1
@@ -111,12 +119,19 @@ class Scenarios:
         for name, lines in self.reads.items():
             _, results[name] = self.wrk.measure(base, lines, EXPECT[name])
         results["submit"] = self._unique("submit", base, hello, self._submissions, checks.submitted)
+        self._note_log()
         results["heartbeat"] = self._heartbeats(base)
         results["autosave"] = self._autosaves(base)
+        self._note_log()
         results["start"] = self._unique("start", base, hello, self._starts, checks.started)
+        self._note_log()
         for name, result in results.items():
             self.rates[name] = max(self.rates.get(name, 0), result["rps"])
         return results
+
+    def _note_log(self) -> None:
+        if self.log is not None and self.log.exists():
+            self.log_peak = max(self.log_peak, self.log.stat().st_size)
 
     def _unique(self, name: str, base: str, hello: float, make, check) -> dict:
         """A write where no request may repeat: the warm-up's rate (or the fastest repeat so far) sizes
@@ -213,6 +228,11 @@ def report(label: str, repeats: list[dict[str, dict]], scenarios: Scenarios, rss
     print(f"  wrk used {client:.1f} s of CPU in {wall:.0f} s of measured runs (warm-ups apart): "
           f"{client / (wall * (os.cpu_count() or 1)):.0%} of the machine")
     print(f"  RSS per worker after the run: {', '.join(f'{size:.0f} MB' for size in rss)}")
+    if scenarios.log is not None:
+        bounded = scenarios.log_peak <= LOG_BOUND_BYTES
+        all_met &= bounded
+        print(f"  SQLite's write-ahead log, largest after a write scenario: {scenarios.log_peak / 1e6:.0f} MB "
+              + ("(bounded)" if bounded else f"MISMATCH: past {LOG_BOUND_BYTES / 1e6:.0f} MB, it is not starting over"))
     return all_met
 
 
