@@ -247,6 +247,7 @@ class Submitted:
 
     @classmethod
     def of(cls, attempt: Attempt) -> Submitted:
+        """From an attempt, or from a plain row with the same columns (the result page's)."""
         assert attempt.submitted_at is not None, "only a scored attempt"
         return cls(attempt.id, attempt.exam_key, attempt.number, attempt.content_hash, attempt.seed,
                    attempt.points or 0.0, attempt.max_points or 0.0, attempt.percent or 0.0,

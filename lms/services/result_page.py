@@ -36,9 +36,7 @@ def result_page(connection: Connection, catalog: Catalog, attempt_id: int, user_
         raise NotFound("There is no such attempt.")
     if row.status != "submitted":
         return None
-    attempt = Submitted(row.id, row.exam_key, row.number, row.content_hash, row.seed, row.points or 0.0,
-                        row.max_points or 0.0, row.percent or 0.0, bool(row.passed), row.timed_out, row.submitted_at,
-                        dict(row.results or {}), row.deadline)
+    attempt = Submitted.of(row)  # the row carries every column Submitted.of reads
     if attempt.passed:
         return ResultPage(attempt, [])
     version = load_version(connection, attempt.content_hash)
