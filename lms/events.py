@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, bindparam, insert
 from sqlalchemy.orm import Session
 
 from lms.db import EMITTED_EVENTS, committed_events  # noqa: F401  (committed_events: what lms.outbox waits on)
 from lms.driver_query import DriverWrite
 from lms.models import AuditEntry, OutboxEvent
+from lms.models.types import utcnow
 
 # Every event the product emits, with what it means (docs/architecture.md lists the same).
 EVENTS = {
@@ -61,11 +62,24 @@ def emit(target: Session | Connection, name: str, *, actor_id: int | None, subje
     # emits one event), and the order against the session's pending rows cannot matter, since neither
     # table has foreign keys (the log outlives the rows it talks about).
     connection = target.connection() if isinstance(target, Session) else target
-    _AUDIT.run(connection, {"action": name, "actor_id": actor_id, "subject_user_id": subject_user_id, "details": data})
     payload = {"actor_id": actor_id, "subject_user_id": subject_user_id, **data}
-    _OUTBOX.run(connection, {"name": name, "payload": payload})
+    if connection.dialect.name == "postgresql":
+        now = utcnow()
+        _AUDIT_AND_OUTBOX.run(connection, {
+            "at": now, "actor_id": actor_id, "subject_user_id": subject_user_id, "action": name, "details": data,
+            "name": name, "payload": payload, "created_at": now, "fanned_out": False})
+    else:
+        _AUDIT.run(connection, {"action": name, "actor_id": actor_id, "subject_user_id": subject_user_id,
+                                "details": data})
+        _OUTBOX.run(connection, {"name": name, "payload": payload})
     connection.info[EMITTED_EVENTS] = True
 
 
 _AUDIT = DriverWrite(insert(AuditEntry))
 _OUTBOX = DriverWrite(insert(OutboxEvent))
+# PostgreSQL takes both rows in one statement, the audit entry's insert as a data-modifying CTE: one
+# round trip less on every write that records an event (a start, a score). SQLite has no round trips
+# to save, and no inserts inside a WITH. The CTE's columns are all given: no Python-side default fills them.
+_AUDIT_AND_OUTBOX = DriverWrite(insert(OutboxEvent).add_cte(insert(AuditEntry).values(
+    at=bindparam("at"), actor_id=bindparam("actor_id"), subject_user_id=bindparam("subject_user_id"),
+    action=bindparam("action"), details=bindparam("details")).cte("audit_entry")))

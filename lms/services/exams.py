@@ -13,17 +13,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from lms import events
 from lms.content.catalog import Catalog, Exam, Question
 from lms.db import UnitOfWork
 from lms.driver_query import DriverQuery, DriverWrite
-from lms.models import Attempt, AttemptGrant, User
+from lms.models import Attempt, ExamVersion, User
 from lms.services import item_scores, scoring
+from lms.services.attempt_grants import KeySeen, grant_attempt, locked_exams  # noqa: F401  (the engine's API)
 from lms.services.errors import NotFound, RuleError
-from lms.services.exam_versions import ensure_version, load_version, version_stored
+from lms.services.exam_versions import ensure_version, load_version
 from lms.services.layout import AttemptLayout, layout_for, new_seed
 from lms.services.scoring import Score, read_answers, score_answers, unanswered  # noqa: F401  (the engine's API)
 from lms.services.standings import (  # noqa: F401  (the exam engine's API)
@@ -91,11 +92,21 @@ class Started:
 
 
 # Every attempt of one agent at one exam, the reset ones too (numbers go on after a reset); a handful of rows.
-_ATTEMPTS_AT = DriverQuery(select(Attempt.id, Attempt.number, Attempt.status, Attempt.reset_at, Attempt.content_hash,
-                                  Attempt.seed, Attempt.started_at, Attempt.deadline)
-                           .where(Attempt.user_id == bindparam("who"), Attempt.exam_key == bindparam("exam"))
-                           .order_by(Attempt.number))
-# Serialises starts by the same agent on PostgreSQL.
+# What a start decides on, in one statement: the agent's attempts at the exam (none: one row of NULLs)
+# and whether this version of the exam is stored.
+_START_FACTS = DriverQuery(
+    select(User.id.label("agent"),
+           select(ExamVersion.content_hash).where(ExamVersion.content_hash == bindparam("content_hash"))
+           .exists().label("stored"),
+           Attempt.id, Attempt.number, Attempt.status, Attempt.reset_at, Attempt.content_hash, Attempt.seed,
+           Attempt.started_at, Attempt.deadline)
+    .select_from(User)
+    .outerjoin(Attempt, and_(Attempt.user_id == User.id, Attempt.exam_key == bindparam("exam")))
+    .where(User.id == bindparam("who"))
+    .order_by(Attempt.number))
+# Serialises starts by the same agent on PostgreSQL, in a statement of its own: under READ COMMITTED a
+# statement that waited for the lock still reads from the snapshot it began with, so the attempts read
+# in the same statement would miss the one the other start just made (tested with parallel starts).
 _LOCK_AGENT = DriverQuery(select(User.id).where(User.id == bindparam("who")).with_for_update())
 _NEW_ATTEMPT = insert(Attempt)
 
@@ -110,7 +121,9 @@ def start_attempt(uow: UnitOfWork, catalog: Catalog, exam: Exam, user_id: int, n
     with uow.write_rows() as connection:  # an ORM session only for the rare branches
         if not uow.is_sqlite:  # SQLite's BEGIN IMMEDIATE already holds the only write lock there is
             _LOCK_AGENT.all(connection, {"who": user_id})
-        rows = _ATTEMPTS_AT.all(connection, {"who": user_id, "exam": exam.key})
+        facts = _START_FACTS.all(connection, {"who": user_id, "exam": exam.key, "content_hash": exam.content_hash})
+        stored = bool(facts) and facts[0].stored
+        rows = [row for row in facts if row.id is not None]
         scored = None
         for row in rows:
             if row.status == "submitted" or not past_deadline(row.deadline, now):
@@ -133,14 +146,15 @@ def start_attempt(uow: UnitOfWork, catalog: Catalog, exam: Exam, user_id: int, n
                                 "administrator, who can grant another attempt.")
             outcome: Started | TimeIsUp = TimeIsUp(scored)  # raised once the timed-out score has committed
         else:
-            outcome = _insert_attempt(uow, exam, user_id, rows[-1].number + 1 if rows else 1, now)
+            outcome = _insert_attempt(uow, exam, user_id, rows[-1].number + 1 if rows else 1, now, stored)
     if isinstance(outcome, TimeIsUp):
         raise outcome
     return outcome
 
 
-def _insert_attempt(uow: UnitOfWork, exam: Exam, user_id: int, number: int, now: dt.datetime) -> Started:
-    if not version_stored(uow.connection, exam):
+def _insert_attempt(uow: UnitOfWork, exam: Exam, user_id: int, number: int, now: dt.datetime,
+                    version_stored: bool) -> Started:
+    if not version_stored:
         ensure_version(uow.session, exam)
     deadline = now + dt.timedelta(minutes=exam.time_limit_minutes) if exam.time_limit_minutes else None
     seed = new_seed()
@@ -291,10 +305,11 @@ def submit_attempt(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: 
             if values is not None:
                 save_answers(uow, catalog, attempt_id, user_id, values, now)
             raise Unanswered(missing)
+    # Scored before the write: on SQLite other writers wait while it is open.
+    score = score_answers(exam, layout, answers) if answers is not None and not late else None
     # The usual submission is driver statements alone; the ORM session is made only for the long way.
     with uow.write_rows() as connection:
-        if answers is not None and not late:
-            score = score_answers(exam, layout, answers)
+        if answers is not None and score is not None:
             scored = _SCORE.run(connection, {
                 "attempt": attempt_id, "cutoff": now - DEADLINE_GRACE, "answers": answers, "saved_at": now,
                 "submitted_at": now, **score.columns()})
@@ -351,44 +366,3 @@ class Unanswered(RuleError):
         super().__init__(f"Question{'s' if len(numbers) != 1 else ''} {listed} "
                          f"{'have' if len(numbers) != 1 else 'has'} no answer yet.")
         self.numbers = numbers
-
-
-class KeySeen(RuleError):
-    """The agent has already been shown the answer key; granting another attempt needs a confirmation."""
-
-
-def locked_exams(session: Session, catalog: Catalog, user_id: int) -> list[Standing]:
-    """The exams whose attempts this agent used up without passing (only an admin can grant another)."""
-    exam_keys = sorted(session.scalars(select(Attempt.exam_key).where(Attempt.user_id == user_id).distinct()))
-    found = []
-    for key in exam_keys:
-        exam = catalog.exams.get(key)
-        if exam is not None:
-            current = standing(session, exam, user_id)
-            if current.locked:
-                found.append(current)
-    return found
-
-
-def grant_attempt(uow: UnitOfWork, exam: Exam, user_id: int, admin_id: int | None, reason: str = "",
-                  even_after_review: bool = False) -> None:
-    """One more attempt for an agent who used every attempt without passing.
-
-    When the exam's review policy already showed this agent the answer key (after each attempt, or
-    after the last), another attempt could be passed from memory: the grant is refused with KeySeen
-    unless the admin confirms it (`even_after_review`), which the audit log records.
-    """
-    with uow.write() as session:
-        session.execute(select(User.id).where(User.id == user_id).with_for_update())
-        current = standing(session, exam, user_id)
-        if not current.locked:
-            raise RuleError("An extra attempt can only be granted once every attempt is used without a pass.")
-        if not reason.strip():
-            raise RuleError("Say why you grant the extra attempt; the reason goes to the audit log.")
-        if current.key_shown and not even_after_review:
-            raise KeySeen("This agent has already been able to review their attempts with the correct answers "
-                          "(the exam shows them after the last attempt), so another attempt could be passed from "
-                          "memory. Grant it only if you accept that.")
-        session.add(AttemptGrant(user_id=user_id, exam_key=exam.key, granted_by_id=admin_id, reason=reason))
-        events.emit(session, "attempt.granted", actor_id=admin_id, subject_user_id=user_id, exam=exam.key,
-                    reason=reason, after_review=current.key_shown)

@@ -64,3 +64,21 @@ def test_a_rolled_back_action_leaves_no_event(uow):
 def test_unknown_event_names_are_refused(uow):
     with pytest.raises(ValueError, match="unknown event"), uow.write() as session:
         events.emit(session, "attempt.scord", actor_id=None)
+
+
+def test_the_audit_entry_and_the_outbox_row_record_the_same_event(uow):
+    # On PostgreSQL both rows come from one statement, on SQLite from two: the same values either way.
+    agent = accounts.create_account(uow, "agent@example.com", TEST_PASSWORD)
+    before = dt.datetime.now(dt.UTC)
+    exam = CATALOG.exams["py2030/core/rules"]
+    attempt = exams.start_attempt(uow, CATALOG, exam, agent.id, NOW)
+    session = uow.session
+    audit = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    outbox = session.scalars(select(OutboxEvent).order_by(OutboxEvent.id.desc())).first()
+    details = {"attempt": attempt.id, "exam": exam.key, "number": 1, "content_hash": exam.content_hash}
+    assert (audit.action, audit.actor_id, audit.subject_user_id, audit.details) == (
+        "attempt.started", agent.id, agent.id, details)
+    assert (outbox.name, outbox.payload, outbox.fanned_out) == (
+        "attempt.started", {"actor_id": agent.id, "subject_user_id": agent.id, **details}, False)
+    for moment in (audit.at, outbox.created_at):
+        assert before <= moment <= dt.datetime.now(dt.UTC)
