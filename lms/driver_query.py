@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, bindparam
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.dml import Insert, Update, ValuesBase
 
@@ -128,12 +128,18 @@ class DriverWrite:
     """One INSERT or UPDATE, its values (SET columns, inserted columns) named by the parameters given.
 
     `run` writes one row of parameters and returns the driver's row count; `run_many` writes several
-    rows, which must name the same columns, in one executemany. Never a RETURNING clause: these
-    writes read nothing back."""
+    rows, which must name the same columns: an INSERT on PostgreSQL as one statement of that many
+    rows (up to `ROWS_PER_STATEMENT`), anything else in one executemany. Never a RETURNING clause:
+    these writes read nothing back."""
+
+    # psycopg sends an executemany's rows as a message each, and the server runs each on its own; one
+    # statement of all the rows is one message and one run. Past this many rows, an executemany.
+    ROWS_PER_STATEMENT = 100
 
     def __init__(self, statement: Insert | Update):
         self.statement: ValuesBase = statement.inline() if isinstance(statement, Insert) else statement
         self._compiled: dict[tuple[str, frozenset[str]], _Compiled] = {}
+        self._multirow: dict[tuple[str, tuple[str, ...], int], _Compiled] = {}
 
     def run(self, connection: Connection, params: Mapping[str, Any]) -> int:
         compiled = self._for(connection.dialect, params)
@@ -148,8 +154,27 @@ class DriverWrite:
         if any(row.keys() != names for row in rows):
             raise KeyError("every row of one executemany must name the same columns")
         compiled = self._for(connection.dialect, rows[0])
+        if (connection.dialect.name == "postgresql" and isinstance(self.statement, Insert)
+                and len(rows) <= self.ROWS_PER_STATEMENT):
+            self._run_as_one(connection, compiled, rows)
+            return
         with _cursor(connection) as cursor:
             cursor.executemany(compiled.sql, [compiled.values(row) for row in rows])
+
+    def _run_as_one(self, connection: Connection, single: _Compiled, rows: Sequence[Mapping[str, Any]]) -> None:
+        """One INSERT … VALUES (…), (…) of every row; Python-side defaults filled per row, as `run` does."""
+        filled = [{**row, **{name: default() for name, default in single.filled}} for row in rows]
+        names = tuple(sorted(filled[0]))
+        key = (connection.dialect.name, names, len(filled))
+        compiled = self._multirow.get(key)
+        if compiled is None:
+            columns = self.statement.table.c
+            statement = self.statement.values([{name: bindparam(f"{name}_row{index}", type_=columns[name].type)
+                                                for name in names} for index in range(len(filled))])
+            compiled = self._multirow[key] = _compile(statement, connection.dialect)
+        params = {f"{name}_row{index}": row[name] for index, row in enumerate(filled) for name in names}
+        with _cursor(connection) as cursor:
+            cursor.execute(compiled.sql, compiled.values(params))
 
     def _for(self, dialect: Any, params: Mapping[str, Any]) -> _Compiled:
         key = (dialect.name, frozenset(params))

@@ -117,6 +117,29 @@ def test_rows_come_back_as_sqlalchemy_gives_them(uow):
         DriverQuery(select(Attempt.id).where(Attempt.status.in_(["a", "b"]))).all(uow.connection, {})
 
 
+def test_many_rows_written_at_once_keep_their_values_and_defaults(uow, monkeypatch):
+    """PostgreSQL takes the rows as one INSERT of that many rows, up to a limit, then an executemany:
+    every row lands with its own values and its own defaults either way."""
+    import datetime as dt
+
+    from sqlalchemy import insert, select
+
+    from lms.driver_query import DriverWrite
+    from lms.models import OutboxEvent
+
+    event = DriverWrite(insert(OutboxEvent))
+    before, limits = dt.datetime.now(dt.UTC), (DriverWrite.ROWS_PER_STATEMENT, 2)
+    for limit in limits:
+        monkeypatch.setattr(DriverWrite, "ROWS_PER_STATEMENT", limit)
+        with uow.write() as session:
+            event.run_many(session.connection(), [{"name": f"{limit}-{n}", "payload": {"n": n}} for n in range(5)])
+    rows = uow.connection.execute(select(OutboxEvent.name, OutboxEvent.payload, OutboxEvent.fanned_out,
+                                         OutboxEvent.created_at).order_by(OutboxEvent.id)).all()
+    assert [tuple(row[:3]) for row in rows] == [(f"{limit}-{n}", {"n": n}, False)
+                                                for limit in limits for n in range(5)]
+    assert all(before <= row.created_at <= dt.datetime.now(dt.UTC) for row in rows)
+
+
 def test_writes_on_the_driver_store_what_sqlalchemy_would(uow):
     """Inserted and updated rows read back the same: defaults filled, JSON and times converted, rows counted."""
     import datetime as dt
