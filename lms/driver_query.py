@@ -128,8 +128,8 @@ class DriverWrite:
     """One INSERT or UPDATE, its values (SET columns, inserted columns) named by the parameters given.
 
     `run` writes one row of parameters and returns the driver's row count; `run_many` writes several
-    rows, which must name the same columns: an INSERT on PostgreSQL as one statement of that many
-    rows (up to `ROWS_PER_STATEMENT`), anything else in one executemany. Never a RETURNING clause:
+    rows, which must name the same columns: on PostgreSQL an INSERT that sets no values of its own
+    as one statement of that many rows (up to `ROWS_PER_STATEMENT`), anything else in one executemany. Never a RETURNING clause:
     these writes read nothing back."""
 
     # psycopg sends an executemany's rows as a message each, and the server runs each on its own; one
@@ -140,6 +140,8 @@ class DriverWrite:
         self.statement: ValuesBase = statement.inline() if isinstance(statement, Insert) else statement
         self._compiled: dict[tuple[str, frozenset[str]], _Compiled] = {}
         self._multirow: dict[tuple[str, tuple[str, ...], int], _Compiled] = {}
+        # An INSERT that sets values of its own cannot take a list of rows after them: executemany.
+        self._rows_as_one = isinstance(statement, Insert) and not statement._values
 
     def run(self, connection: Connection, params: Mapping[str, Any]) -> int:
         compiled = self._for(connection.dialect, params)
@@ -154,8 +156,7 @@ class DriverWrite:
         if any(row.keys() != names for row in rows):
             raise KeyError("every row of one executemany must name the same columns")
         compiled = self._for(connection.dialect, rows[0])
-        if (connection.dialect.name == "postgresql" and isinstance(self.statement, Insert)
-                and len(rows) <= self.ROWS_PER_STATEMENT):
+        if self._rows_as_one and connection.dialect.name == "postgresql" and len(rows) <= self.ROWS_PER_STATEMENT:
             self._run_as_one(connection, compiled, rows)
             return
         with _cursor(connection) as cursor:

@@ -133,10 +133,14 @@ def test_many_rows_written_at_once_keep_their_values_and_defaults(uow, monkeypat
         monkeypatch.setattr(DriverWrite, "ROWS_PER_STATEMENT", limit)
         with uow.write() as session:
             event.run_many(session.connection(), [{"name": f"{limit}-{n}", "payload": {"n": n}} for n in range(5)])
+    flagged = DriverWrite(insert(OutboxEvent).values(fanned_out=True))  # a value of its own: rows go one by one
+    with uow.write() as session:
+        flagged.run_many(session.connection(), [{"name": "flagged", "payload": {"n": n}} for n in range(2)])
     rows = uow.connection.execute(select(OutboxEvent.name, OutboxEvent.payload, OutboxEvent.fanned_out,
                                          OutboxEvent.created_at).order_by(OutboxEvent.id)).all()
     assert [tuple(row[:3]) for row in rows] == [(f"{limit}-{n}", {"n": n}, False)
-                                                for limit in limits for n in range(5)]
+                                                for limit in limits for n in range(5)] + [
+        ("flagged", {"n": 0}, True), ("flagged", {"n": 1}, True)]
     assert all(before <= row.created_at <= dt.datetime.now(dt.UTC) for row in rows)
 
 
