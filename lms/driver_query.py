@@ -129,8 +129,8 @@ class DriverWrite:
 
     `run` writes one row of parameters and returns the driver's row count; `run_many` writes several
     rows, which must name the same columns: on PostgreSQL an INSERT that sets no values of its own
-    as one statement of that many rows (up to `ROWS_PER_STATEMENT`), anything else in one executemany. Never a RETURNING clause:
-    these writes read nothing back."""
+    as one statement of that many rows (up to `ROWS_PER_STATEMENT`), anything else in one
+    executemany. Never a RETURNING clause: these writes read nothing back."""
 
     # psycopg sends an executemany's rows as a message each, and the server runs each on its own; one
     # statement of all the rows is one message and one run. Past this many rows, an executemany.
