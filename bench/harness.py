@@ -207,6 +207,31 @@ class Gunicorn:
         self.process.wait(timeout=30)
 
 
+def postgres_cpu_seconds() -> float:
+    """User + system CPU this machine's PostgreSQL processes have used so far, backends that exited
+    included (their time is added to the postmaster's as it reaps them); 0 where none runs here."""
+    ticks, total = os.sysconf("SC_CLK_TCK"), 0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, ValueError):
+                name, fields = (entry / "stat").read_text().rsplit(")", 1)
+                if name.endswith("(postgres"):
+                    used = fields.split()
+                    total += sum(int(used[index]) for index in (11, 12, 13, 14))
+    return total / ticks
+
+
+class CpuMeter:
+    """CPU used by a server's workers and by the local PostgreSQL (when the app uses it) between two
+    readings, for the CPU each request costs beside the load client's own."""
+
+    def __init__(self, server: Gunicorn, postgres: bool):
+        self.server, self.postgres = server, postgres
+
+    def read(self) -> tuple[float, float]:
+        return self.server.cpu_seconds(), postgres_cpu_seconds() if self.postgres else 0.0
+
+
 def form(values: dict[str, list[str]]) -> str:
     return urllib.parse.urlencode(values, doseq=True)
 
@@ -225,27 +250,34 @@ class Wrk:
         self.script = work / "requests.lua"
         self.script.write_text(LUA)
 
-    def run(self, base: str, lines: list[str], seconds: int, expect: tuple[int, str, str], unique: bool) -> dict:
-        """One wrk run; `unique`: never send a line twice (submit, start), stop the thread that runs out."""
+    def run(self, base: str, lines: list[str], seconds: int, expect: tuple[int, str, str], unique: bool,
+            meter: CpuMeter | None = None) -> dict:
+        """One wrk run; `unique`: never send a line twice (submit, start), stop the thread that runs out.
+        With a `meter`, the result holds the CPU the server's workers and PostgreSQL used meanwhile."""
         data = self.work / "lines.tsv"
         data.write_text("\n".join(lines) + "\n")
         status, where, marker = expect
+        started = meter.read() if meter else (0.0, 0.0)
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         output = subprocess.run([self.wrk, "-t2", f"-c{self.connections}", f"-d{seconds}s", "--timeout", "10s",
                                  "-s", str(self.script), base, "--", str(data), "2", str(status), where or "-",
                                  marker or "-", "1" if unique else "0"],
                                 capture_output=True, text=True, check=True).stdout
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        ended = meter.read() if meter else (0.0, 0.0)
         line = next(row for row in output.splitlines() if row.startswith("RESULT "))
         result = json.loads(line[len("RESULT "):])
         result["rps"] = result["requests"] / result["seconds"]
         result["client_cpu"] = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+        result["workers_cpu"], result["database_cpu"] = ended[0] - started[0], ended[1] - started[1]
         return result
 
-    def measure(self, base: str, lines: list[str], expect: tuple[int, str, str]) -> tuple[dict, dict]:
-        """(warm-up result, measured result), both sending `lines` round and round."""
+    def measure(self, base: str, lines: list[str], expect: tuple[int, str, str],
+                meter: CpuMeter | None = None) -> tuple[dict, dict]:
+        """(warm-up result, measured result), both sending `lines` round and round; the meter reads
+        the measured run only."""
         warm = self.run(base, lines, WARMUP_SECONDS, expect, False)
-        return warm, self.run(base, lines, self.seconds, expect, False)
+        return warm, self.run(base, lines, self.seconds, expect, False, meter)
 
 
 def wait_for(count, expected: int, seconds: float = 10) -> int:

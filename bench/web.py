@@ -31,6 +31,7 @@ from burst import postgres_burst  # noqa: E402
 from fixtures import create_agents, open_attempts, random_secret, right_answers, seat_tokens, signed_sessions  # noqa: E402
 from harness import (  # noqa: E402
     WARMUP_SECONDS,
+    CpuMeter,
     Gunicorn,
     Wrk,
     app_env,
@@ -88,6 +89,7 @@ class Scenarios:
         self.used = {"submit": 0, "start": 0}
         self.prepared = {"submit": 0, "start": 0}
         self.rates: dict[str, float] = {}
+        self.meter: CpuMeter | None = None  # the app server's, set by each run
         database = sqlite_file(url)
         self.log = Path(f"{database}-wal") if database else None
         self.log_peak = 0  # the largest the log file was after any scenario
@@ -112,12 +114,15 @@ class Scenarios:
         return [f"POST\t/exams/{EXAM_KEY}/start\t{cookie}\t" + form({"csrf_token": [token]})
                 for cookie, token in cookies], ids
 
-    def run(self, hello_base: str, base: str) -> dict[str, dict]:
+    def run(self, hello_server: Gunicorn, server: Gunicorn) -> dict[str, dict]:
         results: dict[str, dict] = {}
-        _, results["bare Flask hello"] = self.wrk.measure(hello_base, ["GET\t/\t\t"], EXPECT["bare Flask hello"])
+        self.meter = CpuMeter(server, postgres=self.label == "pg")
+        base = server.base
+        _, results["bare Flask hello"] = self.wrk.measure(hello_server.base, ["GET\t/\t\t"],
+                                                          EXPECT["bare Flask hello"], CpuMeter(hello_server, False))
         hello = results["bare Flask hello"]["rps"]
         for name, lines in self.reads.items():
-            _, results[name] = self.wrk.measure(base, lines, EXPECT[name])
+            _, results[name] = self.wrk.measure(base, lines, EXPECT[name], self.meter)
         results["submit"] = self._unique("submit", base, hello, self._submissions, checks.submitted)
         self._note_log()
         results["heartbeat"] = self._heartbeats(base)
@@ -141,7 +146,7 @@ class Scenarios:
         warm = self.wrk.run(base, warm_lines, WARMUP_SECONDS, EXPECT[name], True)
         rate = known or (0.6 * hello if warm["exhausted"] else sum(warm["sent_by_thread"]) / WARMUP_SECONDS)
         lines, ids = make(int(rate * SECONDS * 1.3) + 200)
-        result = self.wrk.run(base, lines, SECONDS, EXPECT[name], True)
+        result = self.wrk.run(base, lines, SECONDS, EXPECT[name], True, self.meter)
         sent = sum(warm["sent_by_thread"]) + sum(result["sent_by_thread"])
         self.used[name] += sent
         result["check"] = check(self.app, warm_ids + ids, sent)
@@ -154,7 +159,7 @@ class Scenarios:
         opened = seat_tokens(self.app, ids, MODULE_KEY)
         lines = [f"POST\t/learn/{MODULE_KEY}/heartbeat\t{cookie}\t" + form({"opened": [note], "csrf_token": [token]})
                  for (cookie, token), note in zip(cookies, opened, strict=True)]
-        warm, result = self.wrk.measure(base, lines, EXPECT["heartbeat"])
+        warm, result = self.wrk.measure(base, lines, EXPECT["heartbeat"], self.meter)
         sent = consumed(len(lines), warm["sent_by_thread"]) | consumed(len(lines), result["sent_by_thread"])
         # Notes signed just now and heartbeats seconds apart: every second that passed is counted, no more.
         result["check"] = checks.heartbeats(self.app, {(ids[i], MODULE_KEY): opened[i] for i in sent}, exact=True)
@@ -166,7 +171,7 @@ class Scenarios:
         lines = [f"POST\t/attempts/{attempt}/save\t{cookie}\t"
                  + form({**right_answers(self.exam, seed), "csrf_token": [token]})
                  for (cookie, token), attempt, seed in zip(cookies, attempts, seeds, strict=True)]
-        warm, result = self.wrk.measure(base, lines, EXPECT["autosave"])
+        warm, result = self.wrk.measure(base, lines, EXPECT["autosave"], self.meter)
         sent = consumed(len(lines), warm["sent_by_thread"]) | consumed(len(lines), result["sent_by_thread"])
         result["check"] = checks.autosaves(self.app, self.exam, [attempts[i] for i in sorted(sent)],
                                            [a for i, a in enumerate(attempts) if i not in sent])
@@ -182,7 +187,7 @@ def run_database(label: str, url: str, wrk: Wrk, work: Path) -> tuple[list[dict[
     try:
         for repeat in range(1, REPEATS + 1):
             started = time.time()
-            repeats.append(scenarios.run(hello.base, server.base))
+            repeats.append(scenarios.run(hello, server))
             scenarios.app.extensions["lms.db"].dispose()
             print(f"  {label} repeat {repeat} of {REPEATS} done in {time.time() - started:.0f} s", flush=True)
         rss = server.rss_mb()
@@ -223,6 +228,7 @@ def report(label: str, repeats: list[dict[str, dict]], scenarios: Scenarios, rss
                    if repeat[name]["first_wrong"]]
     if errors_seen:
         print("  first wrong response:", "; ".join(errors_seen[:4]))
+    report_cpu(repeats)
     client = sum(run["client_cpu"] for repeat in repeats for run in repeat.values())
     wall = sum(run["seconds"] for repeat in repeats for run in repeat.values())
     print(f"  wrk used {client:.1f} s of CPU in {wall:.0f} s of measured runs (warm-ups apart): "
@@ -234,6 +240,23 @@ def report(label: str, repeats: list[dict[str, dict]], scenarios: Scenarios, rss
         print(f"  SQLite's write-ahead log, largest after a write scenario: {scenarios.log_peak / 1e6:.0f} MB "
               + ("(bounded)" if bounded else f"MISMATCH: past {LOG_BOUND_BYTES / 1e6:.0f} MB, it is not starting over"))
     return all_met
+
+
+def report_cpu(repeats: list[dict[str, dict]]) -> None:
+    """CPU per request of each scenario (medians of the repeats' measured runs). With both cores busy
+    the rate is about the cores over all the CPU a request costs, so hello's CPU over a scenario's
+    bounds the ratio it can reach however the two are scheduled."""
+    def per_request(name: str, key: str) -> float:
+        return statistics.median(repeat[name][key] / repeat[name]["requests"] * 1e6 for repeat in repeats)
+
+    print("  CPU per request, measured runs: the workers, PostgreSQL on this machine, wrk; hello's CPU over a")
+    print("  scenario's is the most of hello's rate it can reach while they share the cores")
+    in_all = {name: sum(per_request(name, key) for key in ("workers_cpu", "database_cpu", "client_cpu"))
+              for name in SCENARIOS}
+    for name in SCENARIOS:
+        print(f"    {name:<17} workers {per_request(name, 'workers_cpu'):>6,.0f} µs  database "
+              f"{per_request(name, 'database_cpu'):>6,.0f} µs  wrk {per_request(name, 'client_cpu'):>5,.0f} µs  "
+              f"in all {in_all[name]:>6,.0f} µs  at most {in_all['bare Flask hello'] / in_all[name]:.2f}x")
 
 
 def main() -> None:
