@@ -6,8 +6,10 @@ intro, attempt page, submit (each request a fresh attempt), heartbeat, autosave 
 page's script sends it) and start (each request an agent without an attempt). wrk checks every
 response's status, redirect target and a piece of its body, and after each write scenario the
 database must show exactly the effect of the requests sent. Prints min/median/max of req/s, p50
-and p95, and the ratio of each repeat's hello, with each target met or MISSED. Then, on PostgreSQL,
-a burst of 500 concurrent starts and submissions (bench/burst.py). Figures, not a test.
+and p95, and the ratio of each repeat's hello, with each target met or MISSED; then the CPU a
+request cost (workers, PostgreSQL on this machine, wrk) and the ratio that CPU allows while they
+share the cores. Then, on PostgreSQL, a burst of 500 concurrent starts and submissions
+(bench/burst.py). Figures, not a test.
 
 Environment:
   BENCH_SECONDS      measured seconds per scenario and repeat (default 10; warm-up 2 s more)
