@@ -92,11 +92,10 @@ class Started:
 
 
 # Every attempt of one agent at one exam, the reset ones too (numbers go on after a reset); a handful of rows.
-# What a start decides on, in one statement: the agent's attempts at the exam (none: one row of NULLs)
-# and whether this version of the exam is stored.
+# What a start decides on, in one statement: the agent's attempts at the exam and whether this version of
+# the exam is stored. Read from the agent's row, so an agent without attempts gets one row (of NULLs).
 _START_FACTS = DriverQuery(
-    select(User.id.label("agent"),
-           select(ExamVersion.content_hash).where(ExamVersion.content_hash == bindparam("content_hash"))
+    select(select(ExamVersion.content_hash).where(ExamVersion.content_hash == bindparam("content_hash"))
            .exists().label("stored"),
            Attempt.id, Attempt.number, Attempt.status, Attempt.reset_at, Attempt.content_hash, Attempt.seed,
            Attempt.started_at, Attempt.deadline)
