@@ -11,7 +11,6 @@ first statement: a read-then-write waits its turn (busy timeout) but never fails
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -20,10 +19,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from lms.driver_query import DriverWrite
+from lms.kept_connections import KeptConnection
 from lms.sqlite_writes import WAL_SIZE_LIMIT_BYTES, Checkpoints, WriteGate
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
@@ -135,10 +134,8 @@ class Database:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.write_engine = self.engine.execution_options(**{WRITE_INTENT: True})
         self.quick_writes = None if self.is_sqlite else make_quick_write_engine(url, **engine_options)
-        self._kept: Connection | None = None  # see lend_reads
-        self._kept_lent = False
-        self._kept_pid = os.getpid()
-        self._kept_generation = self._generation = 0  # dispose bumps it: a connection kept from before is replaced
+        self._kept_reads = KeptConnection(self._reads_connection)
+        self._kept_writes = KeptConnection(self.write_engine.connect)
 
     @property
     def is_sqlite(self) -> bool:
@@ -163,53 +160,29 @@ class Database:
             self.checkpoints.committed()
 
     def dispose(self) -> None:
-        self._generation += 1
-        if self._kept is not None and not self._kept_lent and self._kept_pid == os.getpid():
-            self._kept.close()
-            self._kept = None
+        self._kept_reads.dispose()
+        self._kept_writes.dispose()
         self.engine.dispose()
         if self.quick_writes is not None:
             self.quick_writes.dispose()
 
     def lend_reads(self) -> Connection:
-        """A connection for a unit of work's plain-row reads, outside any transaction.
-
-        The main thread (a sync worker's only one) keeps one checked out between requests, since
-        checking a connection out of the pool and back in cost a third of what a page's reads do,
-        and lends it to one unit of work at a time. Other threads, and a second unit of work while
-        the kept one is lent, get one from the pool, so a threaded server's pool is never held by idle
-        threads. On PostgreSQL these connections run in autocommit (see PLAN_MAX_AGE_SECONDS)."""
-        if threading.current_thread() is not threading.main_thread() or self._kept_lent:
-            return self._reads_connection()
-        kept = self._kept
-        if kept is not None and self._kept_pid != os.getpid():
-            # Inherited across fork: never used or closed here (SQLite's close could checkpoint or remove
-            # the parent's WAL); the child makes its own.
-            _INHERITED.append(kept)
-            kept = None
-        if kept is None or kept.closed or kept.invalidated or self._kept_generation != self._generation:
-            if kept is not None and not kept.closed:
-                kept.close()
-            kept = self._kept = self._reads_connection()
-            self._kept_pid, self._kept_generation = os.getpid(), self._generation
-        self._kept_lent = True
-        return kept
+        """A connection for a unit of work's plain-row reads, outside any transaction: the one the main
+        thread keeps (lms.kept_connections), when it is free. On PostgreSQL these connections run in
+        autocommit (see PLAN_MAX_AGE_SECONDS)."""
+        return self._kept_reads.lend()
 
     def take_back(self, connection: Connection) -> None:
         """The unit of work is done reading: the kept connection's transaction ends, any other goes back."""
-        if connection is not self._kept:
-            connection.close()
-            return
-        self._kept_lent = False
-        try:
-            if connection.in_transaction():
-                connection.rollback()
-        except DBAPIError:
-            # A lost connection (the server restarted, say): closing hands it back to be discarded, and
-            # the next request gets a new one. The request itself is over, so nothing is lost.
-            self._kept = None
-            with contextlib.suppress(DBAPIError):
-                connection.close()
+        self._kept_reads.take_back(connection)
+
+    def lend_writes(self) -> Connection:
+        """A connection for one write transaction (its BEGIN takes SQLite's write lock), kept as reads' is."""
+        return self._kept_writes.lend()
+
+    def take_back_writes(self, connection: Connection, *, failed: bool) -> None:
+        """The write is over; after a failure its connection is not kept, whatever state it is in."""
+        self._kept_writes.take_back(connection, discard=failed)
 
     def _reads_connection(self) -> Connection:
         connection = self.engine.connect()
@@ -217,8 +190,6 @@ class Database:
             connection.execution_options(isolation_level="AUTOCOMMIT")  # the pool restores it on return
         return connection
 
-
-_INHERITED: list[Connection] = []
 
 
 class UnitOfWork:
@@ -312,8 +283,10 @@ class UnitOfWork:
             return
         # Release the read snapshot: the write, and every read after it, see the newest rows.
         self.end_reads()
+        connection = self.database.lend_writes()
+        failed = True
         try:
-            with self.database.write_turn(), self.database.write_engine.connect() as connection:
+            with self.database.write_turn():
                 try:
                     with connection.begin():
                         self._writing, self._durable = connection, True
@@ -326,11 +299,14 @@ class UnitOfWork:
                             writer, self._writer, self._writing = self._writer, None, None
                             if writer is not None:
                                 writer.close()
+                    failed = False
                 finally:
                     emitted = connection.info.pop(EMITTED_EVENTS, False)  # committed, or rolled back
         except BaseException:
             self._after_commit.clear()
             raise
+        finally:
+            self.database.take_back_writes(connection, failed=failed)
         if emitted:
             committed_events.set()
         # A read that slipped in during the write (a lazy load) must not pin a snapshot from before it.

@@ -53,7 +53,8 @@ def _answers_again(database, login: str, session_id: str, user_id: int) -> None:
 
 
 def test_a_connection_the_server_dropped_fails_one_request_only(postgres_url):
-    with _signed_in_agent(postgres_url, "dropped@example.com", pool_size=1) as (database, admin, login, session_id,
+    # The write connection the main thread keeps holds one of the two: the pool has one to hand out.
+    with _signed_in_agent(postgres_url, "dropped@example.com", pool_size=2) as (database, admin, login, session_id,
                                                                                   user_id):
         with database.unit_of_work() as uow:  # the request during which the server drops the connection
             _drop(admin, uow.session.execute(text("SELECT pg_backend_pid()")).scalar_one())
@@ -63,7 +64,7 @@ def test_a_connection_the_server_dropped_fails_one_request_only(postgres_url):
 
 
 def test_a_kept_connection_the_server_dropped_between_requests_fails_one_request_only(postgres_url):
-    with _signed_in_agent(postgres_url, "kept@example.com", pool_size=2) as (database, admin, login, session_id,
+    with _signed_in_agent(postgres_url, "kept@example.com", pool_size=3) as (database, admin, login, session_id,
                                                                                user_id):
         with database.unit_of_work() as uow:  # the reads connection the main thread keeps from now on
             backend = uow.connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
@@ -72,6 +73,21 @@ def test_a_kept_connection_the_server_dropped_between_requests_fails_one_request
             sessions.identity_for(uow, login, session_id)
         _answers_again(database, login, session_id, user_id)
 
+
+
+def test_a_kept_write_connection_the_server_dropped_fails_one_write_only(postgres_url):
+    with _signed_in_agent(postgres_url, "writes@example.com", pool_size=3) as (database, admin, login, session_id,
+                                                                                 user_id):
+        with database.unit_of_work() as uow, uow.write_rows() as connection:  # kept for the next write
+            backend = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+        _drop(admin, backend)
+        with pytest.raises(Exception, match="terminat|lost|closed"), database.unit_of_work() as uow:
+            sessions.end(uow, session_id)
+        _answers_again(database, login, session_id, user_id)  # the failed sign-out changed nothing
+        with database.unit_of_work() as uow:
+            sessions.end(uow, session_id)
+        with database.unit_of_work() as uow:
+            assert sessions.identity_for(uow, login, session_id) is None
 
 def test_rows_come_back_as_sqlalchemy_gives_them(uow):
     """Aware datetimes, JSON as values, numerics, booleans and literals written into the statement."""

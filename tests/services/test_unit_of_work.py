@@ -1,5 +1,5 @@
 """The unit of work's reads: plain-row reads without the ORM session, one pooled connection at a time (the
-main thread keeps its reads connection besides), and a write that releases the reads' snapshot."""
+main thread keeps its reads and write connections besides), and a write that releases the reads' snapshot."""
 
 from __future__ import annotations
 
@@ -33,9 +33,11 @@ def test_plain_row_reads_begin_no_orm_transaction(database):
         assert len(begun) == 1
 
 
-def _reads_then_write(database, kept: int) -> None:
-    """`kept`: connections the thread keeps checked out between units of work (its reads connection)."""
+def _reads_then_write(database, keeps: bool) -> None:
+    """`keeps`: the thread keeps its reads connection and its write connection checked out between units
+    of work (the main thread does); none is kept before this test's first write."""
     pool = database.engine.pool
+    kept = int(keeps)
     with database.unit_of_work() as uow:
         assert count_users(uow.connection) == 0
         assert pool.checkedout() == 1
@@ -46,10 +48,10 @@ def _reads_then_write(database, kept: int) -> None:
             assert pool.checkedout() == 1 + kept
         assert count_users(uow.connection) == 1  # a fresh snapshot after the write
         assert uow.session.scalars(select(User.email)).all() == ["new@example.com"]
-        assert pool.checkedout() == 1 + kept  # the ORM session took over from the plain connection
+        assert pool.checkedout() == 1 + 2 * kept  # the ORM session took over from the plain connection
         assert count_users(uow.connection) == 1  # now on the session's connection
-        assert pool.checkedout() == 1 + kept
-    assert pool.checkedout() == kept
+        assert pool.checkedout() == 1 + 2 * kept
+    assert pool.checkedout() == 2 * kept
 
 
 def test_a_threads_reads_hold_one_connection_and_a_write_releases_it(database):
@@ -57,7 +59,7 @@ def test_a_threads_reads_hold_one_connection_and_a_write_releases_it(database):
 
     def request():
         try:
-            _reads_then_write(database, kept=0)
+            _reads_then_write(database, keeps=False)
         except BaseException as error:  # noqa: BLE001 - reported by the test's own thread
             failed.append(error)
 
@@ -67,9 +69,9 @@ def test_a_threads_reads_hold_one_connection_and_a_write_releases_it(database):
     assert not failed, failed
 
 
-def test_the_main_thread_keeps_its_reads_connection_and_a_write_takes_one_more(database):
-    """A sync worker's one thread: at most two connections, the kept one and the write's."""
-    _reads_then_write(database, kept=1)
+def test_the_main_thread_keeps_a_reads_and_a_write_connection_and_an_orm_session_takes_one_more(database):
+    """A sync worker's one thread: at most three connections, the two it keeps and an ORM session's."""
+    _reads_then_write(database, keeps=True)
 
 
 def test_a_single_statement_write_commits_alone_or_joins_an_open_write(database):

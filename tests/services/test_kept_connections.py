@@ -1,0 +1,117 @@
+"""The main thread keeps a reads connection and a write connection between requests (lms.kept_connections):
+each request still sees the newest commits, nothing else shares a connection while it is lent, and a
+write that failed leaves no connection behind in a state of its own."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import func, insert, select
+
+from lms.models import AuditEntry, User
+from lms.services import accounts
+from lms.services.errors import RuleError
+from tests.support.apps import TEST_PASSWORD
+
+USERS = select(func.count()).select_from(User)
+
+
+def _driver(uow):
+    return uow.connection.connection.dbapi_connection
+
+
+def test_the_next_request_reuses_the_connection_and_sees_what_committed_since(database):
+    with database.unit_of_work() as first:
+        before = first.connection.execute(USERS).scalar_one()
+        kept = _driver(first)
+    with database.unit_of_work() as other:
+        accounts.create_account(other, "between@example.com", TEST_PASSWORD)
+    with database.unit_of_work() as second:
+        assert _driver(second) is kept
+        assert second.connection.execute(USERS).scalar_one() == before + 1
+
+
+def test_a_second_unit_of_work_or_another_thread_gets_a_connection_of_its_own(database):
+    with database.unit_of_work() as outer, database.unit_of_work() as inner:
+        assert _driver(outer) is not _driver(inner)
+        outer_count = outer.connection.execute(USERS).scalar_one()
+        accounts.create_account(inner, "inner@example.com", TEST_PASSWORD)
+        assert inner.connection.execute(USERS).scalar_one() == outer_count + 1
+        seen = {}
+
+        def elsewhere():
+            with database.unit_of_work() as work:
+                seen["driver"] = _driver(work)
+
+        thread = threading.Thread(target=elsewhere)
+        thread.start()
+        thread.join()
+        assert seen["driver"] is not _driver(outer)
+
+
+def test_after_dispose_the_kept_connection_is_a_new_one(database):
+    with database.unit_of_work() as first:
+        kept = _driver(first)
+    database.dispose()
+    with database.unit_of_work() as second:
+        assert _driver(second) is not kept
+        assert second.connection.execute(USERS).scalar_one() >= 0
+
+
+
+AUDITS = select(func.count()).select_from(AuditEntry)
+
+
+def _write(database, action: str, fail: bool = False):
+    """One audit row in a write of its own; the connection it ran on (after a failure the pool may hand
+    out the same driver connection again, reset as on any return to the pool)."""
+    with database.unit_of_work() as work, work.write_rows() as connection:
+        connection.execute(insert(AuditEntry).values(action=action, details={}))
+        if fail:
+            raise RuleError("refused")
+        return connection
+
+
+def _audits(database) -> int:
+    with database.unit_of_work() as work:
+        return work.connection.execute(AUDITS).scalar_one()
+
+
+def test_the_next_write_reuses_the_write_connection_and_each_commits(database):
+    before = _audits(database)
+    first = _write(database, "first")
+    assert _write(database, "second") is first
+    assert _audits(database) == before + 2
+
+
+def test_a_write_that_fails_is_rolled_back_and_its_connection_is_not_kept(database):
+    before = _audits(database)
+    kept = _write(database, "kept")
+    with pytest.raises(RuleError):
+        _write(database, "refused", fail=True)
+    assert _audits(database) == before + 1
+    after = _write(database, "after")
+    assert after is not kept
+    assert _write(database, "again") is after
+    assert _audits(database) == before + 3
+
+
+def test_another_thread_writes_on_a_connection_of_its_own(database):
+    kept = _write(database, "main")
+    seen = {}
+
+    def elsewhere():
+        seen["driver"] = _write(database, "thread")
+
+    thread = threading.Thread(target=elsewhere)
+    thread.start()
+    thread.join()
+    assert seen["driver"] is not kept
+    assert _write(database, "main again") is kept
+
+
+def test_after_dispose_the_kept_write_connection_is_a_new_one(database):
+    kept = _write(database, "before")
+    database.dispose()
+    assert _write(database, "after") is not kept
