@@ -38,8 +38,11 @@ class AttemptLayout:
         return tuple(layout.question_id for layout in self.questions)
 
 
-def _token(seed: int, question_id: str, index: int) -> str:
-    return hashlib.sha256(f"{seed}:{question_id}:{index}".encode()).hexdigest()[:12]
+def _tokens(seed: int, question_id: str, count: int) -> tuple[str, ...]:
+    """The first 12 hex digits of SHA-256("seed:question:index") for each option. Only 6 of the digest's
+    bytes are turned into hex: every layout computes these for every option, a submission's included."""
+    prefix = f"{seed}:{question_id}:".encode()
+    return tuple([hashlib.sha256(prefix + b"%d" % index).digest()[:6].hex() for index in range(count)])
 
 
 def _draw_by_topic(exam: Exam, rng: random.Random) -> set[int]:
@@ -81,6 +84,5 @@ def _layout(exam: Exam, seed: int) -> AttemptLayout:
     for question in questions:
         kind = question_type(question.type)
         order = kind.arrange(question.data, rng, exam.shuffle)
-        tokens = tuple(_token(seed, question.id, index) for index in range(kind.option_count(question.data)))
-        layouts.append(QuestionLayout(question.id, order, tokens))
+        layouts.append(QuestionLayout(question.id, order, _tokens(seed, question.id, kind.option_count(question.data))))
     return AttemptLayout(tuple(layouts))

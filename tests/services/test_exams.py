@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 
 import pytest
 
@@ -100,6 +101,16 @@ def test_tokens_do_not_reveal_positions(rules):
     assert len(set(tokens)) == len(tokens)
     assert all(len(token) == 12 and not token.isdigit() for token in tokens)
 
+
+
+def test_form_values_stay_what_earlier_releases_made_them(rules):
+    """A page opened before an upgrade and submitted after it must still be read: each option's value is
+    the first 12 hex digits of SHA-256 of "seed:question id:option index", in file order."""
+    seed = 1_234_567_890_123_456_789
+    for qlayout in layout_for(rules, seed).questions:
+        assert qlayout.tokens == tuple(hashlib.sha256(f"{seed}:{qlayout.question_id}:{index}".encode()).hexdigest()[:12]
+                                       for index in range(len(qlayout.tokens)))
+    assert any(qlayout.tokens for qlayout in layout_for(rules, seed).questions)
 
 def test_start_is_idempotent_while_an_attempt_is_open(uow, rules, user_id):
     first = exams.start_attempt(uow, CATALOG, rules, user_id, NOW)
