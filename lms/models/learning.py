@@ -64,7 +64,8 @@ class Attempt(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # Found by uq_attempt_number, whose index leads with user_id: a second index would only be written.
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     exam_key: Mapped[str] = mapped_column(String(200), index=True)
     number: Mapped[int] = mapped_column(Integer)
     content_hash: Mapped[str] = mapped_column(ForeignKey("exam_versions.content_hash"))

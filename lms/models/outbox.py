@@ -17,7 +17,7 @@ class OutboxEvent(Base):
     __tablename__ = "outbox_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(64), index=True)
+    name: Mapped[str] = mapped_column(String(64))  # read with the row, never looked up: no index to write
     payload: Mapped[dict] = mapped_column(JSONText, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Set once a dispatcher has made one delivery row per handler that wants the event.
