@@ -7,7 +7,8 @@ key and reused; a changed key gets new ones. The formats are Flask's and Flask-W
 cookies signed before still open, and Flask-WTF's own check accepts the tokens. A cookie the quick
 check does not certainly accept (an old key, an expired one, a forgery) goes through Flask's own
 code, so what opens and what does not is Flask's decision; likewise a CSRF token the quick check
-does not certainly accept goes to Flask-WTF's own check.
+does not certainly accept goes to Flask-WTF's own check. A response that leaves the session as it
+was skips Flask's save step, which reads seven cookie settings before finding nothing to do.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from __future__ import annotations
 import hmac
 import json
 
-from flask import Flask, Request, current_app, g, session
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask import Flask, Request, Response, current_app, g, session
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import URLSafeTimedSerializer
 
@@ -52,6 +53,14 @@ class SessionCookies(SecureCookieSessionInterface):
                 except Exception:  # noqa: BLE001 - a well-signed cookie that does not parse: Flask decides
                     pass
         return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        # Most responses leave the cookie as it was; Flask would still read seven cookie settings first.
+        if not self.should_set_cookie(app, session):
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
+        super().save_session(app, session, response)
 
 
 def csrf_token() -> str:

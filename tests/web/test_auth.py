@@ -138,6 +138,19 @@ def test_session_is_replaced_at_sign_in(client):
         assert session["_user_id"].endswith(":1") and len(session["_lms_session"]) >= 40
 
 
+
+def test_a_page_view_leaves_the_cookie_alone_and_signing_out_replaces_it(client):
+    sign_up(client, "cookie@example.com")
+    client.get("/home")  # shows (and so takes out of the session) the welcome message
+    signed_in = _session_cookie(client)
+    page = client.get("/home")
+    assert page.status_code == 200
+    assert "Set-Cookie" not in page.headers  # nothing in the session changed
+    assert "Cookie" in page.headers["Vary"]  # a cache must not hand this page to another cookie
+    left = sign_out(client)
+    assert "session=" in left.headers["Set-Cookie"]
+    assert _session_cookie(client) != signed_in
+
 def test_a_copied_cookie_stops_working_after_sign_out(app):
     browser, thief = app.test_client(), app.test_client()
     sign_up(browser, "copied@example.com")
