@@ -1,0 +1,103 @@
+"""Instructions a hot path costs, counted by valgrind's callgrind: a size that a noisy machine does not move.
+
+On a shared 2-core machine the same code's timings differ by half between runs, and gunicorn ratios
+by a third, so a change of a few per cent cannot be seen in req/s. This runs N requests in-process
+(Flask test client) on SQLite, after the same warm-up, with the hash seed fixed, under callgrind with
+instrumentation switched on for the measured requests only, and prints the instructions a request
+took (SQLite's engine runs in the process and is counted; system calls' kernel time is not). Run it
+for two checkouts and compare: `PYTHONPATH=<checkout> python bench/instructions.py submit`.
+
+  python bench/instructions.py module|submit [N]    (N measured requests, default 200)
+
+Environment: BENCH_GC=off turns the garbage collector off for the measured requests (the work
+itself, without the collections its allocations bring on). Needs valgrind (Debian's package). A
+figure, not a test; not part of `make bench`.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fixtures import create_agents, open_attempts, random_secret, right_answers, signed_sessions  # noqa: E402
+from harness import app_env, form, sqlite_database  # noqa: E402
+
+MODULE_KEY = "py2022/marketplace/eligibility-and-enrollment"
+EXAM_KEY = "py2022/marketplace/eligibility"
+WARM_UP = 200
+_INSIDE = "LMS_BENCH_UNDER_CALLGRIND"
+
+
+def requests(app, kind: str, count: int):
+    """`count` request functions, each to fresh data where the scenario says so (a submission)."""
+    client = app.test_client(use_cookies=False)
+    client.environ_base.pop("HTTP_USER_AGENT", None)  # as wrk sends them, matching the signed sessions
+    if kind == "module":
+        cookies = signed_sessions(app, create_agents(app, 100, "page-"))
+        return [lambda i=i: client.get(f"/learn/{MODULE_KEY}", headers={"Cookie": cookies[i % 100][0]})
+                for i in range(count)]
+    exam = app.extensions["lms.catalog"].catalog.exams[EXAM_KEY]
+    ids = create_agents(app, count, "submit-")
+    attempts, seeds = open_attempts(app, exam, ids)
+    made = []
+    for (cookie, token), attempt, seed in zip(signed_sessions(app, ids), attempts, seeds, strict=True):
+        body = form({**right_answers(exam, seed), "confirm": ["yes"], "csrf_token": [token]})
+        made.append(lambda attempt=attempt, cookie=cookie, body=body: client.post(
+            f"/attempts/{attempt}/submit", data=body,
+            headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}))
+    return made
+
+
+def measure(kind: str, count: int) -> None:
+    """Inside callgrind: set up, warm up, then count the measured requests only."""
+    from lms.app import create_app
+
+    work = Path(tempfile.mkdtemp(prefix="lms-instructions-"))
+    os.environ.update(app_env(sqlite_database(work, "bench.db"), random_secret(), work))
+    app = create_app()
+    expected = 200 if kind == "module" else 302
+    every = requests(app, kind, WARM_UP + count)
+    for send in every[:WARM_UP]:
+        assert send().status_code == expected
+    if os.environ.get("BENCH_GC") == "off":
+        gc.collect()
+        gc.disable()
+    subprocess.run(["callgrind_control", "--instr=on", str(os.getpid())], check=True, capture_output=True)
+    for send in every[WARM_UP:]:
+        if send().status_code != expected:
+            sys.exit("a measured request failed")
+    subprocess.run(["callgrind_control", "--instr=off", str(os.getpid())], check=True, capture_output=True)
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> None:
+    kind = sys.argv[1] if len(sys.argv) > 1 else ""
+    count = int(sys.argv[2]) if len(sys.argv) > 2 else 200
+    if kind not in ("module", "submit"):
+        sys.exit(__doc__)
+    if os.environ.get(_INSIDE):
+        measure(kind, count)
+        return
+    if shutil.which("valgrind") is None:
+        sys.exit("valgrind is not installed (apt-get install --no-install-recommends valgrind)")
+    with tempfile.TemporaryDirectory(prefix="lms-callgrind-") as folder:
+        out = Path(folder) / "callgrind.out"
+        subprocess.run(["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
+                        sys.executable, __file__, kind, str(count)],
+                       env={**os.environ, _INSIDE: "1", "PYTHONHASHSEED": "0"}, check=True, capture_output=True)
+        totals = re.search(r"^totals: (\d+)", out.read_text(), re.MULTILINE)
+    if totals is None:
+        sys.exit("callgrind wrote no totals")
+    print(f"{kind}: {int(totals.group(1)) / count:,.0f} instructions a request "
+          f"({count} requests, garbage collector {os.environ.get('BENCH_GC', 'on')})")
+
+
+if __name__ == "__main__":
+    main()
