@@ -191,7 +191,6 @@ class Database:
         return connection
 
 
-
 class UnitOfWork:
     """How a service touches the database: one session to read, short transactions to write.
 
@@ -283,9 +282,10 @@ class UnitOfWork:
             return
         # Release the read snapshot: the write, and every read after it, see the newest rows.
         self.end_reads()
-        connection = self.database.lend_writes()
+        connection: Connection | None = None
         failed = True
         try:
+            connection = self.database.lend_writes()
             with self.database.write_turn():
                 try:
                     with connection.begin():
@@ -306,7 +306,8 @@ class UnitOfWork:
             self._after_commit.clear()
             raise
         finally:
-            self.database.take_back_writes(connection, failed=failed)
+            if connection is not None:
+                self.database.take_back_writes(connection, failed=failed)
         if emitted:
             committed_events.set()
         # A read that slipped in during the write (a lazy load) must not pin a snapshot from before it.
