@@ -59,7 +59,6 @@ def test_after_dispose_the_kept_connection_is_a_new_one(database):
         assert second.connection.execute(USERS).scalar_one() >= 0
 
 
-
 AUDITS = select(func.count()).select_from(AuditEntry)
 
 
