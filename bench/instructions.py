@@ -28,9 +28,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fixtures import create_agents, open_attempts, random_secret, right_answers, signed_sessions  # noqa: E402
 from harness import app_env, form, sqlite_database  # noqa: E402
+from web import EXAM_KEY, MODULE_KEY  # noqa: E402  (the same module and exam as the web benchmark)
 
-MODULE_KEY = "py2022/marketplace/eligibility-and-enrollment"
-EXAM_KEY = "py2022/marketplace/eligibility"
 WARM_UP = 200
 _INSIDE = "LMS_BENCH_UNDER_CALLGRIND"
 
