@@ -7,7 +7,7 @@ instrumentation switched on for the measured requests only, and prints the instr
 took (SQLite's engine runs in the process and is counted; system calls' kernel time is not). Run it
 for two checkouts and compare: `PYTHONPATH=<checkout> python bench/instructions.py submit`.
 
-  python bench/instructions.py module|submit [N]    (N measured requests, default 200)
+  python bench/instructions.py module|intro|submit [N]    (N measured requests, default 200)
 
 Environment: BENCH_GC=off turns the garbage collector off for the measured requests (the work
 itself, without the collections its allocations bring on). Needs valgrind (Debian's package). A
@@ -31,6 +31,7 @@ from harness import app_env, form, sqlite_database  # noqa: E402
 from web import EXAM_KEY, MODULE_KEY  # noqa: E402  (the same module and exam as the web benchmark)
 
 WARM_UP = 200
+PAGES = {"module": f"/learn/{MODULE_KEY}", "intro": f"/exams/{EXAM_KEY}"}
 _INSIDE = "LMS_BENCH_UNDER_CALLGRIND"
 
 
@@ -38,10 +39,9 @@ def requests(app, kind: str, count: int):
     """`count` request functions, each to fresh data where the scenario says so (a submission)."""
     client = app.test_client(use_cookies=False)
     client.environ_base.pop("HTTP_USER_AGENT", None)  # as wrk sends them, matching the signed sessions
-    if kind == "module":
-        cookies = signed_sessions(app, create_agents(app, 100, "page-"))
-        return [lambda i=i: client.get(f"/learn/{MODULE_KEY}", headers={"Cookie": cookies[i % 100][0]})
-                for i in range(count)]
+    if kind in PAGES:
+        cookies = signed_sessions(app, create_agents(app, 100, "page-"))  # agents without an attempt
+        return [lambda i=i: client.get(PAGES[kind], headers={"Cookie": cookies[i % 100][0]}) for i in range(count)]
     exam = app.extensions["lms.catalog"].catalog.exams[EXAM_KEY]
     ids = create_agents(app, count, "submit-")
     attempts, seeds = open_attempts(app, exam, ids)
@@ -61,7 +61,7 @@ def measure(kind: str, count: int) -> None:
     work = Path(tempfile.mkdtemp(prefix="lms-instructions-"))
     os.environ.update(app_env(sqlite_database(work, "bench.db"), random_secret(), work))
     app = create_app()
-    expected = 200 if kind == "module" else 302
+    expected = 200 if kind in PAGES else 302
     every = requests(app, kind, WARM_UP + count)
     for send in every[:WARM_UP]:
         assert send().status_code == expected
@@ -79,7 +79,7 @@ def measure(kind: str, count: int) -> None:
 def main() -> None:
     kind = sys.argv[1] if len(sys.argv) > 1 else ""
     count = int(sys.argv[2]) if len(sys.argv) > 2 else 200
-    if kind not in ("module", "submit"):
+    if kind not in (*PAGES, "submit"):
         sys.exit(__doc__)
     if os.environ.get(_INSIDE):
         measure(kind, count)

@@ -17,7 +17,7 @@ from lms.web.page_cache import CSRF_MARK, FragmentCache, PageCache, new_mark
 from lms.web.player import bp
 from lms.web.player.learning import refuse_if_closed
 from lms.web.signing import csrf_token
-from lms.web.templating import use_zone_name
+from lms.web.templating import chosen_zone_name, use_zone_name
 
 
 def _exam_or_404(exam_key: str):
@@ -40,9 +40,24 @@ def exam(exam_key: str):
     found, module, refused = _open_exam(exam_key)
     if refused:
         return refused
-    standing = exams.shown_standing(uow().connection, found, current_user.id)
-    _, following = catalog().neighbours(module)
-    return render_template("player/exam.html", exam=found, module=module, standing=standing, following=following)
+    agent = current_user._get_current_object()  # one lookup for the page's three uses
+    standing = exams.shown_standing(uow().connection, found, agent.id)
+    # Everything the page shows that differs between agents; the rest is the exam and the catalog.
+    # Submitted attempts are listed in the agent's time zone, which is read only when there are some.
+    key = (found.key, agent.role, standing.allowed, standing.attempts,
+           chosen_zone_name() if standing.submitted else None)
+
+    def render() -> str:
+        _, following = catalog().neighbours(module)
+        return render_template("player/exam.html", exam=found, module=module, standing=standing,
+                               following=following, csrf_token=lambda: CSRF_MARK)
+
+    return EXAM_PAGES.render(key, catalog(), render, {CSRF_MARK: csrf_token()})
+
+
+# Agents open an exam's page before each attempt and come back to it after; until they start,
+# every agent in the same role sees the same page.
+EXAM_PAGES = PageCache(size=1024)
 
 
 @bp.post("/exams/<path:exam_key>/start")
