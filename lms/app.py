@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
@@ -28,10 +29,33 @@ from lms.web import (
 )
 
 
+class _Site(Flask):
+    """Flask, remembering which hooks and views need no async wrapper. Flask asks `inspect` again for
+    each hook and view on every request (seven times for a module page); a function's answer never
+    changes. Kept for at most `_SYNC_KEPT` functions, in case some are made per request."""
+
+    _SYNC_KEPT = 1024
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sync: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        try:
+            return self._sync[func]
+        except KeyError:
+            if len(self._sync) >= self._SYNC_KEPT:
+                self._sync.clear()
+            made = self._sync[func] = super().ensure_sync(func)
+            return made
+        except TypeError:  # a method of an unhashable object
+            return super().ensure_sync(func)
+
+
 def create_app(test_config: dict[str, Any] | None = None, *, for_commands: bool = False) -> Flask:
     """The application. `for_commands`: built for `lms` commands, which may run without serving settings."""
     instance = config.instance_path()
-    app = Flask(
+    app = _Site(
         __name__,
         instance_path=str(instance),
         template_folder=str(config.PROJECT_ROOT / "templates"),

@@ -12,9 +12,8 @@ would; a submission's five writes cost about half as much this way.
 
 from __future__ import annotations
 
-import contextlib
 from collections import namedtuple
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -185,18 +184,27 @@ class DriverWrite:
         return compiled
 
 
-@contextlib.contextmanager
-def _cursor(connection: Connection) -> Iterator[Any]:
-    """A cursor of the connection's driver connection, in its transaction, closed afterwards."""
-    dbapi_connection = connection.connection
-    cursor = dbapi_connection.cursor()
-    try:
-        yield cursor
-    except connection.dialect.loaded_dbapi.Error as error:
-        # What SQLAlchemy's own path would do: a lost connection leaves the pool instead of failing
-        # the next request that checks it out (and the rollback that ends this one).
-        if connection.dialect.is_disconnect(error, dbapi_connection.dbapi_connection, cursor):
-            connection.invalidate(error)
-        raise
-    finally:
-        cursor.close()
+class _cursor:  # noqa: N801  (used as a function: `with _cursor(connection) as cursor`)
+    """A cursor of the connection's driver connection, in its transaction, closed afterwards. A class
+    rather than a generator: every driver statement opens one, and `contextlib`'s wrapper costs more."""
+
+    __slots__ = ("connection", "dbapi_connection", "cursor")
+
+    def __init__(self, connection: Connection):
+        self.connection = connection
+        self.dbapi_connection = connection.connection
+
+    def __enter__(self) -> Any:
+        self.cursor = self.dbapi_connection.cursor()
+        return self.cursor
+
+    def __exit__(self, kind: Any, error: Any, traceback: Any) -> None:
+        try:
+            dialect = self.connection.dialect
+            # What SQLAlchemy's own path would do: a lost connection leaves the pool instead of failing
+            # the next request that checks it out (and the rollback that ends this one).
+            if (isinstance(error, dialect.loaded_dbapi.Error)
+                    and dialect.is_disconnect(error, self.dbapi_connection.dbapi_connection, self.cursor)):
+                self.connection.invalidate(error)
+        finally:
+            self.cursor.close()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from flask import Flask, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
@@ -44,8 +46,9 @@ SESSION_KEY = "_lms_session"  # the server-side session's id, kept in the signed
 
 _CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; "
         "form-action 'self'")
-_HEADERS = (("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"), ("Referrer-Policy", "same-origin"),
-            ("Content-Security-Policy", _CSP))
+_HEADERS = tuple((header, header[0].lower()) for header in (
+    ("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"), ("Referrer-Policy", "same-origin"),
+    ("Content-Security-Policy", _CSP)))
 _HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 _NO_STORE = ("Cache-Control", "no-store")
 _BODILESS = frozenset(("GET", "HEAD", "OPTIONS"))
@@ -106,17 +109,33 @@ def init_app(app: Flask) -> None:
         return None
 
     @app.after_request
-    def headers(response):
-        # One pass over what the view set (a miss in werkzeug's Headers costs an exception), one extend.
-        present = {name.lower() for name, _ in response.headers}
-        added = [header for header in _HEADERS if header[0].lower() not in present]
-        if request.is_secure and "strict-transport-security" not in present:
-            added.append(_HSTS)
-        if ("cache-control" not in present and request.endpoint and request.endpoint != "static"
-                and current_user.is_authenticated):
-            added.append(_NO_STORE)
-        response.headers.extend(added)
+    def not_stored(response):
+        # Signed-in pages are the agent's own: no shared cache or back button may show them to the next person.
+        if (request.endpoint and request.endpoint != "static" and current_user.is_authenticated
+                and all(name.lower() != "cache-control" for name, _ in response.headers)):
+            response.headers.add(*_NO_STORE)
         return response
+
+    app.wsgi_app = SecurityHeaders(app.wsgi_app)  # type: ignore[method-assign]
+
+
+class SecurityHeaders:
+    """Adds the headers every response carries (errors and static files too) as it starts. Appending to
+    the WSGI header list costs a fraction of a microsecond; werkzeug's `Headers` checks every value it
+    is given again on every response, which cost a module page about 4 % of its instructions."""
+
+    def __init__(self, wsgi_app: Callable[..., Any]):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            present = {name.lower() for name, _ in headers}
+            headers.extend(header for header, lowered in _HEADERS if lowered not in present)
+            if environ.get("wsgi.url_scheme") == "https" and "strict-transport-security" not in present:
+                headers.append(_HSTS)
+            return start_response(status, headers, exc_info)
+
+        return self.wsgi_app(environ, start)
 
 
 def role_required(*roles: str):

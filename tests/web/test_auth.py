@@ -311,6 +311,25 @@ def test_the_client_address_comes_from_proxy_headers_only_when_configured(tmp_pa
     app.extensions["lms.db"].dispose()
 
 
+@pytest.mark.parametrize(("hops", "strict"), [(0, False), (1, True)])
+def test_https_as_a_trusted_proxy_reports_it_asks_browsers_to_keep_to_https(tmp_path, monkeypatch, sqlite_url, hops,
+                                                                            strict):
+    app = make_app(tmp_path, monkeypatch, sqlite_url, PROXY_HOPS=hops)
+    response = app.test_client().get("/account/sign-in", headers={"X-Forwarded-Proto": "https"})
+    assert ("Strict-Transport-Security" in response.headers) is strict
+    assert response.headers.getlist("X-Frame-Options") == ["DENY"]
+    app.extensions["lms.db"].dispose()
+
+
+def test_error_pages_and_static_files_carry_the_security_headers_once(client):
+    for response in (client.get("/no-such-page"), client.get("/static/css/site.css"),
+                     client.post("/account/sign-in", data={"email": "a\x00@example.com"})):
+        assert response.status_code in (200, 400, 404)
+        for name in ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy"):
+            assert len(response.headers.getlist(name)) == 1, (response.status_code, name)
+        assert "Strict-Transport-Security" not in response.headers  # served over plain HTTP
+
+
 def test_reset_links_never_reach_the_log(client, app, caplog):
     import logging
 
