@@ -8,13 +8,13 @@ page's HTML says nothing about which choice, match or order is right.
 from __future__ import annotations
 
 import hashlib
-import random
 import secrets
 from dataclasses import dataclass
 
 from lms.content.catalog import Exam
 from lms.questions import question_type
 from lms.questions.base import QuestionLayout
+from lms.questions.draws import Draws
 from lms.services.recent import Recent
 
 __all__ = ["SEED_BITS", "AttemptLayout", "QuestionLayout", "layout_for", "new_seed"]
@@ -45,11 +45,14 @@ def _tokens(seed: int, question_id: str, count: int) -> tuple[str, ...]:
     return tuple([hashlib.sha256(prefix + b"%d" % index).digest()[:6].hex() for index in range(count)])
 
 
-def _draw_by_topic(exam: Exam, rng: random.Random) -> set[int]:
+def _draw_by_topic(exam: Exam, rng: Draws) -> set[int]:
     """The positions drawn: each topic's count from that topic's questions, topics in the author's order."""
+    pools: dict[str | None, list[int]] = {}
+    for index, question in enumerate(exam.questions):
+        pools.setdefault(question.topic, []).append(index)
     drawn: set[int] = set()
     for topic, count in exam.topics:
-        pool = [index for index, question in enumerate(exam.questions) if question.topic == topic]
+        pool = pools.get(topic, [])
         drawn.update(rng.sample(pool, min(count, len(pool))))
     return drawn
 
@@ -70,7 +73,7 @@ _LAYOUTS: Recent[tuple, tuple[tuple, AttemptLayout]] = Recent(size=4096)
 
 
 def _layout(exam: Exam, seed: int) -> AttemptLayout:
-    rng = random.Random(seed)
+    rng = Draws(seed)
     questions = list(exam.questions)
     if exam.topics:
         drawn = _draw_by_topic(exam, rng)
