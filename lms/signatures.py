@@ -25,6 +25,8 @@ import zlib
 from itsdangerous import Signer
 
 _SEP = b"."
+# itsdangerous's compact JSON; `json.dumps` with any option set builds a new encoder on every call.
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def _b64encode(data: bytes) -> bytes:
@@ -70,7 +72,7 @@ class TimestampSigning:
     def dumps(self, obj: object, now: int | None = None, *, compress: bool = True) -> str:
         """`compress=False` skips trying zlib (tens of microseconds for a few bytes): itsdangerous reads
         either form, but only with compression is the token byte for byte the one it would make."""
-        data = json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
+        data = _JSON.encode(obj).encode()
         compressed = zlib.compress(data) if compress else data
         payload = _SEP + _b64encode(compressed) if len(compressed) < len(data) - 1 else _b64encode(data)
         return self.sign(payload, now).decode("ascii")
