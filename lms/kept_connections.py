@@ -23,6 +23,9 @@ _INHERITED: list[Connection] = []
 
 
 class KeptConnection:
+    """One connection of an engine, lent to the main thread's units of work one at a time (`lend`,
+    `take_back`); after a fork the child makes its own and leaves the parent's alone."""
+
     def __init__(self, connect: Callable[[], Connection]):
         self._connect = connect
         self._kept: Connection | None = None
