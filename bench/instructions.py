@@ -7,7 +7,7 @@ instrumentation switched on for the measured requests only, and prints the instr
 took (SQLite's engine runs in the process and is counted; system calls' kernel time is not). Run it
 for two checkouts and compare: `PYTHONPATH=<checkout> python bench/instructions.py submit`.
 
-  python bench/instructions.py module|intro|submit [N]    (N measured requests, default 200)
+  python bench/instructions.py module|intro|heartbeat|submit [N]    (N measured requests, default 200)
 
 Environment: BENCH_GC=off turns the garbage collector off for the measured requests (the work
 itself, without the collections its allocations bring on). Needs valgrind (Debian's package). A
@@ -26,7 +26,14 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fixtures import create_agents, open_attempts, random_secret, right_answers, signed_sessions  # noqa: E402
+from fixtures import (  # noqa: E402
+    create_agents,
+    open_attempts,
+    random_secret,
+    right_answers,
+    seat_tokens,
+    signed_sessions,
+)
 from harness import app_env, form, sqlite_database  # noqa: E402
 from web import EXAM_KEY, MODULE_KEY  # noqa: E402  (the same module and exam as the web benchmark)
 
@@ -42,6 +49,15 @@ def requests(app, kind: str, count: int):
     if kind in PAGES:
         cookies = signed_sessions(app, create_agents(app, 100, "page-"))  # agents without an attempt
         return [lambda i=i: client.get(PAGES[kind], headers={"Cookie": cookies[i % 100][0]}) for i in range(count)]
+    if kind == "heartbeat":  # 100 agents with the module page open, each heartbeat a second or more after the last
+        ids = create_agents(app, 100, "seat-")
+        cookies = signed_sessions(app, ids)
+        notes = [form({"opened": [note], "csrf_token": [token]})
+                 for (_, token), note in zip(cookies, seat_tokens(app, ids, MODULE_KEY), strict=True)]
+        return [lambda i=i: client.post(f"/learn/{MODULE_KEY}/heartbeat", data=notes[i % 100],
+                                        headers={"Cookie": cookies[i % 100][0],
+                                                 "Content-Type": "application/x-www-form-urlencoded"})
+                for i in range(count)]
     exam = app.extensions["lms.catalog"].catalog.exams[EXAM_KEY]
     ids = create_agents(app, count, "submit-")
     attempts, seeds = open_attempts(app, exam, ids)
@@ -61,7 +77,7 @@ def measure(kind: str, count: int) -> None:
     work = Path(tempfile.mkdtemp(prefix="lms-instructions-"))
     os.environ.update(app_env(sqlite_database(work, "bench.db"), random_secret(), work))
     app = create_app()
-    expected = 200 if kind in PAGES else 302
+    expected = 200 if kind in PAGES else 204 if kind == "heartbeat" else 302
     every = requests(app, kind, WARM_UP + count)
     for send in every[:WARM_UP]:
         assert send().status_code == expected
@@ -79,7 +95,7 @@ def measure(kind: str, count: int) -> None:
 def main() -> None:
     kind = sys.argv[1] if len(sys.argv) > 1 else ""
     count = int(sys.argv[2]) if len(sys.argv) > 2 else 200
-    if kind not in (*PAGES, "submit"):
+    if kind not in (*PAGES, "heartbeat", "submit"):
         sys.exit(__doc__)
     if os.environ.get(_INSIDE):
         measure(kind, count)
