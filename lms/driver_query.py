@@ -105,7 +105,7 @@ class DriverQuery:
         if compiled is None:
             compiled = self._compiled[dialect.name] = _compile(self.statement, dialect)
         values = compiled.values(params)
-        with _cursor(connection) as cursor:
+        with _Cursor(connection) as cursor:
             cursor.execute(compiled.sql, values)
             found = [cursor.fetchone()] if first else cursor.fetchall()
             if compiled.readers is None:
@@ -144,7 +144,7 @@ class DriverWrite:
 
     def run(self, connection: Connection, params: Mapping[str, Any]) -> int:
         compiled = self._for(connection.dialect, params)
-        with _cursor(connection) as cursor:
+        with _Cursor(connection) as cursor:
             cursor.execute(compiled.sql, compiled.values(params))
             return cursor.rowcount
 
@@ -158,7 +158,7 @@ class DriverWrite:
         if self._rows_as_one and connection.dialect.name == "postgresql" and len(rows) <= self.ROWS_PER_STATEMENT:
             self._run_as_one(connection, compiled, rows)
             return
-        with _cursor(connection) as cursor:
+        with _Cursor(connection) as cursor:
             cursor.executemany(compiled.sql, [compiled.values(row) for row in rows])
 
     def _run_as_one(self, connection: Connection, single: _Compiled, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -173,7 +173,7 @@ class DriverWrite:
                                                 for name in names} for index in range(len(filled))])
             compiled = self._multirow[key] = _compile(statement, connection.dialect)
         params = {f"{name}_row{index}": row[name] for index, row in enumerate(filled) for name in names}
-        with _cursor(connection) as cursor:
+        with _Cursor(connection) as cursor:
             cursor.execute(compiled.sql, compiled.values(params))
 
     def _for(self, dialect: Any, params: Mapping[str, Any]) -> _Compiled:
@@ -184,7 +184,7 @@ class DriverWrite:
         return compiled
 
 
-class _cursor:  # noqa: N801  (used as a function: `with _cursor(connection) as cursor`)
+class _Cursor:
     """A cursor of the connection's driver connection, in its transaction, closed afterwards. A class
     rather than a generator: every driver statement opens one, and `contextlib`'s wrapper costs more."""
 

@@ -40,7 +40,7 @@ def exam(exam_key: str):
     found, module, refused = _open_exam(exam_key)
     if refused:
         return refused
-    agent = current_user._get_current_object()  # one lookup for the page's three uses
+    agent = current_user._get_current_object()  # one lookup for the page's two uses
     standing = exams.shown_standing(uow().connection, found, agent.id)
     # Everything the page shows that differs between agents; the rest is the exam and the catalog.
     # Submitted attempts are listed in the agent's time zone, which is read only when there are some.
