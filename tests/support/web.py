@@ -65,5 +65,17 @@ def sign_up(client, email: str | None = None, password: str = TEST_PASSWORD) -> 
     return AuthActions(client).sign_up(email, password)
 
 
+def new_agents(app, *emails: str) -> list:
+    """A browser per email, signed up as a new learner, its welcome message already shown: their next
+    pages carry no flashed message, so a page kept per learner state may serve them."""
+    clients = []
+    for email in emails:
+        client = app.test_client()
+        sign_up(client, email)
+        client.get("/home")
+        clients.append(client)
+    return clients
+
+
 def sign_in(client, email: str, password: str = TEST_PASSWORD):
     return AuthActions(client).sign_in(email, password)

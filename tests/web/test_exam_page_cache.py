@@ -7,7 +7,7 @@ import re
 
 from lms.services import accounts
 from lms.web.player.exams import EXAM_PAGES
-from tests.support.web import TEST_PASSWORD, post_form, sign_in, sign_up
+from tests.support.web import TEST_PASSWORD, new_agents, post_form, sign_in, sign_up
 from tests.web.test_time_zones import PROFILE
 
 EXAM = "/exams/py2030/core/rules"
@@ -18,10 +18,7 @@ def _form_token(page: str) -> str:
 
 
 def test_agents_who_have_not_started_share_a_render_but_not_their_tokens(player_app):
-    first, second = player_app.test_client(), player_app.test_client()
-    for client, email in ((first, "first@example.com"), (second, "second@example.com")):
-        sign_up(client, email)
-        client.get("/home")  # shows (and so clears) the welcome message
+    first, second = new_agents(player_app, "first@example.com", "second@example.com")
     EXAM_PAGES.clear()
     hits = EXAM_PAGES.hits
     one, two = first.get(EXAM).get_data(as_text=True), second.get(EXAM).get_data(as_text=True)
@@ -36,9 +33,7 @@ def test_agents_who_have_not_started_share_a_render_but_not_their_tokens(player_
 
 
 def test_starting_and_submitting_show_at_once(player_app):
-    agent = player_app.test_client()
-    sign_up(agent, "steps@example.com")
-    agent.get("/home")
+    [agent] = new_agents(player_app, "steps@example.com")
     assert "Start the exam" in agent.get(EXAM).get_data(as_text=True)
     attempt = post_form(agent, f"{EXAM}/start", {}, form_url=EXAM).headers["Location"]
     page = agent.get(EXAM).get_data(as_text=True)
@@ -63,9 +58,8 @@ def test_a_new_time_zone_shows_on_the_listed_attempts_at_once(player_app):
 
 
 def test_an_admin_and_an_agent_in_the_same_standing_see_their_own_menus(player_app):
-    agent, admin = player_app.test_client(), player_app.test_client()
-    sign_up(agent, "learner@example.com")
-    agent.get("/home")
+    [agent] = new_agents(player_app, "learner@example.com")
+    admin = player_app.test_client()
     with player_app.extensions["lms.db"].unit_of_work() as work:
         accounts.create_account(work, "chief@example.com", TEST_PASSWORD, role="admin")
     sign_in(admin, "chief@example.com")

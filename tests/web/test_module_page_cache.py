@@ -7,7 +7,7 @@ import re
 
 from lms.services import tokens
 from lms.web.player.learning import MODULE_PAGES
-from tests.support.web import post_form, sign_up
+from tests.support.web import new_agents, post_form, sign_up
 
 INTRO = "/learn/py2030/core/intro"
 
@@ -17,10 +17,7 @@ def hidden(page: str, name: str) -> str:
 
 
 def test_agents_in_the_same_state_share_a_render_but_not_their_tokens(player_app):
-    first, second = player_app.test_client(), player_app.test_client()
-    for client, email in ((first, "first@example.com"), (second, "second@example.com")):
-        sign_up(client, email)
-        client.get("/home")  # shows (and so clears) the welcome message
+    first, second = new_agents(player_app, "first@example.com", "second@example.com")
     MODULE_PAGES.clear()
     hits = MODULE_PAGES.hits
     one, two = first.get(INTRO).get_data(as_text=True), second.get(INTRO).get_data(as_text=True)
@@ -48,8 +45,6 @@ def test_a_page_with_a_flashed_message_is_rendered_for_its_agent_alone(player_ap
     with client.session_transaction() as session:
         session["_flashes"] = [("success", "Only for this agent")]
     assert "Only for this agent" in client.get(INTRO).get_data(as_text=True)
-    other = player_app.test_client()
-    sign_up(other, "other@example.com")
-    other.get("/home")
+    [other] = new_agents(player_app, "other@example.com")
     assert "Only for this agent" not in other.get(INTRO).get_data(as_text=True)
     assert "Only for this agent" not in client.get(INTRO).get_data(as_text=True)  # shown once, as flashes are
