@@ -77,5 +77,15 @@ def new_agents(app, *emails: str) -> list:
     return clients
 
 
+def one_render_for_both(cache, url: str, first, second) -> tuple[str, str]:
+    """`url` as two agents get it from a cleared page cache: the second agent's page must come from the
+    render made for the first."""
+    cache.clear()
+    hits = cache.hits
+    pages = first.get(url).get_data(as_text=True), second.get(url).get_data(as_text=True)
+    assert cache.hits == hits + 1, f"{url} was rendered again for the second agent"
+    return pages
+
+
 def sign_in(client, email: str, password: str = TEST_PASSWORD):
     return AuthActions(client).sign_in(email, password)

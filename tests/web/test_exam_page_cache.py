@@ -7,7 +7,7 @@ import re
 
 from lms.services import accounts
 from lms.web.player.exams import EXAM_PAGES
-from tests.support.web import TEST_PASSWORD, new_agents, post_form, sign_in, sign_up
+from tests.support.web import TEST_PASSWORD, new_agents, one_render_for_both, post_form, sign_in, sign_up
 from tests.web.test_time_zones import PROFILE
 
 EXAM = "/exams/py2030/core/rules"
@@ -19,10 +19,7 @@ def _form_token(page: str) -> str:
 
 def test_agents_who_have_not_started_share_a_render_but_not_their_tokens(player_app):
     first, second = new_agents(player_app, "first@example.com", "second@example.com")
-    EXAM_PAGES.clear()
-    hits = EXAM_PAGES.hits
-    one, two = first.get(EXAM).get_data(as_text=True), second.get(EXAM).get_data(as_text=True)
-    assert EXAM_PAGES.hits == hits + 1  # the second agent's page came from the first one's render
+    one, two = one_render_for_both(EXAM_PAGES, EXAM, first, second)
     assert "Start the exam" in one and "Start the exam" in two
     assert "lms-csrf-" not in one + two
     assert _form_token(one) != _form_token(two)

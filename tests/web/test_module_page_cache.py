@@ -7,7 +7,7 @@ import re
 
 from lms.services import tokens
 from lms.web.player.learning import MODULE_PAGES
-from tests.support.web import new_agents, post_form, sign_up
+from tests.support.web import new_agents, one_render_for_both, post_form, sign_up
 
 INTRO = "/learn/py2030/core/intro"
 
@@ -18,10 +18,7 @@ def hidden(page: str, name: str) -> str:
 
 def test_agents_in_the_same_state_share_a_render_but_not_their_tokens(player_app):
     first, second = new_agents(player_app, "first@example.com", "second@example.com")
-    MODULE_PAGES.clear()
-    hits = MODULE_PAGES.hits
-    one, two = first.get(INTRO).get_data(as_text=True), second.get(INTRO).get_data(as_text=True)
-    assert MODULE_PAGES.hits == hits + 1  # the second agent's page came from the first one's render
+    one, two = one_render_for_both(MODULE_PAGES, INTRO, first, second)
     assert hidden(one, "csrf_token") != hidden(two, "csrf_token")
     assert hidden(one, "opened") != hidden(two, "opened")
     assert "lms-csrf-" not in one + two and "lms-opened-" not in one + two
