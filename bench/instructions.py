@@ -49,7 +49,8 @@ def requests(app, kind: str, count: int):
     if kind in PAGES:
         cookies = signed_sessions(app, create_agents(app, 100, "page-"))  # agents without an attempt
         return [lambda i=i: client.get(PAGES[kind], headers={"Cookie": cookies[i % 100][0]}) for i in range(count)]
-    if kind == "heartbeat":  # 100 agents with the module page open, each heartbeat a second or more after the last
+    if kind == "heartbeat":  # 100 agents with the module page open, sending heartbeats in turn (each counts
+        # the seconds since that agent's last one, as the page's script does every minute)
         ids = create_agents(app, 100, "seat-")
         cookies = signed_sessions(app, ids)
         notes = [form({"opened": [note], "csrf_token": [token]})
