@@ -7,7 +7,12 @@ instrumentation switched on for the measured requests only, and prints the instr
 took (SQLite's engine runs in the process and is counted; system calls' kernel time is not). Run it
 for two checkouts and compare: `PYTHONPATH=<checkout> python bench/instructions.py submit`.
 
-  python bench/instructions.py module|intro|heartbeat|submit [N]    (N measured requests, default 200)
+  python bench/instructions.py module|intro|home|tracker|heartbeat|submit|result [N]
+                                                        (N measured requests, default 200)
+
+`home` and `tracker` are pages rendered afresh on every request (for agents who have started nothing).
+`result` is each agent's first look at a scored attempt's result, as after a submission: every other
+one passed, the rest failed with the sections to re-read listed.
 
 Environment: BENCH_GC=off turns the garbage collector off for the measured requests (the work
 itself, without the collections its allocations bring on). Needs valgrind (Debian's package). A
@@ -26,19 +31,15 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fixtures import (  # noqa: E402
-    create_agents,
-    open_attempts,
-    random_secret,
-    right_answers,
-    seat_tokens,
-    signed_sessions,
-)
+from fixtures import create_agents, open_attempts, random_secret, seat_tokens, signed_sessions  # noqa: E402
 from harness import app_env, form, sqlite_database  # noqa: E402
 from web import EXAM_KEY, MODULE_KEY  # noqa: E402  (the same module and exam as the web benchmark)
 
+from lms.services import scoring  # noqa: E402
+from lms.services.layout import layout_for  # noqa: E402
+
 WARM_UP = 200
-PAGES = {"module": f"/learn/{MODULE_KEY}", "intro": f"/exams/{EXAM_KEY}"}
+PAGES = {"module": f"/learn/{MODULE_KEY}", "intro": f"/exams/{EXAM_KEY}", "home": "/home", "tracker": "/tracker"}
 _INSIDE = "LMS_BENCH_UNDER_CALLGRIND"
 
 
@@ -60,14 +61,20 @@ def requests(app, kind: str, count: int):
                                                  "Content-Type": "application/x-www-form-urlencoded"})
                 for i in range(count)]
     exam = app.extensions["lms.catalog"].catalog.exams[EXAM_KEY]
-    ids = create_agents(app, count, "submit-")
+    ids = create_agents(app, count, f"{kind}-")
     attempts, seeds = open_attempts(app, exam, ids)
     made = []
-    for (cookie, token), attempt, seed in zip(signed_sessions(app, ids), attempts, seeds, strict=True):
-        body = form({**right_answers(exam, seed), "confirm": ["yes"], "csrf_token": [token]})
+    for number, ((cookie, token), attempt, seed) in enumerate(zip(signed_sessions(app, ids), attempts, seeds,
+                                                                  strict=True)):
+        answers = scoring.form_for(exam, layout_for(exam, seed), right=kind == "submit" or number % 2 == 0)
+        body = form({**answers, "confirm": ["yes"], "csrf_token": [token]})
         made.append(lambda attempt=attempt, cookie=cookie, body=body: client.post(
             f"/attempts/{attempt}/submit", data=body,
             headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}))
+        if kind == "result":
+            assert made[-1]().status_code == 302
+            made[-1] = lambda attempt=attempt, cookie=cookie: client.get(f"/attempts/{attempt}/result",
+                                                                        headers={"Cookie": cookie})
     return made
 
 
@@ -78,7 +85,7 @@ def measure(kind: str, count: int) -> None:
     work = Path(tempfile.mkdtemp(prefix="lms-instructions-"))
     os.environ.update(app_env(sqlite_database(work, "bench.db"), random_secret(), work))
     app = create_app()
-    expected = 200 if kind in PAGES else 204 if kind == "heartbeat" else 302
+    expected = 200 if kind in (*PAGES, "result") else 204 if kind == "heartbeat" else 302
     every = requests(app, kind, WARM_UP + count)
     for send in every[:WARM_UP]:
         assert send().status_code == expected
@@ -96,7 +103,7 @@ def measure(kind: str, count: int) -> None:
 def main() -> None:
     kind = sys.argv[1] if len(sys.argv) > 1 else ""
     count = int(sys.argv[2]) if len(sys.argv) > 2 else 200
-    if kind not in (*PAGES, "heartbeat", "submit"):
+    if kind not in (*PAGES, "heartbeat", "submit", "result"):
         sys.exit(__doc__)
     if os.environ.get(_INSIDE):
         measure(kind, count)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
+from flask.globals import _cv_request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms import commands, config, extensions
@@ -30,15 +31,26 @@ from lms.web import (
 
 
 class _Site(Flask):
-    """Flask, remembering which hooks and views need no async wrapper. Flask asks `inspect` again for
-    each hook and view on every request (seven times for a module page); a function's answer never
-    changes. Kept for at most `_SYNC_KEPT` functions, in case some are made per request."""
+    """Flask, remembering answers that never change while it serves.
+
+    Which hooks and views need no async wrapper: Flask asks `inspect` again for each hook and view on
+    every request (seven times for a module page). Kept for at most `_SYNC_KEPT` functions, in case
+    some are made per request.
+
+    The links a request builds: a page rendered afresh builds the same dozen or more (the menu, the
+    breadcrumbs) on every request, and werkzeug builds each again from its rule (a fifth of a result
+    page's work). Once serving, the URL map cannot change, so a link depends only on the endpoint, its
+    values and the path the site is served under; links to other hosts (`_external`, `_scheme`) and
+    a site with URL defaults (which may differ per request) are always built. At most `_LINKS_KEPT`.
+    """
 
     _SYNC_KEPT = 1024
+    _LINKS_KEPT = 4096
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._sync: dict[Callable[..., Any], Callable[..., Any]] = {}
+        self._links: dict[tuple[Any, ...], str] = {}
 
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
         try:
@@ -50,6 +62,28 @@ class _Site(Flask):
             return made
         except TypeError:  # a method of an unhashable object
             return super().ensure_sync(func)
+
+    def url_for(self, /, endpoint: str, *, _anchor: str | None = None, _method: str | None = None,
+                _scheme: str | None = None, _external: bool | None = None, **values: Any) -> str:
+        context = _cv_request.get(None)
+        if (_external is not None or _scheme is not None or endpoint[:1] == "." or self.url_default_functions
+                or context is None):
+            return super().url_for(endpoint, _anchor=_anchor, _method=_method, _scheme=_scheme,
+                                   _external=_external, **values)
+        # Types too: True == 1, but a converter may write them differently.
+        key = (context.request.root_path, endpoint, _anchor, _method, *values.items(), *map(type, values.values()))
+        try:
+            link = self._links.get(key)
+        except TypeError:  # an unhashable value (a list for a repeated query parameter)
+            return super().url_for(endpoint, _anchor=_anchor, _method=_method, **values)
+        if link is not None:
+            return link
+        link = super().url_for(endpoint, _anchor=_anchor, _method=_method, **values)
+        if link.startswith("/"):  # a link on this host (werkzeug makes it absolute for a rule on another)
+            if len(self._links) >= self._LINKS_KEPT:
+                self._links.clear()
+            self._links[key] = link
+        return link
 
 
 def create_app(test_config: dict[str, Any] | None = None, *, for_commands: bool = False) -> Flask:
