@@ -7,10 +7,12 @@ instrumentation switched on for the measured requests only, and prints the instr
 took (SQLite's engine runs in the process and is counted; system calls' kernel time is not). Run it
 for two checkouts and compare: `PYTHONPATH=<checkout> python bench/instructions.py submit`.
 
-  python bench/instructions.py module|intro|home|tracker|heartbeat|submit|result [N]
+  python bench/instructions.py module|intro|home|tracker|hod|heartbeat|submit|result [N]
                                                         (N measured requests, default 200)
 
-`home` and `tracker` are pages rendered afresh on every request (for agents who have started nothing).
+`home` and `tracker` are the agent's home page and Registration Tracker, for 300 demo agents at every
+stage of the registration (`lms demo`'s mix); `hod` is the Help On Demand module page (a track that
+unlocks with the registration) for those whose registration is complete.
 `result` is each agent's first look at a scored attempt's result, as after a submission: every other
 one passed, the rest failed with the sections to re-read listed.
 
@@ -21,6 +23,7 @@ figure, not a test; not part of `make bench`.
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import os
 import re
@@ -33,13 +36,17 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fixtures import create_agents, open_attempts, random_secret, seat_tokens, signed_sessions  # noqa: E402
 from harness import app_env, form, sqlite_database  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 from web import EXAM_KEY, MODULE_KEY  # noqa: E402  (the same module and exam as the web benchmark)
 
-from lms.services import scoring  # noqa: E402
+from lms.models import RegistrationCompletion, User  # noqa: E402
+from lms.services import demo, scoring  # noqa: E402
 from lms.services.layout import layout_for  # noqa: E402
 
 WARM_UP = 200
-PAGES = {"module": f"/learn/{MODULE_KEY}", "intro": f"/exams/{EXAM_KEY}", "home": "/home", "tracker": "/tracker"}
+PAGES = {"module": f"/learn/{MODULE_KEY}", "intro": f"/exams/{EXAM_KEY}"}
+# Pages of agents at every stage of the registration (demo agents), or only registered ones (`hod`).
+AGENT_PAGES = {"home": "/home", "tracker": "/tracker", "hod": "/learn/py2022/help-on-demand/help-on-demand"}
 _INSIDE = "LMS_BENCH_UNDER_CALLGRIND"
 
 
@@ -50,6 +57,10 @@ def requests(app, kind: str, count: int):
     if kind in PAGES:
         cookies = signed_sessions(app, create_agents(app, 100, "page-"))  # agents without an attempt
         return [lambda i=i: client.get(PAGES[kind], headers={"Cookie": cookies[i % 100][0]}) for i in range(count)]
+    if kind in AGENT_PAGES:
+        cookies = signed_sessions(app, demo_agents(app, registered=kind == "hod"))
+        return [lambda i=i: client.get(AGENT_PAGES[kind], headers={"Cookie": cookies[i % len(cookies)][0]})
+                for i in range(count)]
     if kind == "heartbeat":  # 100 agents with the module page open, sending heartbeats in turn (each counts
         # the seconds since that agent's last one, as the page's script does every minute)
         ids = create_agents(app, 100, "seat-")
@@ -78,6 +89,18 @@ def requests(app, kind: str, count: int):
     return made
 
 
+def demo_agents(app, registered: bool) -> list[int]:
+    with app.app_context():
+        demo.generate(app.extensions["lms.db"].unit_of_work(), app.extensions["lms.catalog"].catalog, count=300,
+                      seed=1, now=dt.datetime.now(dt.UTC), password_hash="not used", admin_id=None)
+    query = select(User.id).where(User.email.like(f"%@{demo.DOMAIN}")).order_by(User.id)
+    if registered:
+        query = query.where(User.id.in_(select(RegistrationCompletion.user_id).where(
+            RegistrationCompletion.registration_key == "individual", RegistrationCompletion.lapsed_at.is_(None))))
+    with app.extensions["lms.db"].unit_of_work() as uow:
+        return list(uow.session.scalars(query))
+
+
 def measure(kind: str, count: int) -> None:
     """Inside callgrind: set up, warm up, then count the measured requests only."""
     from lms.app import create_app
@@ -85,7 +108,7 @@ def measure(kind: str, count: int) -> None:
     work = Path(tempfile.mkdtemp(prefix="lms-instructions-"))
     os.environ.update(app_env(sqlite_database(work, "bench.db"), random_secret(), work))
     app = create_app()
-    expected = 200 if kind in (*PAGES, "result") else 204 if kind == "heartbeat" else 302
+    expected = 200 if kind in (*PAGES, *AGENT_PAGES, "result") else 204 if kind == "heartbeat" else 302
     every = requests(app, kind, WARM_UP + count)
     for send in every[:WARM_UP]:
         assert send().status_code == expected
@@ -103,7 +126,7 @@ def measure(kind: str, count: int) -> None:
 def main() -> None:
     kind = sys.argv[1] if len(sys.argv) > 1 else ""
     count = int(sys.argv[2]) if len(sys.argv) > 2 else 200
-    if kind not in (*PAGES, "heartbeat", "submit", "result"):
+    if kind not in (*PAGES, *AGENT_PAGES, "heartbeat", "submit", "result"):
         sys.exit(__doc__)
     if os.environ.get(_INSIDE):
         measure(kind, count)

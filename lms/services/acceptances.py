@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from lms.content import Agreement
 from lms.models import AgreementAcceptance
 from lms.services.errors import NotFound
+from lms.services.shared_reads import remembered
 
 
 def sha256(text: str) -> str:
@@ -44,6 +45,7 @@ def latest(session: Session, user_id: int, agreement_key: str) -> AgreementAccep
     return session.scalar(query)
 
 
+@remembered
 def state(session: Session, user_id: int, agreement: Agreement) -> AgreementState:
     found = latest(session, user_id, agreement.key)
     if found is not None and found.version == agreement.version:

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from lms.content import Catalog, Program, Track
 from lms.db import UnitOfWork
 from lms.models import User
-from lms.services import programs, progress, unlock
+from lms.services import programs, progress, registration, unlock
+from lms.services.shared_reads import shared_reads
 
 
 @dataclass(frozen=True)
@@ -49,14 +50,34 @@ def track_view(uow: UnitOfWork, catalog: Catalog, user: User, program: Program, 
 
 def home_tracks(uow: UnitOfWork, catalog: Catalog, user: User, program: Program) -> list[TrackView]:
     """The chosen Marketplace training first, then the program's other tracks in order."""
-    chosen = programs.chosen_track(uow.session, catalog, user, program)
-    views = []
-    for track in catalog.tracks_of(program):
-        if track.satisfies == program.registration_training and chosen is not None and track.key != chosen.key:
-            continue
-        views.append(track_view(uow, catalog, user, program, track))
+    with shared_reads(uow.session):  # unlock conditions ask again for other tracks' progress
+        chosen = programs.chosen_track(uow.session, catalog, user, program)
+        views = []
+        for track in catalog.tracks_of(program):
+            if track.satisfies == program.registration_training and chosen is not None and track.key != chosen.key:
+                continue
+            views.append(track_view(uow, catalog, user, program, track))
     views.sort(key=lambda view: not (chosen is not None and view.track.key == chosen.key))
     return views
+
+
+@dataclass(frozen=True)
+class HomePage:
+    views: list[TrackView]
+    status: registration.RegistrationStatus
+    next_up: tuple[TrackView, progress.ModuleState] | None
+    can_switch: bool  # between the full and the returning-agent training
+
+
+def home_page(uow: UnitOfWork, catalog: Catalog, user: User, program: Program) -> HomePage:
+    """The agent's tracks, where to continue and the registration status, each question asked once."""
+    session = uow.session
+    with shared_reads(session):
+        views = home_tracks(uow, catalog, user, program)
+        status = registration.registration_status(session, catalog, user, program)
+        options = programs.track_options(session, catalog, user, program)
+        can_switch = len(options) > 1 and not programs.choice_locked(session, catalog, user, program)
+    return HomePage(views, status, continue_target(views), can_switch)
 
 
 def continue_target(views: list[TrackView]):

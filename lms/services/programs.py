@@ -13,6 +13,7 @@ from lms.db import UnitOfWork
 from lms.models import PriorCompletion, RegistrationCompletion, Setting, TrackChoice, User
 from lms.services.errors import NotFound, RuleError
 from lms.services.progress import exam_attempted
+from lms.services.shared_reads import remembered
 
 CURRENT_PROGRAM = "current_program"
 
@@ -79,6 +80,7 @@ def completed_previous_year(session: Session, user: User, program: Program) -> b
     return session.scalar(by_npn) is not None or session.scalar(imported) is not None
 
 
+@remembered
 def track_options(session: Session, catalog: Catalog, user: User, program: Program) -> list[Track]:
     """The Marketplace tracks this agent may take: the full one, and the returning one if eligible."""
     full, returning = training_tracks(catalog, program)
@@ -88,6 +90,7 @@ def track_options(session: Session, catalog: Catalog, user: User, program: Progr
     return options
 
 
+@remembered
 def chosen_track(session: Session, catalog: Catalog, user: User, program: Program) -> Track | None:
     options = track_options(session, catalog, user, program)
     choice = session.scalar(select(TrackChoice).where(TrackChoice.user_id == user.id,

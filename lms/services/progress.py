@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from lms.content import Catalog, Module, Track
 from lms.db import UnitOfWork
-from lms.models import Attempt, ModuleProgress
+from lms.driver_query import DriverQuery
+from lms.models import Attempt, AttemptGrant, ModuleProgress
 from lms.services import seat_time, standings
+from lms.services.module_page import Progress
+from lms.services.shared_reads import remembered
 
 
 def heartbeat(uow: UnitOfWork, user_id: int, module_key: str, opened_at: dt.datetime | None,
@@ -24,7 +27,7 @@ def heartbeat(uow: UnitOfWork, user_id: int, module_key: str, opened_at: dt.date
 @dataclass(frozen=True)
 class ModuleState:
     module: Module
-    progress: ModuleProgress | None
+    progress: Progress | None
     standing: standings.Standing | None  # None when the module has no exam
     exam_available: bool
     position: int = 0  # its place in the track, from 1 ("Module 3 of 6")
@@ -101,22 +104,52 @@ class TrackProgress:
         return next((state for state in self.modules if not state.done), None)
 
 
+@dataclass(frozen=True)
+class _AgentRows:
+    progress: dict[str, Progress]  # by module key
+    attempts: dict[str, list[standings.AttemptSummary]]  # counted ones, by exam key, in the order taken
+    grants: dict[str, int]  # extra attempts, by exam key
+
+
+# An agent has a few dozen of these rows over the years, so all of them are read (by the user's index) and
+# sorted out here: statements built once, run on the driver, plain rows back (see module_page).
+_PROGRESS_ROWS = DriverQuery(select(ModuleProgress.module_key, ModuleProgress.completed_at,
+                                    ModuleProgress.seconds_spent).where(ModuleProgress.user_id == bindparam("who")))
+_ATTEMPT_ROWS = DriverQuery(select(Attempt.exam_key, *(getattr(Attempt, field.name)
+                                                       for field in fields(standings.AttemptSummary)))
+                            .where(Attempt.user_id == bindparam("who"), standings.counted())
+                            .order_by(Attempt.exam_key, Attempt.number))
+_GRANT_ROWS = DriverQuery(select(AttemptGrant.exam_key, func.sum(AttemptGrant.extra_attempts).label("extra"))
+                          .where(AttemptGrant.user_id == bindparam("who"), AttemptGrant.reset_at.is_(None))
+                          .group_by(AttemptGrant.exam_key))
+
+
+@remembered
+def _agent_rows(session: Session, user_id: int) -> _AgentRows:
+    """The agent's progress, counted attempts and grants, in three statements: a page showing several
+    tracks (the home page shows four, and unlock conditions ask for others) reads them once."""
+    session.flush()  # inside a write, what it changed so far is counted, as the ORM's autoflush would
+    connection = session.connection()
+    progress = {row.module_key: Progress(row.completed_at, row.seconds_spent)
+                for row in _PROGRESS_ROWS.all(connection, {"who": user_id})}
+    attempts: dict[str, list[standings.AttemptSummary]] = {}
+    for row in _ATTEMPT_ROWS.all(connection, {"who": user_id}):
+        attempts.setdefault(row.exam_key, []).append(standings.AttemptSummary(*row[1:]))
+    grants = {row.exam_key: int(row.extra) for row in _GRANT_ROWS.all(connection, {"who": user_id})}
+    return _AgentRows(progress, attempts, grants)
+
+
+@remembered
 def track_progress(session: Session, catalog: Catalog, user_id: int, track: Track) -> TrackProgress:
     modules = catalog.modules_of(track)
-    keys = [module.key for module in modules]
-    rows = {row.module_key: row for row in session.scalars(
-        select(ModuleProgress).where(ModuleProgress.user_id == user_id, ModuleProgress.module_key.in_(keys)))}
-    exam_keys = [module.exam_key for module in modules if module.exam_key]
-    attempts: dict[str, list[Attempt]] = {key: [] for key in exam_keys}
-    for attempt in session.scalars(select(Attempt).where(Attempt.user_id == user_id, Attempt.exam_key.in_(exam_keys),
-                                                         standings.counted()).order_by(Attempt.number)):
-        attempts[attempt.exam_key].append(attempt)
-    grants = standings.granted_attempts(session, user_id, exam_keys) if exam_keys else {}
+    found = _agent_rows(session, user_id)
     states = []
     for position, module in enumerate(modules, start=1):
         exam = catalog.exams.get(module.exam_key) if module.exam_key else None
-        standing = standings.standing(session, exam, user_id, attempts[exam.key], grants) if exam else None
-        states.append(ModuleState(module, rows.get(module.key), standing, exam is not None, position, len(modules)))
+        standing = (standings.standing(session, exam, user_id, found.attempts.get(exam.key, []), found.grants)
+                    if exam else None)
+        states.append(ModuleState(module, found.progress.get(module.key), standing, exam is not None, position,
+                                  len(modules)))
     return TrackProgress(track, tuple(states))
 
 

@@ -23,6 +23,7 @@ from lms.services import acceptances, certificates
 from lms.services.npn import NPN_STATUS_WORDS
 from lms.services.programs import chosen_track
 from lms.services.progress import track_progress
+from lms.services.shared_reads import remembered, shared_reads
 
 NOT_STARTED, IN_PROGRESS, COMPLETE, ACTION_NEEDED, OPTIONAL, WAITING = (
     "not_started", "in_progress", "complete", "action_needed", "optional", "waiting")
@@ -144,6 +145,7 @@ def training_step(session: Session, catalog: Catalog, user: User, program: Progr
     return Step("training", title, IN_PROGRESS if done.started else NOT_STARTED, summary, "training", track.key)
 
 
+@remembered
 def confirm_step(session: Session, user: User, program: Program) -> Step:
     title = f"Update your profile and confirm it for Plan Year {program.plan_year}"
     confirmed = session.scalar(select(ProfileConfirmation).where(ProfileConfirmation.user_id == user.id,
@@ -184,26 +186,44 @@ def _completion(session: Session, user_id: int, program: Program, registration: 
         RegistrationCompletion.registration_key == registration.key))
 
 
+@remembered
 def registration_status(session: Session, catalog: Catalog, user: User, program: Program) -> RegistrationStatus:
-    steps = [profile_step(user), identity_step(user), confirm_step(session, user, program)]
-    states = []
-    for index, registration in enumerate(program.registrations):
-        optional = index > 0
-        needs = list(COMMON_STEPS)
-        if registration.training:
-            if not any(step.key == "training" for step in steps):
-                steps.append(training_step(session, catalog, user, program))
-            needs.append("training")
-        step = agreements_step(session, catalog, user, program, registration, optional)
-        steps.append(step)
-        needs.append(step.key)
-        by_key = {item.key: item for item in steps}
-        complete = all(by_key[key].done for key in needs)
-        states.append(RegistrationState(registration, tuple(needs), complete, optional,
-                                        _completion(session, user.id, program, registration)))
-    steps.append(certificate_step(session, user, program, states))
-    steps.append(listing_step(program, states))
-    return RegistrationStatus(program, tuple(steps), tuple(states))
+    with shared_reads(session):  # its steps ask for the training tracks' progress more than once
+        steps = [profile_step(user), identity_step(user), confirm_step(session, user, program)]
+        states = []
+        for index, registration in enumerate(program.registrations):
+            optional = index > 0
+            needs = list(COMMON_STEPS)
+            if registration.training:
+                if not any(step.key == "training" for step in steps):
+                    steps.append(training_step(session, catalog, user, program))
+                needs.append("training")
+            step = agreements_step(session, catalog, user, program, registration, optional)
+            steps.append(step)
+            needs.append(step.key)
+            by_key = {item.key: item for item in steps}
+            complete = all(by_key[key].done for key in needs)
+            states.append(RegistrationState(registration, tuple(needs), complete, optional,
+                                            _completion(session, user.id, program, registration)))
+        steps.append(certificate_step(session, user, program, states))
+        steps.append(listing_step(program, states))
+        return RegistrationStatus(program, tuple(steps), tuple(states))
+
+
+def registration_complete(session: Session, catalog: Catalog, user: User, program: Program, key: str) -> bool:
+    """Whether one registration holds now, as `registration_status` decides it, but asking only for its own
+    steps and stopping at the first not done: an unlock condition asks this on every request to the
+    track it opens (each page, each minute's heartbeat), and needs nothing else of the status."""
+    wanted = program.registration(key)
+    if wanted is None:
+        return False
+    optional = wanted is not program.registrations[0]
+    steps = [lambda: profile_step(user), lambda: identity_step(user), lambda: confirm_step(session, user, program)]
+    if wanted.training:
+        steps.append(lambda: training_step(session, catalog, user, program))
+    steps.append(lambda: agreements_step(session, catalog, user, program, wanted, optional))
+    with shared_reads(session):
+        return all(step().done for step in steps)
 
 
 def certificate_step(session: Session, user: User, program: Program, states: list[RegistrationState]) -> Step:

@@ -159,7 +159,7 @@ def attempts_allowed(reads: Session | Connection, exam: Exam, user_id: int, used
     return exam.attempts + grants.get(exam.key, 0)
 
 
-def standing(session: Session, exam: Exam, user_id: int, attempts: list[Attempt] | None = None,
+def standing(session: Session, exam: Exam, user_id: int, attempts: Sequence[Attempt | AttemptSummary] | None = None,
              grants: dict[str, int] | None = None) -> Standing:
     """`attempts` (counted ones only) and `grants` may be passed in when the caller loaded them for many exams."""
     if attempts is None:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from lms.content import Catalog, Condition, Program, Track
 from lms.models import User
 from lms.services import acceptances, progress, registration
+from lms.services.shared_reads import shared_reads
 
 
 @dataclass(frozen=True)
@@ -23,8 +24,7 @@ class UnlockState:
 
 def condition_met(session: Session, catalog: Catalog, user: User, program: Program, condition: Condition) -> bool:
     if condition.kind == "registration":
-        state = registration.registration_status(session, catalog, user, program).registration(condition.value)
-        return state is not None and state.complete
+        return registration.registration_complete(session, catalog, user, program, condition.value)
     if condition.kind == "completed":
         track = catalog.tracks.get(f"{program.key}/{condition.value}")
         return track is not None and progress.track_progress(session, catalog, user.id, track).complete
@@ -35,6 +35,7 @@ def condition_met(session: Session, catalog: Catalog, user: User, program: Progr
 
 
 def track_unlock(session: Session, catalog: Catalog, user: User, program: Program, track: Track) -> UnlockState:
-    waiting = tuple(condition.describe(catalog, program.key) for condition in track.unlock
-                    if not condition_met(session, catalog, user, program, condition))
+    with shared_reads(session):  # conditions ask for tracks' progress, and so does the registration status
+        waiting = tuple(condition.describe(catalog, program.key) for condition in track.unlock
+                        if not condition_met(session, catalog, user, program, condition))
     return UnlockState(not waiting, waiting)

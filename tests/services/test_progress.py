@@ -110,8 +110,22 @@ def test_returning_track_satisfies_the_training_requirement(uow, player_catalog,
         "complete"
 
 
+def as_the_tracker_has_it(uow, catalog, user, program):
+    """The registration status, checking that each registration asked about alone (as the unlock condition
+    of Help On Demand asks, on every request to its pages) is complete exactly when the tracker says so."""
+    status = registration.registration_status(uow.session, catalog, user, program)
+    for key in ("individual", "shop", "complete", "no-such-registration"):
+        state = status.registration(key)
+        assert registration.registration_complete(uow.session, catalog, user, program, key) == (
+            state is not None and state.complete), key
+    hod = unlock.track_unlock(uow.session, catalog, user, program, catalog.tracks["py2030/hod"])
+    assert hod.unlocked == status.registration("individual").complete
+    return status
+
+
 def test_registration_completes_with_its_agreement_then_lapses_and_returns_with_the_npn(uow, player_catalog, user):
     program = player_catalog.programs["py2030"]
+    assert not as_the_tracker_has_it(uow, player_catalog, user, program).complete
     with uow.write() as session:
         session.add(ProducerRecord(npn="1234567", name="Ana", resident_state="TX", license_active=True,
                                    health_authority=True))
@@ -119,27 +133,47 @@ def test_registration_completes_with_its_agreement_then_lapses_and_returns_with_
                  player_catalog, program)
     people.attest_identity(uow, user.id, user.id, player_catalog, program)
     finish_core(uow, player_catalog, user)
-    status = registration.registration_status(uow.session, player_catalog, user, program)
+    status = as_the_tracker_has_it(uow, player_catalog, user, program)
     assert [s.status for s in status.steps][:4] == ["complete"] * 4  # profile, identity, confirmed, training
     assert status.step("agreements-individual").status == "not_started" and not status.complete
     agreements.accept(uow, player_catalog, program, user.id, "py2030/general", agreed=True, typed_name=" ANA  ruiz ",
                       ip_address="203.0.113.5", user_agent="test", now=NOW)
-    status = registration.registration_status(uow.session, player_catalog, user, program)
+    status = as_the_tracker_has_it(uow, player_catalog, user, program)
     assert status.complete and status.registration("individual").listed
     assert status.step("certificate").status == "complete" and status.step("rcl").status == "complete"
     assert not status.registration("shop").complete  # SHOP needs its own agreement
+    agreements.accept(uow, player_catalog, program, user.id, "py2030/shop", agreed=True, typed_name="Ana Ruiz",
+                      ip_address="203.0.113.5", user_agent="test", now=NOW)
+    assert as_the_tracker_has_it(uow, player_catalog, user, program).registration("shop").complete
     with uow.write() as session:
         session.get(ProducerRecord, "1234567").license_active = False
     registry.revalidate(uow, catalog=player_catalog, program=program)
-    status = registration.registration_status(uow.session, player_catalog, user, program)
+    status = as_the_tracker_has_it(uow, player_catalog, user, program)
     completion = status.registration("individual").completion
     assert completion.lapsed_at is not None and "inactive" in completion.lapse_reason.lower()
     assert status.step("rcl").status == "action_needed"
     with uow.write() as session:
         session.get(ProducerRecord, "1234567").license_active = True
     registry.revalidate(uow, catalog=player_catalog, program=program)
-    assert registration.registration_status(uow.session, player_catalog, user, program).registration(
-        "individual").listed
+    assert as_the_tracker_has_it(uow, player_catalog, user, program).registration("individual").listed
+
+
+def test_an_agent_with_everything_but_the_training_has_only_the_registration_without_training(
+        uow, player_catalog, user):
+    program = player_catalog.programs["py2030"]
+    with uow.write() as session:
+        session.add(ProducerRecord(npn="1234567", name="Ana", resident_state="TX", license_active=True,
+                                   health_authority=True))
+    save_profile(uow, user.id, ProfileInput("Ana", "Ruiz", "1234567", False, "TX", ["TX"], "5125550100"),
+                 player_catalog, program)
+    people.attest_identity(uow, user.id, user.id, player_catalog, program)
+    for agreement in ("py2030/general", "py2030/shop"):
+        agreements.accept(uow, player_catalog, program, user.id, agreement, agreed=True, typed_name="Ana Ruiz",
+                          ip_address="203.0.113.5", user_agent="test", now=NOW)
+    status = as_the_tracker_has_it(uow, player_catalog, user, program)
+    assert status.registration("shop").complete and not status.registration("individual").complete
+    finish_core(uow, player_catalog, user)
+    assert as_the_tracker_has_it(uow, player_catalog, user, program).registration("individual").complete
 
 
 def test_continue_target_is_the_first_unfinished_step(uow, player_catalog, user):

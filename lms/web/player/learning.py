@@ -9,9 +9,9 @@ from flask_login import current_user, login_required
 
 from lms.extensions import catalog as current_catalog
 from lms.extensions import clock
-from lms.services import module_page, player, programs, progress, registration, tokens, training
+from lms.services import module_page, player, progress, tokens, training
 from lms.web.context import current_program_or_404
-from lms.web.database import db_session, uow
+from lms.web.database import uow
 from lms.web.page_cache import CSRF_MARK, PageCache, new_mark
 from lms.web.player import bp
 from lms.web.signing import csrf_token
@@ -29,25 +29,25 @@ def refuse_if_closed(track):
     """A 403 page saying why, when this agent may not use the track yet; None when they may."""
     catalog = current_catalog()
     access = player.track_access(uow(), catalog, current_user, catalog.programs[track.program_key], track)
-    if not access.available:
+    return _refusal(track, access.available, access.unlock)
+
+
+def _refusal(track, available: bool, unlock):
+    if not available:
         return render_template("player/locked.html", track=track,
                                reason="This training is for agents who completed the previous plan year's "
                                       "registration. Take the full Marketplace training instead."), 403
-    if not access.unlock.unlocked:
-        return render_template("player/locked.html", track=track, reason=access.unlock.reason), 403
+    if not unlock.unlocked:
+        return render_template("player/locked.html", track=track, reason=unlock.reason), 403
     return None
 
 @bp.get("/home")
 @login_required
 def home():
-    catalog, db = current_catalog(), db_session()
     program = current_program_or_404()
-    views = player.home_tracks(uow(), catalog, current_user, program)
-    status = registration.registration_status(db, catalog, current_user, program)
-    options = programs.track_options(db, catalog, current_user, program)
-    can_switch = len(options) > 1 and not programs.choice_locked(db, catalog, current_user, program)
-    return render_template("player/home.html", program=program, views=views, status=status,
-                           next_up=player.continue_target(views), can_switch=can_switch)
+    page = player.home_page(uow(), current_catalog(), current_user, program)
+    return render_template("player/home.html", program=program, views=page.views, status=page.status,
+                           next_up=page.next_up, can_switch=page.can_switch)
 
 @bp.get("/continue")
 @login_required
@@ -72,10 +72,10 @@ def module_url(module) -> str:
 def track(program: str, track: str):
     catalog = current_catalog()
     found = _track_or_404(program, track)
-    refused = refuse_if_closed(found)
+    view = player.track_view(uow(), catalog, current_user, catalog.programs[program], found)
+    refused = _refusal(found, view.available, view.unlock)
     if refused:
         return refused
-    view = player.track_view(uow(), catalog, current_user, catalog.programs[program], found)
     return render_template("player/track.html", view=view, program=catalog.programs[program])
 
 def _open_module(program: str, track: str, module: str):
