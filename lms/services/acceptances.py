@@ -6,7 +6,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from lms.content import Agreement
@@ -38,11 +38,14 @@ class AgreementState:
         return self.accepted is None
 
 
+# Built once: the tracker and every page of a track that unlocks with an agreement or a registration ask.
+_LATEST = (select(AgreementAcceptance).where(AgreementAcceptance.user_id == bindparam("who"),
+                                             AgreementAcceptance.agreement_key == bindparam("agreement"))
+           .order_by(AgreementAcceptance.accepted_at.desc(), AgreementAcceptance.id.desc()).limit(1))
+
+
 def latest(session: Session, user_id: int, agreement_key: str) -> AgreementAcceptance | None:
-    query = (select(AgreementAcceptance).where(AgreementAcceptance.user_id == user_id,
-                                               AgreementAcceptance.agreement_key == agreement_key)
-             .order_by(AgreementAcceptance.accepted_at.desc(), AgreementAcceptance.id.desc()).limit(1))
-    return session.scalar(query)
+    return session.scalar(_LATEST, {"who": user_id, "agreement": agreement_key})
 
 
 @remembered

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from lms import events
@@ -62,22 +62,28 @@ def training_tracks(catalog: Catalog, program: Program) -> tuple[Track | None, T
     return full, returning
 
 
+# Built once: the home page and the tracker ask on every view.
+_OURS = select(RegistrationCompletion.id).where(RegistrationCompletion.program_key == bindparam("program"),
+                                                RegistrationCompletion.user_id == bindparam("who"))
+_BY_NPN = select(RegistrationCompletion.id).where(RegistrationCompletion.program_key == bindparam("program"),
+                                                  RegistrationCompletion.npn == bindparam("npn"))
+_IMPORTED = select(PriorCompletion.id).where(PriorCompletion.program_key == bindparam("program"),
+                                             PriorCompletion.npn == bindparam("npn"))
+_CHOICE = select(TrackChoice).where(TrackChoice.user_id == bindparam("who"),
+                                   TrackChoice.program_key == bindparam("program"))
+
+
 def completed_previous_year(session: Session, user: User, program: Program) -> bool:
     """Did this agent complete registration in the program named by `previous:`?"""
     if not program.previous:
         return False
-    ours = select(RegistrationCompletion.id).where(RegistrationCompletion.program_key == program.previous,
-                                                   RegistrationCompletion.user_id == user.id)
-    if session.scalar(ours) is not None:
+    if session.scalar(_OURS, {"program": program.previous, "who": user.id}) is not None:
         return True
     npn = user.profile.npn if user.profile else None
     if not npn:
         return False
-    by_npn = select(RegistrationCompletion.id).where(RegistrationCompletion.program_key == program.previous,
-                                                     RegistrationCompletion.npn == npn)
-    imported = select(PriorCompletion.id).where(PriorCompletion.program_key == program.previous,
-                                                PriorCompletion.npn == npn)
-    return session.scalar(by_npn) is not None or session.scalar(imported) is not None
+    return (session.scalar(_BY_NPN, {"program": program.previous, "npn": npn}) is not None
+            or session.scalar(_IMPORTED, {"program": program.previous, "npn": npn}) is not None)
 
 
 @remembered
@@ -93,8 +99,7 @@ def track_options(session: Session, catalog: Catalog, user: User, program: Progr
 @remembered
 def chosen_track(session: Session, catalog: Catalog, user: User, program: Program) -> Track | None:
     options = track_options(session, catalog, user, program)
-    choice = session.scalar(select(TrackChoice).where(TrackChoice.user_id == user.id,
-                                                      TrackChoice.program_key == program.key))
+    choice = session.scalar(_CHOICE, {"who": user.id, "program": program.key})
     if choice is not None:
         for track in options:
             if track.key == choice.track_key:
@@ -121,8 +126,7 @@ def choose_track(uow: UnitOfWork, catalog: Catalog, user_id: int, program: Progr
         if current is not None and current.key != track_key and choice_locked(session, catalog, user, program):
             raise RuleError(f"You have already taken an exam in {current.title}, so your training choice can no "
                             "longer change. Contact an administrator if you need help.")
-        choice = session.scalar(select(TrackChoice).where(TrackChoice.user_id == user.id,
-                                                          TrackChoice.program_key == program.key))
+        choice = session.scalar(_CHOICE, {"who": user.id, "program": program.key})
         if choice is None:
             session.add(TrackChoice(user_id=user.id, program_key=program.key, track_key=track_key))
         else:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -145,11 +145,18 @@ def training_step(session: Session, catalog: Catalog, user: User, program: Progr
     return Step("training", title, IN_PROGRESS if done.started else NOT_STARTED, summary, "training", track.key)
 
 
+# The tracker's statements, built once: every page of a track that unlocks with a registration asks too.
+_CONFIRMED = select(ProfileConfirmation).where(ProfileConfirmation.user_id == bindparam("who"),
+                                               ProfileConfirmation.program_key == bindparam("program"))
+_COMPLETION = select(RegistrationCompletion).where(RegistrationCompletion.user_id == bindparam("who"),
+                                                   RegistrationCompletion.program_key == bindparam("program"),
+                                                   RegistrationCompletion.registration_key == bindparam("registration"))
+
+
 @remembered
 def confirm_step(session: Session, user: User, program: Program) -> Step:
     title = f"Update your profile and confirm it for Plan Year {program.plan_year}"
-    confirmed = session.scalar(select(ProfileConfirmation).where(ProfileConfirmation.user_id == user.id,
-                                                                 ProfileConfirmation.program_key == program.key))
+    confirmed = session.scalar(_CONFIRMED, {"who": user.id, "program": program.key})
     if confirmed is not None:
         return Step("confirm", title, COMPLETE, f"Confirmed on {confirmed.confirmed_at:%B %-d, %Y}.", "profile")
     if user.profile is None:
@@ -181,9 +188,7 @@ def agreements_step(session: Session, catalog: Catalog, user: User, program: Pro
 
 
 def _completion(session: Session, user_id: int, program: Program, registration: Registration):
-    return session.scalar(select(RegistrationCompletion).where(
-        RegistrationCompletion.user_id == user_id, RegistrationCompletion.program_key == program.key,
-        RegistrationCompletion.registration_key == registration.key))
+    return session.scalar(_COMPLETION, {"who": user_id, "program": program.key, "registration": registration.key})
 
 
 @remembered
