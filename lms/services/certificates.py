@@ -7,7 +7,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -82,11 +82,15 @@ def verify(session: Session, raw_code: str) -> Verification:
                         (completion.npn or "") if completion else (profile.npn or "" if profile else ""), completion)
 
 
+# Built once: the tracker asks on every view.
+_ALL_OF = select(Certificate).where(Certificate.user_id == bindparam("who")).order_by(Certificate.issued_at)
+_OF_PROGRAM = _ALL_OF.where(Certificate.program_key == bindparam("program"))
+
+
 def for_user(session: Session, user_id: int, program_key: str | None = None) -> list[Certificate]:
-    query = select(Certificate).where(Certificate.user_id == user_id).order_by(Certificate.issued_at)
     if program_key:
-        query = query.where(Certificate.program_key == program_key)
-    return list(session.scalars(query))
+        return list(session.scalars(_OF_PROGRAM, {"who": user_id, "program": program_key}))
+    return list(session.scalars(_ALL_OF, {"who": user_id}))
 
 
 def mine(session: Session, user_id: int, code: str) -> Certificate:

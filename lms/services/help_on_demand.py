@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from lms.content import Catalog, Program, Track
@@ -53,18 +53,23 @@ def hod_track(catalog: Catalog, program: Program) -> Track | None:
     return next((track for track in catalog.tracks_of(program) if track.satisfies == REQUIREMENT), None)
 
 
+# Built once: the tracker asks on every view.
+_COMPLETIONS = select(TrackCompletion).where(TrackCompletion.user_id == bindparam("who"))
+_LATEST_STATISTIC = (select(HodStatistic).where(HodStatistic.npn == bindparam("npn"))
+                     .order_by(HodStatistic.period.desc()).limit(1))
+
+
 def status(session: Session, catalog: Catalog, program: Program, user_id: int,
            threshold: float = DEFAULT_THRESHOLD) -> HodStatus:
     track = hod_track(catalog, program)
-    completions = list(session.scalars(select(TrackCompletion).where(TrackCompletion.user_id == user_id)))
+    completions = list(session.scalars(_COMPLETIONS, {"who": user_id}))
     completed = track is not None and any(done.track_key == track.key for done in completions)
     earlier = track is not None and any(done.program_key != program.key and done.track_key.split("/", 1)[-1]
                                         == track.slug for done in completions)
     flagged = None
     profile = session.get(AgentProfile, user_id)
     if profile is not None and profile.npn:
-        last = session.scalar(select(HodStatistic).where(HodStatistic.npn == profile.npn)
-                              .order_by(HodStatistic.period.desc()).limit(1))
+        last = session.scalar(_LATEST_STATISTIC, {"npn": profile.npn})
         if last is not None and last.offered > 0 and last.accepted / last.offered < threshold:
             flagged = last
     return HodStatus(track, earlier and flagged is None, flagged, completed, threshold)

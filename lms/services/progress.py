@@ -153,8 +153,11 @@ def track_progress(session: Session, catalog: Catalog, user_id: int, track: Trac
     return TrackProgress(track, tuple(states))
 
 
+_ATTEMPTED = (select(Attempt.id).where(Attempt.user_id == bindparam("who"),
+                                       Attempt.exam_key.in_(bindparam("exams", expanding=True)), standings.counted())
+              .limit(1))
+
+
 def exam_attempted(session: Session, catalog: Catalog, user_id: int, track: Track) -> bool:
     exam_keys = [module.exam_key for module in catalog.modules_of(track) if module.exam_key]
-    query = select(Attempt.id).where(Attempt.user_id == user_id, Attempt.exam_key.in_(exam_keys),
-                                     standings.counted()).limit(1)
-    return bool(exam_keys) and session.scalar(query) is not None
+    return bool(exam_keys) and session.scalar(_ATTEMPTED, {"who": user_id, "exams": exam_keys}) is not None
