@@ -42,10 +42,11 @@ def track_access(uow: UnitOfWork, catalog: Catalog, user: User, program: Program
 
 
 def track_view(uow: UnitOfWork, catalog: Catalog, user: User, program: Program, track: Track) -> TrackView:
-    access = track_access(uow, catalog, user, program, track)
+    with shared_reads(uow.session):  # its unlock conditions may ask for tracks' progress too
+        access = track_access(uow, catalog, user, program, track)
+        found = progress.track_progress(uow.session, catalog, user.id, track)
     is_training = track.satisfies == program.registration_training
-    return TrackView(track, progress.track_progress(uow.session, catalog, user.id, track), access.unlock,
-                     access.available, is_training)
+    return TrackView(track, found, access.unlock, access.available, is_training)
 
 
 def home_tracks(uow: UnitOfWork, catalog: Catalog, user: User, program: Program) -> list[TrackView]:

@@ -47,11 +47,11 @@ class Standing:
     passed: bool
 
     @property
-    def submitted(self) -> tuple[Attempt, ...]:
+    def submitted(self) -> tuple[Attempt | AttemptSummary, ...]:
         return tuple(attempt for attempt in self.attempts if attempt.submitted)
 
     @property
-    def in_progress(self) -> Attempt | None:
+    def in_progress(self) -> Attempt | AttemptSummary | None:
         return next((attempt for attempt in self.attempts if not attempt.submitted), None)
 
     @property

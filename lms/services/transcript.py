@@ -12,6 +12,7 @@ from lms.content import Catalog, Program, Registration, Track
 from lms.models import Attempt, ModuleProgress, RegistrationCompletion, TrackCompletion, User
 from lms.services import programs, standings
 from lms.services.progress import ModuleState, TrackProgress, track_progress
+from lms.services.shared_reads import shared_reads
 
 
 def passed_on(standing: standings.Standing) -> dt.datetime | None:
@@ -47,7 +48,7 @@ class ExamRecord:
         return self.standing.allowed
 
     @property
-    def best(self) -> Attempt | None:
+    def best(self) -> Attempt | standings.AttemptSummary | None:
         scored = [attempt for attempt in self.standing.submitted if attempt.percent is not None]
         return max(scored, key=lambda attempt: attempt.percent or 0.0, default=None)
 
@@ -148,14 +149,15 @@ def transcript(session: Session, catalog: Catalog, user: User, today: dt.date, n
     completions = {(row.program_key, row.registration_key): row for row in session.scalars(
         select(RegistrationCompletion).where(RegistrationCompletion.user_id == user.id))}
     records = []
-    for program in catalog.programs_newest_first():
-        if program.key not in wanted:
-            continue
-        tracks = tuple(TrackRecord(track_progress(session, catalog, user.id, track), finished.get(track.key))
-                       for track in catalog.tracks_of(program))
-        registrations = tuple(RegistrationRecord(registration, completions.get((program.key, registration.key)))
-                              for registration in program.registrations)
-        records.append(ProgramRecord(program, registrations, tracks))
+    with shared_reads(session):  # every track's progress from the agent's rows, read once
+        for program in catalog.programs_newest_first():
+            if program.key not in wanted:
+                continue
+            tracks = tuple(TrackRecord(track_progress(session, catalog, user.id, track), finished.get(track.key))
+                           for track in catalog.tracks_of(program))
+            registrations = tuple(RegistrationRecord(registration, completions.get((program.key, registration.key)))
+                                  for registration in program.registrations)
+            records.append(ProgramRecord(program, registrations, tracks))
     profile = user.profile
     return Transcript(profile.full_name if profile else "", profile.npn if profile else None, user.email,
                       tuple(records), now)

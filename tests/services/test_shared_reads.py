@@ -7,9 +7,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import event
 
+from lms.driver_query import DriverQuery
 from lms.models import User
 from lms.services import accounts, player, training
 from lms.services.shared_reads import remembered, shared_reads
+from lms.services.transcript import transcript
 from tests.support.apps import TEST_PASSWORD
 from tests.support.player_tree import player_catalog
 
@@ -64,22 +66,54 @@ def test_answers_end_with_the_block_even_when_it_fails(uow, asked):
     assert len(asked.calls) == 2
 
 
-def test_the_home_page_reads_each_thing_once(uow):
-    user = uow.session.get(User, accounts.create_account(uow, "agent@example.com", TEST_PASSWORD).id)
-    training.complete_module(uow, CATALOG, user.id, "py2030/core/intro", None, NOW)
+def statements_of(uow, monkeypatch, build):
+    """What `build()` returns, and the statements (with their parameters) it ran, through the ORM or
+    on the driver (lean reads, which SQLAlchemy's events do not see)."""
     statements: list[tuple[str, str]] = []
 
     def note(_connection, _cursor, statement, parameters, *_):
         statements.append((statement, repr(parameters)))
 
+    run = DriverQuery._run
+
+    def run_noted(query, connection, params, *, first):
+        statements.append((str(query.statement), repr(params)))
+        return run(query, connection, params, first=first)
+
     engine = uow.session.get_bind()
     event.listen(engine, "before_cursor_execute", note)
-    try:
-        page = player.home_page(uow, CATALOG, user, CATALOG.programs["py2030"])
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
+    with monkeypatch.context() as patched:
+        patched.setattr(DriverQuery, "_run", run_noted)
+        try:
+            return build(), statements
+        finally:
+            event.remove(engine, "before_cursor_execute", note)
+
+
+@pytest.fixture
+def agent(uow):
+    user = uow.session.get(User, accounts.create_account(uow, "agent@example.com", TEST_PASSWORD).id)
+    training.complete_module(uow, CATALOG, user.id, "py2030/core/intro", None, NOW)
+    return user
+
+
+def test_the_home_page_reads_each_thing_once(uow, agent, monkeypatch):
+    program = CATALOG.programs["py2030"]
+    page, statements = statements_of(uow, monkeypatch, lambda: player.home_page(uow, CATALOG, agent, program))
     assert page.views[0].track.key == "py2030/core" and page.views[0].progress.modules_done == 1
     assert page.next_up is not None and page.next_up[1].module.key == "py2030/core/rules"
     # The page shows four tracks and the registration status, whose steps and the tracks' unlock
     # conditions ask again for tracks' progress and agreements: each statement is run once.
     assert statements and len(statements) == len(set(statements)), "\n".join(map(str, statements))
+
+
+@pytest.mark.parametrize("track", ["py2030/extra", "py2030/hod"])
+def test_a_track_page_and_the_transcript_read_each_thing_once(uow, agent, track, monkeypatch):
+    program = CATALOG.programs["py2030"]
+    view, statements = statements_of(uow, monkeypatch, lambda: player.track_view(
+        uow, CATALOG, agent, program, CATALOG.tracks[track]))
+    assert not view.unlock.unlocked and len(statements) == len(set(statements))
+    found, statements = statements_of(uow, monkeypatch, lambda: transcript(
+        uow.session, CATALOG, agent, NOW.date(), NOW))
+    core = found.programs[0].tracks[0]
+    assert core.progress.modules_done == 1 and len(statements) == len(set(statements))
