@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from lms import events
 from lms.db import UnitOfWork
@@ -79,6 +79,11 @@ class SignedIn:
         return getattr(self.user, name)
 
 
+# Pages that need the account row (the tracker, the profile, a track unlocked by the registration) read
+# the agent's profile next, so both come in one statement.
+_WITH_PROFILE = (joinedload(User.profile),)
+
+
 def identity_for(uow: UnitOfWork, login_id: str, session_id: str | None) -> SignedIn | None:
     """The signed-in identity behind a cookie, or None; the account row itself loads only if needed."""
     parsed = _parse(login_id, session_id)
@@ -89,7 +94,7 @@ def identity_for(uow: UnitOfWork, login_id: str, session_id: str | None) -> Sign
     if row is None:
         return None
     user_id, role, auth_version = row
-    return SignedIn(user_id, role, auth_version, lambda key: uow.session.get(User, key))
+    return SignedIn(user_id, role, auth_version, lambda key: uow.session.get(User, key, options=_WITH_PROFILE))
 
 
 def end(uow: UnitOfWork, session_id: str | None) -> None:
