@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, exists, or_, select
 from sqlalchemy.orm import Session
 
 from lms import events
@@ -62,13 +62,14 @@ def training_tracks(catalog: Catalog, program: Program) -> tuple[Track | None, T
     return full, returning
 
 
-# Built once: the home page and the tracker ask on every view.
-_OURS = select(RegistrationCompletion.id).where(RegistrationCompletion.program_key == bindparam("program"),
-                                                RegistrationCompletion.user_id == bindparam("who"))
-_BY_NPN = select(RegistrationCompletion.id).where(RegistrationCompletion.program_key == bindparam("program"),
-                                                  RegistrationCompletion.npn == bindparam("npn"))
-_IMPORTED = select(PriorCompletion.id).where(PriorCompletion.program_key == bindparam("program"),
-                                             PriorCompletion.npn == bindparam("npn"))
+# Built once: the home page and the tracker ask on every view. Completed in that program under this
+# account, or under the agent's NPN (another account, or a file of earlier completions): one statement.
+_COMPLETED = select(or_(
+    exists().where(RegistrationCompletion.program_key == bindparam("program"),
+                   RegistrationCompletion.user_id == bindparam("who")),
+    exists().where(RegistrationCompletion.program_key == bindparam("program"),
+                   RegistrationCompletion.npn == bindparam("npn")),
+    exists().where(PriorCompletion.program_key == bindparam("program"), PriorCompletion.npn == bindparam("npn"))))
 _CHOICE = select(TrackChoice).where(TrackChoice.user_id == bindparam("who"),
                                    TrackChoice.program_key == bindparam("program"))
 
@@ -77,13 +78,8 @@ def completed_previous_year(session: Session, user: User, program: Program) -> b
     """Did this agent complete registration in the program named by `previous:`?"""
     if not program.previous:
         return False
-    if session.scalar(_OURS, {"program": program.previous, "who": user.id}) is not None:
-        return True
-    npn = user.profile.npn if user.profile else None
-    if not npn:
-        return False
-    return (session.scalar(_BY_NPN, {"program": program.previous, "npn": npn}) is not None
-            or session.scalar(_IMPORTED, {"program": program.previous, "npn": npn}) is not None)
+    npn = (user.profile.npn if user.profile else None) or None  # no NPN matches none (NULL = NULL is not true)
+    return bool(session.scalar(_COMPLETED, {"program": program.previous, "who": user.id, "npn": npn}))
 
 
 @remembered

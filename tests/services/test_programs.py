@@ -62,6 +62,18 @@ def test_returning_from_an_imported_file(uow, catalog):
     assert not programs.completed_previous_year(uow.session, other, program)
 
 
+def test_returning_under_another_account_with_the_same_npn_but_not_without_an_npn(uow, catalog):
+    program = catalog.programs["py2022"]
+    earlier = accounts.create_account(uow, "old-address@example.com", TEST_PASSWORD)
+    with uow.write() as session:
+        session.add(RegistrationCompletion(user_id=earlier.id, program_key="py2021", npn="1234567"))
+        session.add(RegistrationCompletion(user_id=earlier.id, program_key="py2022", npn="7654321"))
+    assert programs.completed_previous_year(uow.session, agent(uow), program)
+    assert not programs.completed_previous_year(uow.session, agent(uow, "other@example.com", "7654321"), program)
+    no_profile = uow.session.get(User, accounts.create_account(uow, "new@example.com", TEST_PASSWORD).id)
+    assert not programs.completed_previous_year(uow.session, no_profile, program)
+
+
 def test_choice_can_change_until_an_exam_of_it_was_attempted(uow, catalog):
     program = catalog.programs["py2022"]
     now = dt.datetime(2021, 9, 1, tzinfo=dt.UTC)
