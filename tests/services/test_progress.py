@@ -123,15 +123,20 @@ def as_the_tracker_has_it(uow, catalog, user, program):
     return status
 
 
-def test_registration_completes_with_its_agreement_then_lapses_and_returns_with_the_npn(uow, player_catalog, user):
-    program = player_catalog.programs["py2030"]
-    assert not as_the_tracker_has_it(uow, player_catalog, user, program).complete
+def valid_npn_and_identity(uow, catalog, user, program):
+    """The registration's first steps done: a profile whose NPN the registry knows, identity verified."""
     with uow.write() as session:
         session.add(ProducerRecord(npn="1234567", name="Ana", resident_state="TX", license_active=True,
                                    health_authority=True))
     save_profile(uow, user.id, ProfileInput("Ana", "Ruiz", "1234567", False, "TX", ["TX"], "5125550100"),
-                 player_catalog, program)
-    people.attest_identity(uow, user.id, user.id, player_catalog, program)
+                 catalog, program)
+    people.attest_identity(uow, user.id, user.id, catalog, program)
+
+
+def test_registration_completes_with_its_agreement_then_lapses_and_returns_with_the_npn(uow, player_catalog, user):
+    program = player_catalog.programs["py2030"]
+    assert not as_the_tracker_has_it(uow, player_catalog, user, program).complete
+    valid_npn_and_identity(uow, player_catalog, user, program)
     finish_core(uow, player_catalog, user)
     status = as_the_tracker_has_it(uow, player_catalog, user, program)
     assert [s.status for s in status.steps][:4] == ["complete"] * 4  # profile, identity, confirmed, training
@@ -161,12 +166,7 @@ def test_registration_completes_with_its_agreement_then_lapses_and_returns_with_
 def test_an_agent_with_everything_but_the_training_has_only_the_registration_without_training(
         uow, player_catalog, user):
     program = player_catalog.programs["py2030"]
-    with uow.write() as session:
-        session.add(ProducerRecord(npn="1234567", name="Ana", resident_state="TX", license_active=True,
-                                   health_authority=True))
-    save_profile(uow, user.id, ProfileInput("Ana", "Ruiz", "1234567", False, "TX", ["TX"], "5125550100"),
-                 player_catalog, program)
-    people.attest_identity(uow, user.id, user.id, player_catalog, program)
+    valid_npn_and_identity(uow, player_catalog, user, program)
     for agreement in ("py2030/general", "py2030/shop"):
         agreements.accept(uow, player_catalog, program, user.id, agreement, agreed=True, typed_name="Ana Ruiz",
                           ip_address="203.0.113.5", user_agent="test", now=NOW)
