@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hmac
 import json
+from typing import Any
 
 from flask import Flask, Request, Response, current_app, g, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
@@ -43,16 +44,23 @@ class SessionCookies(SecureCookieSessionInterface):
         return self._for(app)[1]
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        signing = self._for(app)[2]
         cookie = request.cookies.get(self.get_cookie_name(app))
-        if signing is not None and cookie:
-            text = signing.loads_text(cookie, int(app.permanent_session_lifetime.total_seconds()))
-            if text is not None:
-                try:
-                    return self.session_class(self.serializer.loads(text))
-                except Exception:  # noqa: BLE001 - a well-signed cookie that does not parse: Flask decides
-                    pass
-        return super().open_session(app, request)
+        opened = self.open_certainly_good(app, cookie) if cookie else None
+        return opened if opened is not None else super().open_session(app, request)
+
+    def open_certainly_good(self, app: Flask, cookie: str) -> SecureCookieSession | None:
+        """The session in a cookie signed with the current key and young enough; None means only "not
+        certainly" (Flask's own code decides then)."""
+        signing = self._for(app)[2]
+        if signing is None:
+            return None
+        text = signing.loads_text(cookie, int(app.permanent_session_lifetime.total_seconds()))
+        if text is None:
+            return None
+        try:
+            return self.session_class(self.serializer.loads(text))
+        except Exception:  # noqa: BLE001 - a well-signed cookie that does not parse: Flask decides
+            return None
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         # Most responses leave the cookie as it was; Flask would still read seven cookie settings first.
@@ -83,9 +91,13 @@ def csrf_token_certainly_good(token: str | None) -> bool:
     """True when the token is this session's, signed with the current key and young enough, as
     Flask-WTF's `validate_csrf` would find it. False means only "not certainly": Flask-WTF decides then
     (an old key among the fallbacks, no time limit set, or a bad token it names in its error)."""
-    raw = session.get(CSRF_FIELD)
-    secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
-    max_age = current_app.config.get("WTF_CSRF_TIME_LIMIT", 3600)
+    config = current_app.config
+    return token_matches(session.get(CSRF_FIELD), token, config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key,
+                         config.get("WTF_CSRF_TIME_LIMIT", 3600))
+
+
+def token_matches(raw: Any, token: str | None, secret: Any, max_age: Any) -> bool:
+    """`csrf_token_certainly_good` for a session's raw token `raw`, outside a request context."""
     if not token or not isinstance(raw, str) or not secret or not isinstance(max_age, int):
         return False
     text = signing_for(secret, _CSRF_SALT).loads_text(token, max_age)
