@@ -38,7 +38,7 @@ from werkzeug.datastructures import MultiDict
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import checks  # noqa: E402
 from fixtures import create_agents, open_attempts, random_secret, right_answers, signed_sessions  # noqa: E402
-from harness import HERE, Gunicorn, app_env, form, postgres_database, sqlite_database  # noqa: E402
+from harness import HERE, Gunicorn, app_env, form, postgres_database, sqlite_database, stolen_cpu_seconds  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
 from lms.app import create_app  # noqa: E402
@@ -180,13 +180,13 @@ class Load:
             out = self.work / f"result-{index}.json"
             processes.append((subprocess.Popen([sys.executable, str(HERE / "openload.py"), str(self.plan), str(step),
                                                 str(out)]), out))
-        cpu = self.server.cpu_seconds()
+        cpu, stolen = self.server.cpu_seconds(), stolen_cpu_seconds()
         reports = []
         for process, out in processes:
             if process.wait() != 0:
                 raise RuntimeError("a load client failed")
             reports.append(json.loads(out.read_text()))
-        server_cpu = self.server.cpu_seconds() - cpu
+        server_cpu, stolen = self.server.cpu_seconds() - cpu, stolen_cpu_seconds() - stolen
         latencies: list[float] = []
         kinds: dict[str, dict] = {}
         errors, notes = 0, []
@@ -208,8 +208,8 @@ class Load:
         p95 = _percentile(latencies, 0.95)
         return {"rate": rate, "achieved": len(latencies) / seconds, "p50": _percentile(latencies, 0.5), "p95": p95,
                 "p99": _percentile(latencies, 0.99), "errors": errors, "notes": notes, "kinds": kinds,
-                "client_cpu": sum(report["cpu"] for report in reports), "server_cpu": server_cpu, "seconds": seconds,
-                "late_ms": max(report["late_ms"] for report in reports),
+                "client_cpu": sum(report["cpu"] for report in reports), "server_cpu": server_cpu, "stolen": stolen,
+                "seconds": seconds, "late_ms": max(report["late_ms"] for report in reports),
                 "passed": p95 < P95_LIMIT_MS and errors == 0}
 
 
@@ -225,7 +225,7 @@ def run_database(label: str, url: str, work: Path) -> bool:
     try:
         load = Load(population, server, work)
         print(f"{'step':>8} {'sent/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6} "
-              f"{'client CPU':>10} {'server CPU':>10}  verdict", flush=True)
+              f"{'client CPU':>10} {'server CPU':>10} {'stolen':>7}  verdict", flush=True)
         measured, best = [], None
         for number, (rate, seconds) in enumerate([(STEPS[0], WARMUP_SECONDS)] + [(rate, SECONDS) for rate in STEPS]):
             result = load.step(rate, seconds)
@@ -233,7 +233,7 @@ def run_database(label: str, url: str, work: Path) -> bool:
             verdict = "warm-up" if warmup else ("ok" if result["passed"] else "FAILED")
             print(f"{rate:>8} {result['achieved']:>7.0f} {result['p50']:>7.1f} {result['p95']:>7.1f} "
                   f"{result['p99']:>7.1f} {result['errors']:>6} {result['client_cpu']:>9.1f}s "
-                  f"{result['server_cpu']:>9.1f}s  {verdict}", flush=True)
+                  f"{result['server_cpu']:>9.1f}s {result['stolen']:>6.1f}s  {verdict}", flush=True)
             if result["notes"]:
                 print("         first errors:", "; ".join(result["notes"][:4]))
             if warmup:

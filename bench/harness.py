@@ -221,6 +221,17 @@ def postgres_cpu_seconds() -> float:
     return total / ticks
 
 
+def stolen_cpu_seconds() -> float:
+    """CPU time the hypervisor has given to other machines while this one wanted it ("steal" in
+    /proc/stat), all cores together; 0 where the kernel does not count it. A step that loses a few
+    seconds to it is the host's slow minute, not the code's."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+        if fields[0] == "cpu" and len(fields) > 8:
+            return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+    return 0.0
+
+
 class CpuMeter:
     """CPU used by a server's workers and by the local PostgreSQL (when the app uses it) between two
     readings, for the CPU each request costs beside the load client's own."""

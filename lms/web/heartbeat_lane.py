@@ -169,12 +169,17 @@ def _same_client(app: Flask, environ: dict[str, Any], session: dict[str, Any]) -
         return True
     if manager._session_identifier_generator is not login_utils._create_identifier:
         return False
+    return hmac.compare_digest(client_identifier(environ), str(session.get("_id", "")))
+
+
+def client_identifier(environ: dict[str, Any]) -> str:
+    """`flask_login.utils._create_identifier` for this request, without a request context: the first
+    X-Forwarded-For address (or the peer's) and the User-Agent, as bytes' reprs, hashed."""
     user_agent = environ.get("HTTP_USER_AGENT")
     address = environ.get("HTTP_X_FORWARDED_FOR", environ.get("REMOTE_ADDR"))
     first = address.encode("utf-8").split(b",")[0].strip() if address is not None else None
     agent = user_agent.encode("utf-8") if user_agent is not None else None
-    identifier = sha512(f"{first}|{agent}".encode()).hexdigest()
-    return hmac.compare_digest(identifier, str(session.get("_id", "")))
+    return sha512(f"{first}|{agent}".encode()).hexdigest()
 
 
 def _csrf_token(environ: dict[str, Any], form: dict[str, str], config: Any) -> str | None:

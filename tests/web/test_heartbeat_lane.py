@@ -17,14 +17,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from flask import Flask, request_started
+from flask import Flask, request, request_started
 from flask.testing import FlaskClient
+from flask_login import utils as login_utils
 from sqlalchemy import select, update
 
 from lms.models import ModuleProgress, User, UserSession
 from lms.services import progress
 from lms.signatures import signing_for
-from lms.web.heartbeat_lane import HeartbeatLane
+from lms.web.heartbeat_lane import HeartbeatLane, client_identifier
 from tests.support.apps import make_app
 from tests.support.web import csrf_token, new_agents
 
@@ -209,3 +210,14 @@ def test_a_body_over_the_sites_own_limit_goes_to_flask(player_app):
     player_app.config["MAX_CONTENT_LENGTH"] = 100  # a heartbeat's body is longer
     (status, _headers, _body), handled, seconds = _send(player_app, agent, _form, lane=True)
     assert (status, handled, seconds) == (413, True, None)
+
+
+@pytest.mark.parametrize("environ", [
+    {"REMOTE_ADDR": "203.0.113.9", "HTTP_USER_AGENT": "Mozilla/5.0 (X11; Linux x86_64)"},
+    {"REMOTE_ADDR": "203.0.113.9"},  # no User-Agent
+    {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": " 198.51.100.7 , 10.0.0.1", "HTTP_USER_AGENT": "curl/8"},
+    {"REMOTE_ADDR": "10.0.0.2", "HTTP_USER_AGENT": "Navigateur Ã©tÃ© ✓"},  # not ASCII, as WSGI hands it over
+])
+def test_the_lanes_client_identifier_is_flask_logins(player_app, environ):
+    with player_app.test_request_context("/", environ_base=environ):
+        assert client_identifier(request.environ) == login_utils._create_identifier()
