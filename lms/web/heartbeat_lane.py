@@ -6,8 +6,8 @@ Flask-Login, Flask-WTF's form parsing, routing, hooks) was over half of what one
 answers only a heartbeat whose every check certainly passes, with the same functions the view uses
 (the session cookie's quick signature check, the CSRF token's, the identity query, the seat note,
 the service); anything else (no or bad cookie, a token to look at more closely, a track with
-conditions, a NUL, HTTPS without a same-origin referrer, a body too big, an error) goes to Flask
-untouched, so what is refused, and how, stays Flask's decision. `tests/web/test_heartbeat_lane.py`
+conditions, a NUL, an untrusted Host, HTTPS without a same-origin referrer, a body too big, an
+error) goes to Flask untouched, so what is refused, and how, stays Flask's decision. `tests/web/test_heartbeat_lane.py`
 sends each case both ways and compares the responses and the database.
 """
 
@@ -83,11 +83,15 @@ class HeartbeatLane:
         session = self._session(environ)
         if session is None or not _same_client(self.app, environ, session):
             return False
+        try:  # Flask refuses a Host it does not trust (TRUSTED_HOSTS) before anything else
+            host = get_host(environ, config.get("TRUSTED_HOSTS"))
+        except SecurityError:
+            return False
         token = _csrf_token(environ, form, config)
         secret = config.get("WTF_CSRF_SECRET_KEY") or self.app.secret_key
         if (token is None or not signing.token_matches(session.get(signing.CSRF_FIELD), token, secret,
                                                         config.get("WTF_CSRF_TIME_LIMIT", 3600))
-                or not _referrer_allowed(environ, config)):
+                or not _referrer_allowed(environ, host, config)):
             return False
         delivery = self.app.extensions.get(DELIVERY)
         if delivery is not None:  # as Flask's before-request hook does (see create_app)
@@ -197,14 +201,10 @@ def _csrf_token(environ: dict[str, Any], form: dict[str, str], config: Any) -> s
     return None
 
 
-def _referrer_allowed(environ: dict[str, Any], config: Any) -> bool:
+def _referrer_allowed(environ: dict[str, Any], host: str, config: Any) -> bool:
     """Over HTTPS, Flask-WTF also wants a same-origin referrer (WTF_CSRF_SSL_STRICT)."""
     if environ.get("wsgi.url_scheme") != "https" or not config["WTF_CSRF_SSL_STRICT"]:
         return True
     referrer = environ.get("HTTP_REFERER")
-    try:
-        host = get_host(environ, config.get("TRUSTED_HOSTS"))
-    except SecurityError:
-        return False
     return bool(referrer) and same_origin(referrer, f"https://{host}/")
 

@@ -221,3 +221,14 @@ def test_a_body_over_the_sites_own_limit_goes_to_flask(player_app):
 def test_the_lanes_client_identifier_is_flask_logins(player_app, environ):
     with player_app.test_request_context("/", environ_base=environ):
         assert client_identifier(request.environ) == login_utils._create_identifier()
+
+
+def test_a_host_the_site_does_not_trust_goes_to_flask(player_app):
+    agent = _agent(player_app)
+    player_app.config["TRUSTED_HOSTS"] = ["training.example.org", "localhost"]
+    ours = _send(player_app, agent, _form, lane=True)
+    assert ours[0][0] == 204 and not ours[1]  # a trusted host: the lane answers
+    agent = _agent(player_app)
+    player_app.config["TRUSTED_HOSTS"] = ["training.example.org"]
+    (status, _headers, _body), handled, seconds = _send(player_app, agent, _form, lane=True)
+    assert (status, handled, seconds) == (400, True, None)
