@@ -38,8 +38,9 @@ MAX_BODY = 2048
 _FORM = "application/x-www-form-urlencoded"
 _ANSWER = ("204 NO CONTENT", [("Content-Type", "text/html; charset=utf-8"), ("Vary", "Cookie"),
                               ("Cache-Control", "no-store")])
-# Keys Flask-Login acts on after the request (the remember-me cookie): a session with one goes to Flask.
-_LOGIN_AFTER_REQUEST = ("_remember",)
+# Keys that make Flask write a cookie after the request (Flask-Login's remember-me, a permanent session
+# refreshed on each request): a session with one goes to Flask.
+_COOKIE_AFTER_REQUEST = ("_remember", "_permanent")
 _USER_ID = "_user_id"  # where Flask-Login keeps the signed-in account
 _log = logging.getLogger(__name__)
 
@@ -115,7 +116,7 @@ class HeartbeatLane:
         cookie = parse_cookie(environ).get(self.app.config["SESSION_COOKIE_NAME"])
         opened = interface.open_certainly_good(self.app, cookie) if cookie else None
         if (opened is None or not isinstance(opened.get(_USER_ID), str)
-                or any(key in opened for key in _LOGIN_AFTER_REQUEST)):
+                or any(opened.get(key) for key in _COOKIE_AFTER_REQUEST)):
             return None
         return opened
 

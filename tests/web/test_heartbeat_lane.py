@@ -75,10 +75,10 @@ def _seconds(app: Flask, user_id: int) -> int | None:
             ModuleProgress.user_id == user_id, ModuleProgress.module_key == MODULE_KEY)).one_or_none()
 
 
-def _send(app: Flask, agent: Agent, request: Callable[[Agent], dict[str, Any]], lane: bool):
+def _send(app: Flask, agent: Agent, build: Callable[[Agent], dict[str, Any]], lane: bool):
     """The response, whether Flask handled it, and the seconds then credited to the agent."""
     handled: list[Flask] = []
-    kwargs = {"path": f"{MODULE}/heartbeat", **request(agent)}
+    kwargs = {"path": f"{MODULE}/heartbeat", **build(agent)}
 
     def noted(sender, **_extra):
         handled.append(sender)
@@ -134,10 +134,10 @@ def _note_for(agent: Agent, module_key: str) -> str:
 
 
 def _answers_as_flask_would(app: Flask, case: str) -> None:
-    request, by_lane = CASES[case]
+    build, by_lane = CASES[case]
     through_flask, through_app = _agent(app), _agent(app)
-    expected, flask_handled, expected_seconds = _send(app, through_flask, request, lane=False)
-    answered, handled, seconds = _send(app, through_app, request, lane=True)
+    expected, flask_handled, expected_seconds = _send(app, through_flask, build, lane=False)
+    answered, handled, seconds = _send(app, through_app, build, lane=True)
     assert flask_handled
     assert handled is not by_lane, "the lane answered a case for Flask" if handled is False else \
         "the lane passed a case it should answer"
@@ -232,3 +232,12 @@ def test_a_host_the_site_does_not_trust_goes_to_flask(player_app):
     player_app.config["TRUSTED_HOSTS"] = ["training.example.org"]
     (status, _headers, _body), handled, seconds = _send(player_app, agent, _form, lane=True)
     assert (status, handled, seconds) == (400, True, None)
+
+
+def test_a_session_flask_would_write_again_goes_to_flask(player_app):
+    agent = _agent(player_app)
+    with agent.client.session_transaction() as session:
+        session.permanent = True  # Flask sends a permanent session's cookie again on each response
+    (status, headers, _body), handled, seconds = _send(player_app, agent, _form, lane=True)
+    assert (status, handled, seconds) == (204, True, 150)
+    assert any(name == "Set-Cookie" for name, _ in headers)
