@@ -30,9 +30,16 @@ class Access:
         return self.available and self.unlock.unlocked
 
 
+def open_to_everyone(track: Track) -> bool:
+    """Every signed-in agent may use the track: no unlock conditions, not only for returning agents."""
+    return not track.unlock and track.audience != "returning"
+
+
 def track_access(uow: UnitOfWork, catalog: Catalog, user: User, program: Program, track: Track) -> Access:
     """May this agent use the track? Checks only what the track asks for (pages call this often): a track
     open to everyone reads nothing, so its module pages need no ORM session."""
+    if open_to_everyone(track):
+        return Access(True, unlock.UnlockState(True, ()))
     available = True
     if track.audience == "returning":
         available = track in programs.track_options(uow.session, catalog, user, program)

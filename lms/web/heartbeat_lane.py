@@ -29,7 +29,7 @@ from werkzeug.http import parse_cookie
 from werkzeug.wsgi import get_host
 
 from lms.extensions import CATALOG, CLOCK, DATABASE, DELIVERY
-from lms.services import progress, sessions, tokens
+from lms.services import player, progress, sessions, tokens
 from lms.web import signing
 from lms.web.security import SESSION_KEY
 
@@ -157,7 +157,7 @@ def _open_module_key(app: Flask, path: str) -> str | None:
     catalog = app.extensions[CATALOG].catalog
     track = catalog.tracks.get(f"{parts[2]}/{parts[3]}")
     module = catalog.modules.get(f"{parts[2]}/{parts[3]}/{parts[4]}")
-    if track is None or module is None or track.unlock or track.audience == "returning":
+    if track is None or module is None or not player.open_to_everyone(track):
         return None
     return module.key
 
