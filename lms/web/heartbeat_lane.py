@@ -7,8 +7,9 @@ answers only a heartbeat whose every check certainly passes, with the same funct
 (the session cookie's quick signature check, the CSRF token's, the identity query, the seat note,
 the service); anything else (no or bad cookie, a token to look at more closely, a track with
 conditions, a NUL, an untrusted Host, HTTPS without a same-origin referrer, a body too big, an
-error) goes to Flask untouched, so what is refused, and how, stays Flask's decision. `tests/web/test_heartbeat_lane.py`
-sends each case both ways and compares the responses and the database.
+error) goes to Flask untouched, so what is refused, and how, stays Flask's decision.
+`tests/web/test_heartbeat_lane.py` sends each case both ways and compares the responses and the
+database.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ class HeartbeatLane:
         session = self._session(environ)
         if session is None or not _same_client(self.app, environ, session):
             return False
-        try:  # Flask refuses a Host it does not trust (TRUSTED_HOSTS) before anything else
+        try:  # Flask refuses a Host it does not trust (TRUSTED_HOSTS) on every request, whatever it holds
             host = get_host(environ, config.get("TRUSTED_HOSTS"))
         except SecurityError:
             return False
