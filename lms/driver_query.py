@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, bindparam
+from sqlalchemy import Connection, Float, bindparam, func, insert, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.dml import Insert, Update, ValuesBase
 
@@ -33,6 +34,7 @@ class _Compiled:
     binders: Mapping[str, Callable[[Any], Any]]  # how given values reach the driver, where the type says so
     readers: Sequence[Processor] | None = None  # per result column; set at the first run (PostgreSQL's depend on it)
     filled: Sequence[tuple[str, Callable[[], Any]]] = ()  # columns whose Python-side default fills them (writes)
+    coerce: Mapping[str, Callable[[Any], Any]] = field(default_factory=dict)  # per column of a list of rows
 
     def values(self, params: Mapping[str, Any]) -> list[Any] | dict[str, Any]:
         """The parameters as the driver takes them: processed by their types, defaults filled, in order."""
@@ -67,6 +69,11 @@ def _compile(statement: Any, dialect: Any, column_keys: list[str] | None = None)
     return _Compiled(str(compiled), tuple(positions) if positions else None, defaults,
                      frozenset(name for name, bind in compiled.binds.items() if bind.required), binders,
                      filled=filled)
+
+
+def _holds_floats(column_type: Any) -> bool:
+    """A column of floats: psycopg refuses a list mixing them with ints."""
+    return isinstance(column_type, Float) and not column_type.asdecimal
 
 
 def _python_default(column: Any, default: Any) -> Callable[[], Any]:
@@ -128,17 +135,13 @@ class DriverWrite:
 
     `run` writes one row of parameters and returns the driver's row count; `run_many` writes several
     rows, which must name the same columns: on PostgreSQL an INSERT that sets no values of its own
-    as one statement of that many rows (up to `ROWS_PER_STATEMENT`), anything else in one
-    executemany. Never a RETURNING clause: these writes read nothing back."""
-
-    # psycopg sends an executemany's rows as a message each, and the server runs each on its own; one
-    # statement of all the rows is one message and one run. Past this many rows, an executemany.
-    ROWS_PER_STATEMENT = 100
+    as one statement taking a list per column (`INSERT … SELECT … FROM unnest(…)`), anything else
+    in one executemany. Never a RETURNING clause: these writes read nothing back."""
 
     def __init__(self, statement: Insert | Update):
         self.statement: ValuesBase = statement.inline() if isinstance(statement, Insert) else statement
         self._compiled: dict[tuple[str, frozenset[str]], _Compiled] = {}
-        self._multirow: dict[tuple[str, tuple[str, ...], int], _Compiled] = {}
+        self._unnested: dict[tuple[str, tuple[str, ...]], _Compiled] = {}
         # An INSERT that sets values of its own cannot take a list of rows after them: executemany.
         self._rows_as_one = isinstance(statement, Insert) and not statement._values
 
@@ -155,24 +158,39 @@ class DriverWrite:
         if any(row.keys() != names for row in rows):
             raise KeyError("every row of one executemany must name the same columns")
         compiled = self._for(connection.dialect, rows[0])
-        if self._rows_as_one and connection.dialect.name == "postgresql" and len(rows) <= self.ROWS_PER_STATEMENT:
-            self._run_as_one(connection, compiled, rows)
+        if self._rows_as_one and connection.dialect.name == "postgresql":
+            self._run_unnested(connection, compiled, rows)
             return
         with _Cursor(connection) as cursor:
             cursor.executemany(compiled.sql, [compiled.values(row) for row in rows])
 
-    def _run_as_one(self, connection: Connection, single: _Compiled, rows: Sequence[Mapping[str, Any]]) -> None:
-        """One INSERT … VALUES (…), (…) of every row; Python-side defaults filled per row, as `run` does."""
+    def _run_unnested(self, connection: Connection, single: _Compiled, rows: Sequence[Mapping[str, Any]]) -> None:
+        """One INSERT of every row, a list per column unnested into rows; Python-side defaults filled per
+        row, as `run` does.
+
+        Its SQL and its parameters' types are the same whatever the rows hold, so psycopg prepares it
+        once per connection. Rows as `VALUES (…), (…)` made a statement for each row count, and since
+        psycopg types each integer by its size and NULL apart, for each pattern of values: a submission's
+        per-question rows found almost every time a statement not yet prepared, which PostgreSQL parsed
+        and planned anew (a third of its time for the submission's writes)."""
         filled = [{**row, **{name: default() for name, default in single.filled}} for row in rows]
         names = tuple(sorted(filled[0]))
-        key = (connection.dialect.name, names, len(filled))
-        compiled = self._multirow.get(key)
+        key = (connection.dialect.name, names)
+        compiled = self._unnested.get(key)
         if compiled is None:
             columns = self.statement.table.c
-            statement = self.statement.values([{name: bindparam(f"{name}_row{index}", type_=columns[name].type)
-                                                for name in names} for index in range(len(filled))])
-            compiled = self._multirow[key] = _compile(statement, connection.dialect)
-        params = {f"{name}_row{index}": row[name] for index, row in enumerate(filled) for name in names}
+            lists = func.unnest(*(bindparam(name, type_=postgresql.ARRAY(columns[name].type)) for name in names))
+            source = lists.table_valued(*names).render_derived()
+            statement = insert(self.statement.table).from_select(list(names),
+                                                                 select(*(source.c[name] for name in names)))
+            compiled = self._unnested[key] = _compile(statement, connection.dialect)
+            compiled.coerce = {name: float for name in names if _holds_floats(columns[name].type)}
+        params: dict[str, list[Any]] = {}
+        for name in names:
+            convert = compiled.coerce.get(name)
+            # One list holds one type: a float column's whole numbers (a score of 0) go as floats too.
+            params[name] = ([row[name] if row[name] is None else convert(row[name]) for row in filled]
+                            if convert is not None else [row[name] for row in filled])
         with _Cursor(connection) as cursor:
             cursor.execute(compiled.sql, compiled.values(params))
 

@@ -133,9 +133,9 @@ def test_rows_come_back_as_sqlalchemy_gives_them(uow):
         DriverQuery(select(Attempt.id).where(Attempt.status.in_(["a", "b"]))).all(uow.connection, {})
 
 
-def test_many_rows_written_at_once_keep_their_values_and_defaults(uow, monkeypatch):
-    """PostgreSQL takes the rows as one INSERT of that many rows, up to a limit, then an executemany:
-    every row lands with its own values and its own defaults either way."""
+def test_many_rows_written_at_once_keep_their_values_and_defaults(uow):
+    """PostgreSQL takes the rows as one INSERT of a list per column, whatever their number: every row
+    lands with its own values and its own defaults, as SQLite's executemany writes them."""
     import datetime as dt
 
     from sqlalchemy import insert, select
@@ -144,20 +144,66 @@ def test_many_rows_written_at_once_keep_their_values_and_defaults(uow, monkeypat
     from lms.models import OutboxEvent
 
     event = DriverWrite(insert(OutboxEvent))
-    before, limits = dt.datetime.now(dt.UTC), (DriverWrite.ROWS_PER_STATEMENT, 2)
-    for limit in limits:
-        monkeypatch.setattr(DriverWrite, "ROWS_PER_STATEMENT", limit)
+    before, sizes = dt.datetime.now(dt.UTC), (1, 5, 150)
+    for size in sizes:
         with uow.write() as session:
-            event.run_many(session.connection(), [{"name": f"{limit}-{n}", "payload": {"n": n}} for n in range(5)])
+            event.run_many(session.connection(), [{"name": f"{size}-{n}", "payload": {"n": n}} for n in range(size)])
     flagged = DriverWrite(insert(OutboxEvent).values(fanned_out=True))  # a value of its own: rows go one by one
     with uow.write() as session:
         flagged.run_many(session.connection(), [{"name": "flagged", "payload": {"n": n}} for n in range(2)])
     rows = uow.connection.execute(select(OutboxEvent.name, OutboxEvent.payload, OutboxEvent.fanned_out,
                                          OutboxEvent.created_at).order_by(OutboxEvent.id)).all()
-    assert [tuple(row[:3]) for row in rows] == [(f"{limit}-{n}", {"n": n}, False)
-                                                for limit in limits for n in range(5)] + [
+    assert [tuple(row[:3]) for row in rows] == [(f"{size}-{n}", {"n": n}, False)
+                                                for size in sizes for n in range(size)] + [
         ("flagged", {"n": 0}, True), ("flagged", {"n": 1}, True)]
     assert all(before <= row.created_at <= dt.datetime.now(dt.UTC) for row in rows)
+
+
+def test_rows_mixing_whole_numbers_floats_and_nulls_are_written_as_given(uow):
+    """A float column given 0 in one row and 0.5 in the next, and an integer column given NULL, a small
+    number and one past 32 bits: psycopg takes no list of mixed types, so the float column's are floats."""
+    from sqlalchemy import BigInteger, Column, Float, Integer, MetaData, String, Table, insert, select
+
+    from lms.driver_query import DriverWrite
+
+    table = Table("driver_write_mixed", MetaData(), Column("id", Integer, primary_key=True),
+                  Column("label", String(20)), Column("points", Float), Column("picked", BigInteger))
+    table.create(uow.database.engine)
+    try:
+        rows = [{"label": "none", "points": 0, "picked": None}, {"label": "half", "points": 0.5, "picked": 2 ** 40},
+                {"label": "one", "points": 1, "picked": 1}, {"label": "null", "points": None, "picked": 0}]
+        with uow.write_rows() as connection:
+            DriverWrite(insert(table)).run_many(connection, rows)
+        found = uow.connection.execute(select(table.c.label, table.c.points, table.c.picked).order_by(table.c.id)).all()
+        assert [tuple(row) for row in found] == [("none", 0.0, None), ("half", 0.5, 2 ** 40), ("one", 1.0, 1),
+                                                 ("null", None, 0)]
+    finally:
+        uow.close()
+        table.drop(uow.database.engine)
+
+
+def test_rows_of_any_number_and_pattern_share_one_prepared_statement(postgres_url):
+    """psycopg prepares a statement on its fifth run with the same SQL and parameter types. Rows as
+    `VALUES (…), (…)` were a statement per row count and per pattern of NULLs and number sizes, so a
+    submission's per-question rows were parsed and planned anew almost every time."""
+    from sqlalchemy import insert
+
+    from lms.driver_query import DriverWrite
+    from lms.models import OutboxEvent
+
+    database = Database(postgres_url, pool_size=1, max_overflow=0)
+    event = DriverWrite(insert(OutboxEvent))
+    try:
+        for count in range(1, 9):
+            with database.unit_of_work() as uow, uow.write_rows() as connection:
+                event.run_many(connection, [{"name": f"prepared-{count}-{n}", "payload": {"n": n * 10 ** count}}
+                                            for n in range(count)])
+        with database.unit_of_work() as uow, uow.write_rows() as connection:
+            prepared = connection.exec_driver_sql(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE 'INSERT INTO outbox_events%%'")
+            assert prepared.scalar_one() == 1
+    finally:
+        database.dispose()
 
 
 def test_writes_on_the_driver_store_what_sqlalchemy_would(uow):
