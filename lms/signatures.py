@@ -79,17 +79,23 @@ class TimestampSigning:
 
     def loads_text(self, token: str | bytes, max_age: int, now: int | None = None) -> str | None:
         """The JSON text a serialized token carries, when its signature and age are certainly good."""
+        found = self.loads_text_signed_at(token, max_age, now)
+        return found[0] if found is not None else None
+
+    def loads_text_signed_at(self, token: str | bytes, max_age: int,
+                             now: int | None = None) -> tuple[str, int] | None:
+        """`loads_text`, with the time the token was signed."""
         raw = token.encode("ascii", "ignore") if isinstance(token, str) else token
         found = self.unsign(raw, max_age, now)
         if found is None:
             return None
-        payload = found[0]
+        payload, stamp = found
         compressed = payload.startswith(_SEP)
         data = _b64decode(payload[1:] if compressed else payload)
         if data is None:
             return None
         try:
-            return (zlib.decompress(data) if compressed else data).decode("utf-8")
+            return (zlib.decompress(data) if compressed else data).decode("utf-8"), stamp
         except (zlib.error, UnicodeDecodeError):
             return None
 

@@ -27,6 +27,50 @@ def test_a_rotated_key_keeps_sessions_only_while_the_old_key_is_a_fallback(app, 
     assert response.status_code == 302 and "/account/sign-in" in response.headers["Location"]
 
 
+def _session_cookie(app, values: dict) -> str:
+    return app.session_interface.get_signing_serializer(app).dumps(values)
+
+
+def test_a_cookie_opened_before_is_not_checked_again_but_still_expires(app, monkeypatch):
+    """A worker remembers the cookies it found good: the next request with one skips the signature,
+    not its age, and a request changing its session changes no other request's."""
+    from lms.signatures import TimestampSigning
+
+    interface = app.session_interface
+    cookie = _session_cookie(app, {"_user_id": "7:1", "_fresh": False, "csrf_token": "raw"})
+    checked = []
+    unsign = TimestampSigning.unsign
+    monkeypatch.setattr(TimestampSigning, "unsign", lambda self, *args, **kw: checked.append(1) or unsign(
+        self, *args, **kw))
+    first = interface.open_certainly_good(app, cookie)
+    first["_user_id"] = "8:1"  # this request's change
+    second = interface.open_certainly_good(app, cookie)
+    assert dict(second) == {"_user_id": "7:1", "_fresh": False, "csrf_token": "raw"} and len(checked) == 1
+    assert not second.modified  # opened as Flask opens it: nothing to save unless the request changes it
+    lifetime = int(app.permanent_session_lifetime.total_seconds())
+    later = time.time() + lifetime + 1
+    monkeypatch.setattr("lms.web.signing.time.time", lambda: later)
+    assert interface.open_certainly_good(app, cookie) is None  # too old: Flask's own code decides
+
+
+def test_a_cookie_remembered_under_the_old_key_does_not_open_under_a_new_one(app):
+    interface = app.session_interface
+    cookie = _session_cookie(app, {"_user_id": "7:1"})
+    assert interface.open_certainly_good(app, cookie)["_user_id"] == "7:1"
+    app.secret_key = app.config["SECRET_KEY"] = "a new key " + "n" * 40
+    assert interface.open_certainly_good(app, cookie) is None  # Flask's own code decides: the fallbacks
+
+
+def test_a_session_holding_a_list_is_opened_afresh_each_time(app):
+    """Flask's `flash` appends to the session's list in place: a remembered list would carry one
+    request's messages into the next request with the same cookie."""
+    interface = app.session_interface
+    cookie = _session_cookie(app, {"_user_id": "7:1", "_flashes": [["success", "Saved."]]})
+    first = interface.open_certainly_good(app, cookie)
+    first["_flashes"].append(("error", "this request's message"))
+    assert interface.open_certainly_good(app, cookie)["_flashes"] == [["success", "Saved."]]
+
+
 def test_tokens_are_flask_wtfs_and_follow_the_key(app):
     with app.test_request_context("/"):
         session["csrf_token"] = "raw token of this session"
