@@ -34,8 +34,9 @@ from lms.signatures import TimestampSigning, signing_for
 
 CSRF_FIELD = "csrf_token"  # Flask-WTF's default field name, in the session and in forms
 _CSRF_SALT = "wtf-csrf-token"  # what Flask-WTF signs its tokens with
-# Cookies a worker remembers having opened: about one per agent active in the last minutes.
-OPENED_COOKIES = 4096
+# Cookies a worker remembers having opened, about 1.2 kB each (the cookie and its values): with every
+# worker seeing some of each agent's requests, as many as the agents active at once (20 MB when full).
+OPENED_COOKIES = 16_384
 _PLAIN = (str, int, float, bool, type(None))  # values a session can share without a copy of its own
 
 
