@@ -171,8 +171,8 @@ class DriverWrite:
         Its SQL and its parameters' types are the same whatever the rows hold, so psycopg prepares it
         once per connection. Rows as `VALUES (…), (…)` made a statement for each row count, and since
         psycopg types each integer by its size and NULL apart, for each pattern of values: a submission's
-        per-question rows found almost every time a statement not yet prepared, which PostgreSQL parsed
-        and planned anew (a third of its time for the submission's writes)."""
+        per-question rows found a statement not yet prepared in about half the runs (28 prepared
+        variants in 500 submissions), which PostgreSQL parsed and planned anew."""
         filled = [{**row, **{name: default() for name, default in single.filled}} for row in rows]
         names = tuple(sorted(filled[0]))
         key = (connection.dialect.name, names)

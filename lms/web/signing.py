@@ -12,9 +12,10 @@ was skips Flask's save step, which reads seven cookie settings before finding no
 
 An agent's browser sends the same session cookie with every request until something in the session
 changes, so a worker remembers the cookies it has found good (by a digest of the exact text, with
-the time it was signed): the next request with that cookie skips the HMAC, the base64 and the JSON, and checks only
-its age. Only sessions of plain values (text, numbers, booleans) are remembered, and each request
-gets its own copy, so a request changing its session changes nobody else's.
+the time it was signed): the next request with that cookie skips the HMAC, the base64 and the
+JSON, and checks only its age. Only sessions of plain values (text, numbers, booleans) are
+remembered, and each request gets its own copy, so a request changing its session changes nobody
+else's.
 """
 
 from __future__ import annotations

@@ -185,7 +185,7 @@ def test_rows_mixing_whole_numbers_floats_and_nulls_are_written_as_given(uow):
 def test_rows_of_any_number_and_pattern_share_one_prepared_statement(postgres_url):
     """psycopg prepares a statement on its fifth run with the same SQL and parameter types. Rows as
     `VALUES (…), (…)` were a statement per row count and per pattern of NULLs and number sizes, so a
-    submission's per-question rows were parsed and planned anew almost every time."""
+    submission's per-question rows were parsed and planned anew in about half its runs."""
     from sqlalchemy import insert
 
     from lms.driver_query import DriverWrite
