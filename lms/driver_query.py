@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Float, bindparam, func, insert, select
@@ -34,7 +34,6 @@ class _Compiled:
     binders: Mapping[str, Callable[[Any], Any]]  # how given values reach the driver, where the type says so
     readers: Sequence[Processor] | None = None  # per result column; set at the first run (PostgreSQL's depend on it)
     filled: Sequence[tuple[str, Callable[[], Any]]] = ()  # columns whose Python-side default fills them (writes)
-    coerce: Mapping[str, Callable[[Any], Any]] = field(default_factory=dict)  # per column of a list of rows
 
     def values(self, params: Mapping[str, Any]) -> list[Any] | dict[str, Any]:
         """The parameters as the driver takes them: processed by their types, defaults filled, in order."""
@@ -141,7 +140,8 @@ class DriverWrite:
     def __init__(self, statement: Insert | Update):
         self.statement: ValuesBase = statement.inline() if isinstance(statement, Insert) else statement
         self._compiled: dict[tuple[str, frozenset[str]], _Compiled] = {}
-        self._unnested: dict[tuple[str, tuple[str, ...]], _Compiled] = {}
+        # The unnested INSERT of each set of columns, with those of its columns that hold floats.
+        self._unnested: dict[tuple[str, tuple[str, ...]], tuple[_Compiled, frozenset[str]]] = {}
         # An INSERT that sets values of its own cannot take a list of rows after them: executemany.
         self._rows_as_one = isinstance(statement, Insert) and not statement._values
 
@@ -176,21 +176,19 @@ class DriverWrite:
         filled = [{**row, **{name: default() for name, default in single.filled}} for row in rows]
         names = tuple(sorted(filled[0]))
         key = (connection.dialect.name, names)
-        compiled = self._unnested.get(key)
-        if compiled is None:
+        found = self._unnested.get(key)
+        if found is None:
             columns = self.statement.table.c
             lists = func.unnest(*(bindparam(name, type_=postgresql.ARRAY(columns[name].type)) for name in names))
             source = lists.table_valued(*names).render_derived()
             statement = insert(self.statement.table).from_select(list(names),
                                                                  select(*(source.c[name] for name in names)))
-            compiled = self._unnested[key] = _compile(statement, connection.dialect)
-            compiled.coerce = {name: float for name in names if _holds_floats(columns[name].type)}
-        params: dict[str, list[Any]] = {}
-        for name in names:
-            convert = compiled.coerce.get(name)
-            # One list holds one type: a float column's whole numbers (a score of 0) go as floats too.
-            params[name] = ([row[name] if row[name] is None else convert(row[name]) for row in filled]
-                            if convert is not None else [row[name] for row in filled])
+            found = self._unnested[key] = (_compile(statement, connection.dialect),
+                                           frozenset(name for name in names if _holds_floats(columns[name].type)))
+        compiled, floats = found
+        # One list holds one type: a float column's whole numbers (a score of 0) go as floats too.
+        params = {name: [float(row[name]) if name in floats and row[name] is not None else row[name] for row in filled]
+                  for name in names}
         with _Cursor(connection) as cursor:
             cursor.execute(compiled.sql, compiled.values(params))
 
