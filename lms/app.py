@@ -28,7 +28,7 @@ from lms.web import (
     security,
     templating,
 )
-from lms.web.heartbeat_lane import HeartbeatLane
+from lms.web.post_lane import PostLane
 
 
 class _Site(Flask):
@@ -101,8 +101,8 @@ def create_app(test_config: dict[str, Any] | None = None, *, for_commands: bool 
         app.config.from_mapping(test_config)
     _check_serving_settings(app, for_commands)
     app.config["TRUSTED_HOSTS"] = config.trusted_hosts(app.config)
-    if app.config.get("HEARTBEAT_LANE", True):  # in front of Flask, behind any ProxyFix
-        app.wsgi_app = HeartbeatLane(app, app.wsgi_app)  # type: ignore[method-assign]
+    if app.config.get("POST_LANE", True):  # in front of Flask, behind any ProxyFix
+        app.wsgi_app = PostLane(app, app.wsgi_app)  # type: ignore[method-assign]
     if app.config.get("PROXY_HOPS"):
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]

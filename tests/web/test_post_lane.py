@@ -1,4 +1,5 @@
-"""The heartbeat lane answers only what Flask would certainly answer the same way.
+"""The post lane answers only heartbeats Flask would certainly answer the same way (submissions:
+`test_post_lane_submit.py`).
 
 Each case is sent twice, by two agents in the same state: once through the whole app (the lane in
 front of Flask) and once to Flask alone. Status, headers, body and the seconds credited must be the
@@ -25,7 +26,7 @@ from sqlalchemy import select, update
 from lms.models import ModuleProgress, User, UserSession
 from lms.services import progress
 from lms.signatures import signing_for
-from lms.web.heartbeat_lane import HeartbeatLane, client_identifier
+from lms.web.post_lane import PostLane, client_identifier
 from tests.support.apps import make_app
 from tests.support.web import csrf_token, new_agents
 
@@ -58,10 +59,10 @@ def _note(app: Flask, user_id: int, module_key: str, seconds_ago: int = 600) -> 
 
 
 @contextlib.contextmanager
-def _flask_alone(app: Flask):
+def flask_alone(app: Flask):
     security = app.wsgi_app
     lane = security.wsgi_app  # inside the security headers, in front of Flask (no proxy in tests)
-    assert isinstance(lane, HeartbeatLane)
+    assert isinstance(lane, PostLane)
     security.wsgi_app = lane.flask_wsgi
     try:
         yield
@@ -83,7 +84,7 @@ def _send(app: Flask, agent: Agent, build: Callable[[Agent], dict[str, Any]], la
     def noted(sender, **_extra):
         handled.append(sender)
 
-    with request_started.connected_to(noted, app), (contextlib.nullcontext() if lane else _flask_alone(app)):
+    with request_started.connected_to(noted, app), (contextlib.nullcontext() if lane else flask_alone(app)):
         response = agent.client.post(**kwargs)
     headers = sorted((name, value if name != "Set-Cookie" else value.partition("=")[0])
                      for name, value in response.headers.items())
@@ -198,9 +199,9 @@ def test_an_error_in_the_lane_leaves_the_request_to_flask(player_app, monkeypatc
 
 def test_the_lane_can_be_turned_off(tmp_path, monkeypatch, sqlite_url, player_root):
     app = make_app(tmp_path, monkeypatch, sqlite_url, CONTENT_ROOT=str(player_root), TODAY="2029-09-01",
-                   HEARTBEAT_LANE=False)
+                   POST_LANE=False)
     try:
-        assert not isinstance(app.wsgi_app.wsgi_app, HeartbeatLane)
+        assert not isinstance(app.wsgi_app.wsgi_app, PostLane)
     finally:
         app.extensions["lms.db"].dispose()
 

@@ -1,0 +1,329 @@
+"""Heartbeats and exam submissions that Flask would certainly accept, answered before Flask's request
+machinery.
+
+A heartbeat is most of what a server does for agents (one a minute from every open module page,
+about three in five requests of the capacity mix), and a submission is the costliest thing an agent
+does; Flask's per-request work (request context, Flask-Login, Flask-WTF's form parsing, routing,
+hooks) was over half of what a heartbeat cost and about a third of a submission. The lane answers
+only a post whose every check certainly passes, with the same functions the views use (the session
+cookie's quick signature check, the CSRF token's, the identity query, the seat note, the services);
+anything else (no or bad cookie, a token to look at more closely, a track with conditions, a NUL, an
+untrusted Host, HTTPS without a same-origin referrer, a body too big, a rule the service refuses, an
+error) goes to Flask untouched, so what is refused, and how, stays Flask's decision.
+`tests/web/test_post_lane.py` sends each case both ways and compares the responses and the database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from hashlib import sha512
+from io import BytesIO
+from typing import Any
+from urllib.parse import parse_qsl
+
+from flask import Flask
+from flask_login import utils as login_utils
+from flask_wtf.csrf import same_origin
+from werkzeug.exceptions import SecurityError
+from werkzeug.http import parse_cookie
+from werkzeug.utils import redirect
+from werkzeug.wsgi import get_host
+
+from lms.db import UnitOfWork
+from lms.extensions import CATALOG, CLOCK, DATABASE, DELIVERY
+from lms.services import exams, player, progress, sessions, tokens
+from lms.services.errors import RuleError
+from lms.services.sessions import SignedIn
+from lms.web import signing
+from lms.web.routing import MAX_ID
+from lms.web.security import SESSION_KEY
+
+# A heartbeat's body is its seat note and perhaps its CSRF token (under 300 bytes); a submission's is
+# an answer token (12 hex digits) or a few per question. More goes to Flask.
+MAX_HEARTBEAT_BODY = 2048
+MAX_SUBMISSION_BODY = 64 * 1024
+_FORM = "application/x-www-form-urlencoded"
+# Keys that make Flask write a cookie after the request (Flask-Login's remember-me, a permanent session
+# refreshed on each request): a session with one goes to Flask.
+_COOKIE_AFTER_REQUEST = ("_remember", "_permanent")
+_USER_ID = "_user_id"  # where Flask-Login keeps the signed-in account
+# What every signed-in answer carries, as Flask's session (Vary) and the no-store hook add them.
+_SIGNED_IN_HEADERS = [("Vary", "Cookie"), ("Cache-Control", "no-store")]
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status: str
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+@dataclass(frozen=True)
+class _Post:
+    """A form post whose session and CSRF token passed every check Flask would make."""
+
+    fields: dict[str, list[str]]
+    session: dict[str, Any]
+
+    def first(self, name: str) -> str:
+        """The first value sent under `name`, or "" (Flask's `request.form.get(name, "")`)."""
+        values = self.fields.get(name)
+        return values[0] if values else ""
+
+    def values(self, name: str) -> list[str]:
+        """Every value sent under `name` (Flask's `request.form.getlist(name)`)."""
+        return self.fields.get(name, [])
+
+
+_NO_CONTENT = _Answer("204 NO CONTENT", [("Content-Type", "text/html; charset=utf-8"), *_SIGNED_IN_HEADERS], b"")
+
+
+def _redirect_to(location: str) -> _Answer:
+    """Flask's `redirect(location)` for a signed-in agent: werkzeug's own page, made once per worker."""
+    head, middle, tail = _REDIRECT_PAGE
+    body = b"".join((head, location.encode(), middle, location.encode(), tail))
+    return _Answer("302 FOUND", [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body))),
+                                 ("Location", location), *_SIGNED_IN_HEADERS], body)
+
+
+def _redirect_page() -> tuple[bytes, bytes, bytes]:
+    sample = "/attempts/1/result"  # a location HTML escaping leaves as it is, like every one the lane sends
+    head, middle, tail = redirect(sample).get_data().split(sample.encode())
+    return head, middle, tail
+
+
+_REDIRECT_PAGE = _redirect_page()
+
+
+class PostLane:
+    """WSGI middleware in front of Flask's own `wsgi_app`, behind any ProxyFix (so it sees the client
+    address and scheme Flask would)."""
+
+    def __init__(self, app: Flask, flask_wsgi: Callable[..., Any]):
+        self.app = app
+        self.flask_wsgi = flask_wsgi
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        route = _route(environ, path)
+        if route is None:
+            return self.flask_wsgi(environ, start_response)
+        answer_with, largest = route
+        body = _read_body(environ, self._body_limit(largest))
+        if body is not None:
+            answer = None
+            try:
+                post = self._admitted(environ, body)
+                answer = answer_with(self, environ, path, post) if post is not None else None
+            except RuleError:  # the service refused (an unanswered question, no such attempt): Flask says so
+                pass
+            except Exception:  # noqa: BLE001 - Flask handles the request afresh: its error page, its log
+                # Doing it again is harmless: seat time is counted from where it was last counted, and a
+                # submission already scored is answered with its recorded result.
+                _log.warning("the post lane failed; Flask answers the request instead", exc_info=True)
+            if answer is not None:
+                start_response(answer.status, list(answer.headers))
+                return [answer.body]
+            environ["wsgi.input"] = BytesIO(body)  # Flask reads the body the lane read
+        return self.flask_wsgi(environ, start_response)
+
+    def _body_limit(self, largest: int) -> int:
+        config = self.app.config
+        return min(largest, config.get("MAX_CONTENT_LENGTH") or largest, config.get("MAX_FORM_MEMORY_SIZE") or largest)
+
+    def _admitted(self, environ: dict[str, Any], body: bytes) -> _Post | None:
+        """The post's fields and session when Flask would certainly let it reach the view."""
+        config = self.app.config
+        if (config.get("LOGIN_DISABLED") or not config.get("WTF_CSRF_ENABLED", True)
+                or not config.get("WTF_CSRF_CHECK_DEFAULT", True) or "POST" not in config["WTF_CSRF_METHODS"]):
+            return None
+        fields = _form(body, int(environ["CONTENT_LENGTH"]), config.get("MAX_FORM_PARTS") or 1000)
+        if fields is None:
+            return None
+        session = self._session(environ)
+        if session is None or not _same_client(self.app, environ, session):
+            return None
+        try:  # Flask refuses a Host it does not trust (TRUSTED_HOSTS) on every request, whatever it holds
+            host = get_host(environ, config.get("TRUSTED_HOSTS"))
+        except SecurityError:
+            return None
+        token = _csrf_token(environ, fields, config)
+        secret = config.get("WTF_CSRF_SECRET_KEY") or self.app.secret_key
+        if (token is None or not signing.token_matches(session.get(signing.CSRF_FIELD), token, secret,
+                                                        config.get("WTF_CSRF_TIME_LIMIT", 3600))
+                or not _referrer_allowed(environ, host, config)):
+            return None
+        return _Post(fields, session)
+
+    def _beat(self, _environ: dict[str, Any], path: str, post: _Post) -> _Answer | None:
+        """Count the heartbeat, as `player.heartbeat` does for a track open to every agent."""
+        module_key = _open_module_key(self.app, path)
+        if module_key is None:
+            return None
+        with self._signed_in(post) as (work, identity):
+            if identity is None:
+                return None
+            opened_at = tokens.page_opened_at(self.app.config["SECRET_KEY"], post.first("opened"), identity.id,
+                                              module_key)
+            progress.heartbeat(work, identity.id, module_key, opened_at, self.app.extensions[CLOCK].now())
+        return _NO_CONTENT
+
+    def _submit(self, environ: dict[str, Any], path: str, post: _Post) -> _Answer | None:
+        """Score the attempt and send the agent to its result, as `player.submit` does."""
+        attempt_id = _attempt_id(path)
+        if attempt_id is None or environ.get("SCRIPT_NAME"):  # a mounted site's links are Flask's to build
+            return None
+        # From the confirmation page the saved answers are scored as they are (its form carries none).
+        values = None if post.first("saved") == "yes" else post.values
+        with self._signed_in(post) as (work, identity):
+            if identity is None:
+                return None
+            exams.submit_attempt(work, self.app.extensions[CATALOG].catalog, attempt_id, identity.id, values,
+                                 self.app.extensions[CLOCK].now(), confirmed=post.first("confirm") == "yes")
+        return _redirect_to(f"/attempts/{attempt_id}/result")
+
+    @contextlib.contextmanager
+    def _signed_in(self, post: _Post) -> Iterator[tuple[UnitOfWork, SignedIn | None]]:
+        """A unit of work and the session's identity (None when signed out), as Flask-Login finds it."""
+        delivery = self.app.extensions.get(DELIVERY)
+        if delivery is not None:  # as Flask's before-request hook does (see create_app)
+            delivery.ensure_started()
+        work = self.app.extensions[DATABASE].unit_of_work()
+        try:
+            yield work, sessions.identity_for(work, post.session[_USER_ID], post.session.get(SESSION_KEY))
+        finally:
+            work.close()
+
+    def _session(self, environ: dict[str, Any]) -> dict[str, Any] | None:
+        """The session cookie's contents when its signature is certainly good and it is signed in."""
+        interface = self.app.session_interface
+        if not isinstance(interface, signing.SessionCookies):
+            return None
+        cookie = parse_cookie(environ).get(self.app.config["SESSION_COOKIE_NAME"])
+        opened = interface.open_certainly_good(self.app, cookie) if cookie else None
+        if (opened is None or not isinstance(opened.get(_USER_ID), str)
+                or any(opened.get(key) for key in _COOKIE_AFTER_REQUEST)):
+            return None
+        return opened
+
+
+_Route = tuple[Callable[[PostLane, dict[str, Any], str, _Post], "_Answer | None"], int]
+
+
+def _route(environ: dict[str, Any], path: str) -> _Route | None:
+    """Which of the lane's answers a request might get, and the largest body it reads for it."""
+    if environ.get("REQUEST_METHOD") != "POST":
+        return None
+    if path.startswith("/learn/") and path.endswith("/heartbeat"):
+        return PostLane._beat, MAX_HEARTBEAT_BODY
+    if path.startswith("/attempts/") and path.endswith("/submit"):
+        return PostLane._submit, MAX_SUBMISSION_BODY
+    return None
+
+
+def _read_body(environ: dict[str, Any], limit: int) -> bytes | None:
+    """The whole body of a small form post, or None (the lane passes; nothing has been read)."""
+    length = environ.get("CONTENT_LENGTH", "")
+    if not length.isdigit() or int(length) > limit or environ.get("HTTP_TRANSFER_ENCODING"):
+        return None
+    mimetype = environ.get("CONTENT_TYPE", "").partition(";")[0].strip().lower()
+    if mimetype != _FORM:
+        return None
+    return environ["wsgi.input"].read(int(length))
+
+
+def _form(body: bytes, length: int, most_parts: int) -> dict[str, list[str]] | None:
+    """The form's fields, each with every value sent, or None when the body is cut short, has as many
+    fields as Flask allows or more, or a field could hold something Flask refuses (a NUL) or reads
+    otherwise (not ASCII)."""
+    if len(body) != length or b"\x00" in body or b"%00" in body:
+        return None
+    try:
+        text = body.decode("ascii")
+        pairs = parse_qsl(text, keep_blank_values=True, errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if len(pairs) >= most_parts:
+        return None
+    fields: dict[str, list[str]] = {}
+    for name, value in pairs:
+        fields.setdefault(name, []).append(value)
+    return fields
+
+
+def _open_module_key(app: Flask, path: str) -> str | None:
+    """The module's key when the path names a module of a track open to every agent (no conditions, not
+    only for returning agents), as the view's `_open_module` finds it; else None."""
+    parts = path.split("/")
+    if len(parts) != 6 or not path.isascii() or not all(parts[2:5]):
+        return None
+    catalog = app.extensions[CATALOG].catalog
+    track = catalog.tracks.get(f"{parts[2]}/{parts[3]}")
+    module = catalog.modules.get(f"{parts[2]}/{parts[3]}/{parts[4]}")
+    if track is None or module is None or not player.open_to_everyone(track):
+        return None
+    return module.key
+
+
+def _attempt_id(path: str) -> int | None:
+    """The attempt's id in `/attempts/<id>/submit` when the route's converter takes it as it is written
+    (no leading zero, 1 to MAX_ID); else None."""
+    parts = path.split("/")
+    if len(parts) != 4 or not parts[2].isascii() or not parts[2].isdigit() or parts[2].startswith("0"):
+        return None
+    number = int(parts[2])
+    return number if number <= MAX_ID else None
+
+
+def _same_client(app: Flask, environ: dict[str, Any], session: dict[str, Any]) -> bool:
+    """Flask-Login's session protection would leave the session as it is: off, or the same address and
+    browser as at sign-in (its own identifier, computed as `flask_login.utils._create_identifier` does).
+    Otherwise it marks the session, which Flask must then save."""
+    manager = getattr(app, "login_manager", None)
+    if manager is None:
+        return False
+    mode = app.config.get("SESSION_PROTECTION", manager.session_protection)
+    if mode not in ("basic", "strong"):
+        return True
+    if manager._session_identifier_generator is not login_utils._create_identifier:
+        return False
+    return hmac.compare_digest(client_identifier(environ), str(session.get("_id", "")))
+
+
+def client_identifier(environ: dict[str, Any]) -> str:
+    """`flask_login.utils._create_identifier` for this request, without a request context: the first
+    X-Forwarded-For address (or the peer's) and the User-Agent, as bytes' reprs, hashed."""
+    user_agent = environ.get("HTTP_USER_AGENT")
+    address = environ.get("HTTP_X_FORWARDED_FOR", environ.get("REMOTE_ADDR"))
+    first = address.encode("utf-8").split(b",")[0].strip() if address is not None else None
+    agent = user_agent.encode("utf-8") if user_agent is not None else None
+    return sha512(f"{first}|{agent}".encode()).hexdigest()
+
+
+def _csrf_token(environ: dict[str, Any], fields: dict[str, list[str]], config: Any) -> str | None:
+    """The token where Flask-WTF looks: the form field, then its headers; None when it would look
+    further (a prefixed field) or finds none."""
+    name = config["WTF_CSRF_FIELD_NAME"]
+    sent = fields.get(name)
+    if sent and sent[0]:
+        return sent[0]
+    if any(field.endswith(name) for field in fields):
+        return None
+    for header in config["WTF_CSRF_HEADERS"]:
+        found = environ.get("HTTP_" + header.upper().replace("-", "_"))
+        if found:
+            return found
+    return None
+
+
+def _referrer_allowed(environ: dict[str, Any], host: str, config: Any) -> bool:
+    """Over HTTPS, Flask-WTF also wants a same-origin referrer (WTF_CSRF_SSL_STRICT)."""
+    if environ.get("wsgi.url_scheme") != "https" or not config["WTF_CSRF_SSL_STRICT"]:
+        return True
+    referrer = environ.get("HTTP_REFERER")
+    return bool(referrer) and same_origin(referrer, f"https://{host}/")

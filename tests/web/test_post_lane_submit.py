@@ -1,0 +1,232 @@
+"""The post lane scores only submissions Flask would certainly score the same way, and sends the agent
+to the same result.
+
+Each case is sent twice, by two agents with the same kind of attempt open: once through the whole app
+(the lane in front of Flask) and once to Flask alone. Status, headers, body and what the database then
+holds for the attempt (its score, its per-question rows, its events) must be the same, and the lane
+must have answered exactly the cases marked for it (Flask's `request_started` fires only for the others).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import itertools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from flask import Flask, request_started
+from flask.testing import FlaskClient
+from sqlalchemy import func, select, update
+
+from lms.models import Attempt, AttemptItem, OutboxEvent, User, UserSession
+from lms.questions import question_type
+from lms.services import exams, scoring
+from lms.services.layout import layout_for
+from tests.support.web import csrf_token, new_agents, post_form
+from tests.web.test_post_lane import flask_alone
+
+EXAM_KEY = "py2030/core/rules"
+EXAM = f"/exams/{EXAM_KEY}"
+_emails = itertools.count()
+_TOKEN_VALUE = re.compile(r'name="csrf_token" value="[^"]*"')  # pages with a form hold the agent's own token
+
+
+@dataclass
+class Taker:
+    client: FlaskClient
+    user_id: int
+    attempt_id: int
+    token: str  # the CSRF token on the agent's attempt page
+    right: dict[str, list[str]]  # the attempt page's form answered right, as the agent's browser sends it
+    wrong: dict[str, list[str]]
+    first: set[str]  # the fields of the question the attempt shows first
+
+
+def _taker(app: Flask) -> Taker:
+    email = f"submit-lane-{next(_emails)}@example.com"
+    (client,) = new_agents(app, email)
+    page = post_form(client, f"{EXAM}/start", {}, form_url=EXAM).headers["Location"]
+    attempt_id = int(page.rsplit("/", 1)[1])
+    with app.extensions["lms.db"].reading() as session:
+        user_id = session.scalars(select(User.id).where(User.email == email)).one()
+        seed = session.scalars(select(Attempt.seed).where(Attempt.id == attempt_id)).one()
+    exam = app.extensions["lms.catalog"].catalog.exams[EXAM_KEY]
+    layout = layout_for(exam, seed)
+    shown_first = exam.questions_by_id[layout.questions[0].question_id]
+    first = question_type(shown_first.type).form_values(shown_first.data, layout.questions[0],
+                                                        scoring.field_name(shown_first), True)
+    return Taker(client, user_id, attempt_id, csrf_token(client, page), scoring.form_for(exam, layout, right=True),
+                 scoring.form_for(exam, layout, right=False), set(first))
+
+
+def _recorded(app: Flask, attempt_id: int) -> tuple:
+    """What the database holds for the attempt, without what differs between two agents (ids, times)."""
+    with app.extensions["lms.db"].reading() as session:
+        attempt = session.get(Attempt, attempt_id)
+        items = session.scalar(select(func.count()).select_from(AttemptItem).where(AttemptItem.attempt_id == attempt_id))
+        events = [event.name for event in session.scalars(select(OutboxEvent).order_by(OutboxEvent.id))
+                  if event.payload.get("attempt") == attempt_id]
+        return (attempt.status, attempt.points, attempt.percent, attempt.passed, attempt.timed_out,
+                sorted(attempt.answers), attempt.submitted_at is not None, items, events)
+
+
+def _send(app: Flask, taker: Taker, build: Callable[[Taker], dict[str, Any]], lane: bool):
+    """The response (with the attempt's id written as N), whether Flask handled it, and what was recorded."""
+    handled: list[Flask] = []
+    kwargs = {"path": f"/attempts/{taker.attempt_id}/submit", **build(taker)}
+
+    def noted(sender, **_extra):
+        handled.append(sender)
+
+    with request_started.connected_to(noted, app), (contextlib.nullcontext() if lane else flask_alone(app)):
+        response = taker.client.post(**kwargs)
+    mine = re.compile(rf"(/|%2F)attempts(/|%2F)0?{taker.attempt_id}\b")
+    body = response.get_data()
+    assert response.headers.get("Content-Length", str(len(body))) == str(len(body))
+    headers = sorted((name, "(its own)" if name in ("Set-Cookie", "Content-Length") else mine.sub(r"\1attempts\2N", value))
+                     for name, value in response.headers.items())
+    body = _TOKEN_VALUE.sub('name="csrf_token" value="(this agent\'s)"', mine.sub(r"\1attempts\2N", body.decode())).encode()
+    return (response.status_code, headers, body), bool(handled), _recorded(app, taker.attempt_id)
+
+
+def _answers(taker: Taker, right: bool = True, **more: str) -> dict[str, Any]:
+    return {"data": {**(taker.right if right else taker.wrong), "csrf_token": taker.token, **more}}
+
+
+def _one_left_out(taker: Taker) -> dict[str, Any]:
+    return {"data": {**{name: values for name, values in taker.right.items() if name not in taker.first},
+                     "csrf_token": taker.token}}
+
+
+def _scored_before(taker: Taker) -> dict[str, Any]:
+    """The same submission again, as a second tab or a double click sends it."""
+    assert taker.client.post(f"/attempts/{taker.attempt_id}/submit", **_answers(taker)).status_code == 302
+    return _answers(taker)
+
+
+def _past_deadline(taker: Taker) -> dict[str, Any]:
+    app = taker.client.application
+    with app.extensions["lms.db"].unit_of_work() as work, work.write() as session:
+        session.execute(update(Attempt).where(Attempt.id == taker.attempt_id)
+                        .values(deadline=dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)))
+    return _answers(taker, confirm="yes")
+
+
+def _saved_first(taker: Taker) -> dict[str, Any]:
+    """The confirmation page's form, after the agent's answers were saved: it carries none itself."""
+    saved = taker.client.post(f"/attempts/{taker.attempt_id}/save", **_answers(taker))
+    assert saved.status_code == 302
+    return {"data": {"confirm": "yes", "saved": "yes", "csrf_token": taker.token}}
+
+
+def _signed_out_meanwhile(taker: Taker) -> dict[str, Any]:
+    """"Sign out everywhere" from another browser: the cookie this one holds no longer signs anyone in."""
+    app = taker.client.application
+    with app.extensions["lms.db"].unit_of_work() as work, work.write() as session:
+        session.execute(update(UserSession).where(UserSession.user_id == taker.user_id)
+                        .values(ended_at=UserSession.created_at))
+    return _answers(taker)
+
+
+CASES: dict[str, tuple[Callable[[Taker], dict[str, Any]], bool]] = {
+    # name: (the request, whether the lane answers it)
+    "every question answered, from the attempt page": (_answers, True),
+    "confirmed, as the confirmation page sends it": (lambda taker: _answers(taker, confirm="yes"), True),
+    "wrong answers (a fail)": (lambda taker: _answers(taker, right=False), True),
+    "the confirmation page's form: the saved answers scored": (_saved_first, True),
+    "already scored (a second tab)": (_scored_before, True),
+    "past the deadline (scored as timed out, with the answers saved before)": (_past_deadline, True),
+    "a question left unanswered (the confirmation page follows)": (_one_left_out, False),
+    "a question left unanswered but confirmed": (
+        lambda taker: {"data": {**_one_left_out(taker)["data"], "confirm": "yes"}}, True),
+    "signed out everywhere meanwhile": (_signed_out_meanwhile, False),
+    "no such attempt": (lambda taker: {**_answers(taker), "path": f"/attempts/{taker.attempt_id + 1000}/submit"},
+                        False),
+    "the id written with a leading zero": (
+        lambda taker: {**_answers(taker), "path": f"/attempts/0{taker.attempt_id}/submit"}, False),
+    "no CSRF token": (lambda taker: {"data": taker.right}, False),
+    "a token not of this session": (
+        lambda taker: {"data": {**taker.right, "csrf_token": taker.token[:-4] + "AAAA"}}, False),
+    "an answer with a NUL": (lambda taker: _answers(taker, extra="\x00"), False),
+    "HTTPS from another site": (
+        lambda taker: {**_answers(taker), "base_url": "https://localhost",
+                       "headers": {"Referer": "https://elsewhere.example/"}}, False),
+    "HTTPS from the site's own page": (
+        lambda taker: {**_answers(taker), "base_url": "https://localhost",
+                       "headers": {"Referer": f"https://localhost/attempts/{taker.attempt_id}"}}, True),
+}
+
+
+def _scores_as_flask_would(app: Flask, case: str, caplog: pytest.LogCaptureFixture) -> None:
+    build, by_lane = CASES[case]
+    through_flask, through_app = _taker(app), _taker(app)
+    expected, flask_handled, expected_record = _send(app, through_flask, build, lane=False)
+    answered, handled, record = _send(app, through_app, build, lane=True)
+    assert flask_handled
+    assert handled is not by_lane, "the lane answered a case for Flask" if handled is False else \
+        "the lane passed a case it should answer"
+    assert answered == expected
+    assert record == expected_record
+    assert not [entry for entry in caplog.records if entry.name == "lms.web.post_lane"], "passed by failing"
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_lane_scores_as_flask_would(player_app, case, caplog):
+    _scores_as_flask_would(player_app, case, caplog)
+
+
+@pytest.fixture
+def player_app_on_each_database(tmp_path, monkeypatch, db_url, player_root):
+    from tests.support.apps import make_app
+
+    app = make_app(tmp_path, monkeypatch, db_url, CONTENT_ROOT=str(player_root), TODAY="2029-09-01")
+    yield app
+    app.extensions["lms.db"].dispose()
+
+
+@pytest.mark.parametrize("case", ["every question answered, from the attempt page", "already scored (a second tab)",
+                                  "a question left unanswered (the confirmation page follows)"])
+def test_the_lane_scores_as_flask_would_on_each_database(player_app_on_each_database, case, caplog):
+    _scores_as_flask_would(player_app_on_each_database, case, caplog)
+
+
+def test_a_submission_by_the_lane_is_scored_and_shows_its_result(player_app):
+    taker = _taker(player_app)
+    (status, headers, _body), handled, record = _send(player_app, taker, _answers, lane=True)
+    assert (status, handled) == (302, False)
+    assert ("Location", "/attempts/N/result") in headers and ("Cache-Control", "no-store") in headers
+    assert all(name != "Set-Cookie" for name, _ in headers)
+    status_, _points, percent, passed, timed_out, _answered, submitted, items, events = record
+    assert (status_, percent, passed, timed_out, submitted, events) == ("submitted", 100.0, True, False, True,
+                                                                         ["attempt.started", "attempt.scored"])
+    assert items == len(player_app.extensions["lms.catalog"].catalog.exams[EXAM_KEY].questions)
+    result = taker.client.get(f"/attempts/{taker.attempt_id}/result")
+    assert result.status_code == 200 and "<strong>100.0%</strong>" in result.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("fails", ["before", "after"])
+def test_an_error_in_the_lane_leaves_the_submission_to_flask_and_it_counts_once(player_app, monkeypatch, fails):
+    taker = _taker(player_app)
+    calls = []
+    real = exams.submit_attempt
+
+    def fails_once(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 1 and fails == "before":
+            raise RuntimeError("the database went away")
+        scored = real(*args, **kwargs)
+        if len(calls) == 1:  # scored and committed, then the lane fails before it answers
+            raise RuntimeError("the connection dropped")
+        return scored
+
+    monkeypatch.setattr(exams, "submit_attempt", fails_once)
+    (status, headers, _body), handled, record = _send(player_app, taker, _answers, lane=True)
+    assert (status, handled, len(calls)) == (302, True, 2)  # Flask read the same body again
+    assert ("Location", "/attempts/N/result") in headers
+    *_, items, events = record
+    assert events == ["attempt.started", "attempt.scored"]
+    assert items == len(player_app.extensions["lms.catalog"].catalog.exams[EXAM_KEY].questions)
