@@ -7,14 +7,16 @@ instrumentation switched on for the measured requests only, and prints the instr
 took (SQLite's engine runs in the process and is counted; system calls' kernel time is not). Run it
 for two checkouts and compare: `PYTHONPATH=<checkout> python bench/instructions.py submit`.
 
-  python bench/instructions.py module|intro|home|tracker|hod|heartbeat|submit|result [N]
+  python bench/instructions.py module|intro|home|tracker|hod|heartbeat|autosave|submit|result [N]
                                                         (N measured requests, default 200)
 
 `home` and `tracker` are the agent's home page and Registration Tracker, for 300 demo agents at every
 stage of the registration (`lms demo`'s mix); `hod` is the Help On Demand module page (a track that
 unlocks with the registration) for those whose registration is complete.
-`result` is each agent's first look at a scored attempt's result, as after a submission: every other
-one passed, the rest failed with the sections to re-read listed.
+`autosave` is 100 agents' open attempts saved in turn, as the exam page's script saves them (the
+form, URL-encoded, asking for JSON). `result` is each agent's first look at a scored attempt's
+result, as after a submission: every other one passed, the rest failed with the sections to re-read
+listed.
 
 Environment: BENCH_GC=off turns the garbage collector off for the measured requests (the work
 itself, without the collections its allocations bring on). Needs valgrind (Debian's package). A
@@ -72,6 +74,15 @@ def requests(app, kind: str, count: int):
                                                  "Content-Type": "application/x-www-form-urlencoded"})
                 for i in range(count)]
     exam = app.extensions["lms.catalog"].catalog.exams[EXAM_KEY]
+    if kind == "autosave":
+        ids = create_agents(app, 100, "save-")
+        attempts, seeds = open_attempts(app, exam, ids)
+        saves = [(f"/attempts/{attempt}/save", cookie,
+                  form({**scoring.form_for(exam, layout_for(exam, seed)), "csrf_token": [token]}))
+                 for (cookie, token), attempt, seed in zip(signed_sessions(app, ids), attempts, seeds, strict=True)]
+        return [lambda i=i: client.post(saves[i % 100][0], data=saves[i % 100][2], headers={
+            "Cookie": saves[i % 100][1], "Accept": "application/json",
+            "Content-Type": "application/x-www-form-urlencoded"}) for i in range(count)]
     ids = create_agents(app, count, f"{kind}-")
     attempts, seeds = open_attempts(app, exam, ids)
     made = []
@@ -108,7 +119,7 @@ def measure(kind: str, count: int) -> None:
     work = Path(tempfile.mkdtemp(prefix="lms-instructions-"))
     os.environ.update(app_env(sqlite_database(work, "bench.db"), random_secret(), work))
     app = create_app()
-    expected = 200 if kind in (*PAGES, *AGENT_PAGES, "result") else 204 if kind == "heartbeat" else 302
+    expected = 200 if kind in (*PAGES, *AGENT_PAGES, "result", "autosave") else 204 if kind == "heartbeat" else 302
     every = requests(app, kind, WARM_UP + count)
     for send in every[:WARM_UP]:
         assert send().status_code == expected
@@ -126,7 +137,7 @@ def measure(kind: str, count: int) -> None:
 def main() -> None:
     kind = sys.argv[1] if len(sys.argv) > 1 else ""
     count = int(sys.argv[2]) if len(sys.argv) > 2 else 200
-    if kind not in (*PAGES, *AGENT_PAGES, "heartbeat", "submit", "result"):
+    if kind not in (*PAGES, *AGENT_PAGES, "heartbeat", "autosave", "submit", "result"):
         sys.exit(__doc__)
     if os.environ.get(_INSIDE):
         measure(kind, count)

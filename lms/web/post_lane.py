@@ -1,16 +1,17 @@
-"""Heartbeats and exam submissions that Flask would certainly accept, answered before Flask's request
-machinery.
+"""Heartbeats, autosaves and exam submissions that Flask would certainly accept, answered before
+Flask's request machinery.
 
 A heartbeat is most of what a server does for agents (one a minute from every open module page,
-about three in five requests of the capacity mix), and a submission is the costliest thing an agent
-does; Flask's per-request work (request context, Flask-Login, Flask-WTF's form parsing, routing,
-hooks) was over half of what a heartbeat cost and about a third of a submission. The lane answers
-only a post whose every check certainly passes, with the same functions the views use (the session
-cookie's quick signature check, the CSRF token's, the identity query, the seat note, the services);
-anything else (no or bad cookie, a token to look at more closely, a track with conditions, a NUL, an
-untrusted Host, HTTPS without a same-origin referrer, a body too big, a rule the service refuses, an
-error) goes to Flask untouched, so what is refused, and how, stays Flask's decision.
-`tests/web/test_post_lane.py` sends each case both ways and compares the responses and the database.
+about three in five requests of the capacity mix), an autosave comes every half minute from an
+open exam, and a submission is the costliest thing an agent does; Flask's per-request work
+(request context, Flask-Login, Flask-WTF's form parsing, routing, hooks) was over half of what a
+heartbeat cost and over a quarter of a submission. The lane answers only a post whose every check
+certainly passes, with the same functions the views use (the session cookie's quick signature
+check, the CSRF token's, the identity query, the seat note, the services); anything else (no or
+bad cookie, a token to look at more closely, a track with conditions, a NUL, an untrusted Host,
+HTTPS without a same-origin referrer, a body too big, a rule the service refuses, an error) goes
+to Flask untouched, so what is refused, and how, stays Flask's decision. `tests/web/test_post_lane*.py`
+send each case both ways and compare the responses and the database.
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from hashlib import sha512
 from io import BytesIO
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl
 
-from flask import Flask
+from flask import Flask, Response
 from flask_login import utils as login_utils
 from flask_wtf.csrf import same_origin
 from werkzeug.exceptions import SecurityError
@@ -42,10 +43,11 @@ from lms.web import signing
 from lms.web.routing import MAX_ID
 from lms.web.security import SESSION_KEY
 
-# A heartbeat's body is its seat note and perhaps its CSRF token (under 300 bytes); a submission's is
-# an answer token (12 hex digits) or a few per question. More goes to Flask.
+# A heartbeat's body is its seat note and perhaps its CSRF token (under 300 bytes); an autosave's or a
+# submission's is an answer token (12 hex digits) or a few per question. More goes to Flask.
 MAX_HEARTBEAT_BODY = 2048
-MAX_SUBMISSION_BODY = 64 * 1024
+MAX_ANSWERS_BODY = 64 * 1024
+_JSON = "application/json"  # the Accept header of the page's autosave, which Flask answers with JSON
 _FORM = "application/x-www-form-urlencoded"
 # Keys that make Flask write a cookie after the request (Flask-Login's remember-me, a permanent session
 # refreshed on each request): a session with one goes to Flask.
@@ -175,7 +177,7 @@ class PostLane:
 
     def _submit(self, environ: dict[str, Any], path: str, post: _Post) -> _Answer | None:
         """Score the attempt and send the agent to its result, as `player.submit` does."""
-        attempt_id = _attempt_id(path)
+        attempt_id = _attempt_id(path, "submit")
         if attempt_id is None or environ.get("SCRIPT_NAME"):  # a mounted site's links are Flask's to build
             return None
         # From the confirmation page the saved answers are scored as they are (its form carries none).
@@ -186,6 +188,29 @@ class PostLane:
             exams.submit_attempt(work, self.app.extensions[CATALOG].catalog, attempt_id, identity.id, values,
                                  self.app.extensions[CLOCK].now(), confirmed=post.first("confirm") == "yes")
         return _redirect_to(f"/attempts/{attempt_id}/result")
+
+    def _save(self, environ: dict[str, Any], path: str, post: _Post) -> _Answer | None:
+        """Keep the answers, as `player.save` does for the page's autosave (which asks for JSON)."""
+        attempt_id = _attempt_id(path, "save")
+        if attempt_id is None or environ.get("HTTP_ACCEPT") != _JSON or environ.get("SCRIPT_NAME"):
+            return None
+        with self._signed_in(post) as (work, identity):
+            if identity is None:
+                return None
+            try:
+                saved = exams.save_answers(work, self.app.extensions[CATALOG].catalog, attempt_id, identity.id,
+                                           post.values, self.app.extensions[CLOCK].now(), durable=False)
+            except exams.TimeIsUp as error:  # scored and committed: asked again, the service would refuse
+                return self._json(409, saved=False, message=str(error), result=f"/attempts/{attempt_id}/result")
+        return self._json(200, saved=True, at=saved.isoformat())
+
+    def _json(self, status: int, **values: Any) -> _Answer:
+        """Flask's `jsonify(**values)` with `status`, for a signed-in agent."""
+        response = cast(Response, self.app.json.response(**values))  # the app's response_class
+        response.status_code = status
+        body = response.get_data()
+        return _Answer(response.status, [("Content-Type", response.content_type), ("Content-Length", str(len(body))),
+                                         *_SIGNED_IN_HEADERS], body)
 
     @contextlib.contextmanager
     def _signed_in(self, post: _Post) -> Iterator[tuple[UnitOfWork, SignedIn | None]]:
@@ -221,8 +246,11 @@ def _route(environ: dict[str, Any], path: str) -> _Route | None:
         return None
     if path.startswith("/learn/") and path.endswith("/heartbeat"):
         return PostLane._beat, MAX_HEARTBEAT_BODY
-    if path.startswith("/attempts/") and path.endswith("/submit"):
-        return PostLane._submit, MAX_SUBMISSION_BODY
+    if path.startswith("/attempts/"):
+        if path.endswith("/submit"):
+            return PostLane._submit, MAX_ANSWERS_BODY
+        if path.endswith("/save"):
+            return PostLane._save, MAX_ANSWERS_BODY
     return None
 
 
@@ -270,11 +298,12 @@ def _open_module_key(app: Flask, path: str) -> str | None:
     return module.key
 
 
-def _attempt_id(path: str) -> int | None:
-    """The attempt's id in `/attempts/<id>/submit` when the route's converter takes it as it is written
+def _attempt_id(path: str, action: str) -> int | None:
+    """The attempt's id in `/attempts/<id>/<action>` when the route's converter takes it as it is written
     (no leading zero, 1 to MAX_ID); else None."""
     parts = path.split("/")
-    if len(parts) != 4 or not parts[2].isascii() or not parts[2].isdigit() or parts[2].startswith("0"):
+    if (len(parts) != 4 or parts[3] != action or not parts[2].isascii() or not parts[2].isdigit()
+            or parts[2].startswith("0")):
         return None
     number = int(parts[2])
     return number if number <= MAX_ID else None

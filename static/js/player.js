@@ -20,7 +20,8 @@
       pending = false;
       fetch(url, {
         method: "POST",
-        body: new FormData(form),
+        // URL-encoded, as the form itself posts: smaller than multipart, and the server's quick lane reads it.
+        body: new URLSearchParams(new FormData(form)),
         headers: { "Accept": "application/json", "X-CSRFToken": csrfToken(form) },
         credentials: "same-origin"
       }).then(function (response) {

@@ -7,10 +7,12 @@ it and see the track complete; axe-core checks each kind of page for WCAG 2.1 A/
 from __future__ import annotations
 
 import re
+import time
 import uuid
 
 import pytest
 
+from lms.models import Attempt
 from tests.support.apps import TEST_PASSWORD
 from tests.support.browser import axe_violations, link_in
 
@@ -25,6 +27,12 @@ RIGHT = {
               "SEP": "Special Enrollment Period"},
     "order": {"Complete your profile": "1", "Finish the training": "2", "Accept the agreements": "3"},
 }
+
+
+def answers_saved(app, attempt_id: int) -> int:
+    with app.extensions["lms.db"].reading() as session:
+        answers = session.get(Attempt, attempt_id).answers
+    return sum(1 for answer in answers.values() if answer not in (None, "", [], {}))
 
 
 def check_accessibility(page, checked: dict, kind: str) -> None:
@@ -96,6 +104,13 @@ def test_agent_journey_with_the_mouse(page, inbox, site_app):
     page.get_by_role("button", name="Start attempt 2").click()
     page.wait_for_url(re.compile(r".*/attempts/\d+$"))
     answer_with_mouse(page)
+    # The page's script saves as the agent answers; the server holds every answer before any button is pressed.
+    page.get_by_text(re.compile("^Answers saved at")).wait_for()
+    attempt_id = int(page.url.rsplit("/", 1)[1])
+    deadline = time.monotonic() + 15
+    while answers_saved(site_app, attempt_id) < 6 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert answers_saved(site_app, attempt_id) == 6
     page.get_by_role("button", name="Save answers").click()
     page.get_by_text("6 of 6 answered").wait_for()
     page.get_by_role("button", name="Submit for scoring").click()

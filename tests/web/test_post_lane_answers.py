@@ -1,5 +1,5 @@
-"""The post lane scores only submissions Flask would certainly score the same way, and sends the agent
-to the same result.
+"""The post lane saves and scores only the answers Flask would certainly save and score the same way,
+and answers the agent as Flask would: the autosave's JSON, the redirect to the result.
 
 Each case is sent twice, by two agents with the same kind of attempt open: once through the whole app
 (the lane in front of Flask) and once to Flask alone. Status, headers, body and what the database then
@@ -32,6 +32,7 @@ from tests.web.test_post_lane import flask_alone
 EXAM_KEY = "py2030/core/rules"
 EXAM = f"/exams/{EXAM_KEY}"
 _emails = itertools.count()
+_SAVED_AT = re.compile(r'"at":"[^"]*"')  # when an autosave was kept: a moment apart for the two agents
 _TOKEN_VALUE = re.compile(r'name="csrf_token" value="[^"]*"')  # pages with a form hold the agent's own token
 
 
@@ -71,13 +72,13 @@ def _recorded(app: Flask, attempt_id: int) -> tuple:
         events = [event.name for event in session.scalars(select(OutboxEvent).order_by(OutboxEvent.id))
                   if event.payload.get("attempt") == attempt_id]
         return (attempt.status, attempt.points, attempt.percent, attempt.passed, attempt.timed_out,
-                sorted(attempt.answers), attempt.submitted_at is not None, items, events)
+                sorted(attempt.answers), attempt.submitted_at is not None, items, events, attempt.saved_at is not None)
 
 
-def _send(app: Flask, taker: Taker, build: Callable[[Taker], dict[str, Any]], lane: bool):
+def _send(app: Flask, taker: Taker, build: Callable[[Taker], dict[str, Any]], lane: bool, action: str = "submit"):
     """The response (with the attempt's id written as N), whether Flask handled it, and what was recorded."""
     handled: list[Flask] = []
-    kwargs = {"path": f"/attempts/{taker.attempt_id}/submit", **build(taker)}
+    kwargs = {"path": f"/attempts/{taker.attempt_id}/{action}", **build(taker)}
 
     def noted(sender, **_extra):
         handled.append(sender)
@@ -89,6 +90,7 @@ def _send(app: Flask, taker: Taker, build: Callable[[Taker], dict[str, Any]], la
     assert response.headers.get("Content-Length", str(len(body))) == str(len(body))
     headers = sorted((name, "(its own)" if name in ("Set-Cookie", "Content-Length") else mine.sub(r"\1attempts\2N", value))
                      for name, value in response.headers.items())
+    body = _SAVED_AT.sub('"at":"(when)"', body.decode()).encode()
     body = _TOKEN_VALUE.sub('name="csrf_token" value="(this agent\'s)"', mine.sub(r"\1attempts\2N", body.decode())).encode()
     return (response.status_code, headers, body), bool(handled), _recorded(app, taker.attempt_id)
 
@@ -161,11 +163,11 @@ CASES: dict[str, tuple[Callable[[Taker], dict[str, Any]], bool]] = {
 }
 
 
-def _scores_as_flask_would(app: Flask, case: str, caplog: pytest.LogCaptureFixture) -> None:
-    build, by_lane = CASES[case]
+def _scores_as_flask_would(app: Flask, case: str, caplog: pytest.LogCaptureFixture, action: str = "submit") -> None:
+    build, by_lane = (CASES if action == "submit" else SAVES)[case]
     through_flask, through_app = _taker(app), _taker(app)
-    expected, flask_handled, expected_record = _send(app, through_flask, build, lane=False)
-    answered, handled, record = _send(app, through_app, build, lane=True)
+    expected, flask_handled, expected_record = _send(app, through_flask, build, lane=False, action=action)
+    answered, handled, record = _send(app, through_app, build, lane=True, action=action)
     assert flask_handled
     assert handled is not by_lane, "the lane answered a case for Flask" if handled is False else \
         "the lane passed a case it should answer"
@@ -200,7 +202,7 @@ def test_a_submission_by_the_lane_is_scored_and_shows_its_result(player_app):
     assert (status, handled) == (302, False)
     assert ("Location", "/attempts/N/result") in headers and ("Cache-Control", "no-store") in headers
     assert all(name != "Set-Cookie" for name, _ in headers)
-    status_, _points, percent, passed, timed_out, _answered, submitted, items, events = record
+    status_, _points, percent, passed, timed_out, _answered, submitted, items, events, _saved = record
     assert (status_, percent, passed, timed_out, submitted, events) == ("submitted", 100.0, True, False, True,
                                                                          ["attempt.started", "attempt.scored"])
     assert items == len(player_app.extensions["lms.catalog"].catalog.exams[EXAM_KEY].questions)
@@ -227,6 +229,65 @@ def test_an_error_in_the_lane_leaves_the_submission_to_flask_and_it_counts_once(
     (status, headers, _body), handled, record = _send(player_app, taker, _answers, lane=True)
     assert (status, handled, len(calls)) == (302, True, 2)  # Flask read the same body again
     assert ("Location", "/attempts/N/result") in headers
-    *_, items, events = record
+    *_, items, events, _saved = record
     assert events == ["attempt.started", "attempt.scored"]
     assert items == len(player_app.extensions["lms.catalog"].catalog.exams[EXAM_KEY].questions)
+
+
+# --- the page's autosave ----------------------------------------------------------------------
+
+
+def _autosave(taker: Taker, **more: Any) -> dict[str, Any]:
+    """As the page's script sends it: the form (token included), JSON asked for, the token in a header too."""
+    return {"data": {**taker.right, "csrf_token": taker.token}, "headers": {"Accept": "application/json",
+                                                                              "X-CSRFToken": taker.token, **more}}
+
+
+def _autosave_late(taker: Taker) -> dict[str, Any]:
+    _past_deadline(taker)
+    return _autosave(taker)
+
+
+def _autosave_after_submitting(taker: Taker) -> dict[str, Any]:
+    _scored_before(taker)
+    return _autosave(taker)
+
+
+SAVES: dict[str, tuple[Callable[[Taker], dict[str, Any]], bool]] = {
+    # name: (the request, whether the lane answers it)
+    "the page's autosave": (_autosave, True),
+    "the token in the header alone": (
+        lambda taker: {"data": taker.right, "headers": {"Accept": "application/json", "X-CSRFToken": taker.token}},
+        True),
+    "past the deadline (scored, and the page told where the result is)": (_autosave_late, True),
+    "the Save answers button (a page, not JSON)": (lambda taker: {"data": {**taker.right, "csrf_token": taker.token}},
+                                                   False),
+    "JSON among other types asked for": (lambda taker: _autosave(taker, Accept="application/json, text/html;q=0.9"),
+                                         False),
+    "already submitted": (_autosave_after_submitting, False),
+    "no such attempt": (lambda taker: {**_autosave(taker), "path": f"/attempts/{taker.attempt_id + 1000}/save"},
+                        False),
+    "no CSRF token": (lambda taker: {"data": taker.right, "headers": {"Accept": "application/json"}}, False),
+}
+
+
+@pytest.mark.parametrize("case", SAVES)
+def test_the_lane_saves_as_flask_would(player_app, case, caplog):
+    _scores_as_flask_would(player_app, case, caplog, action="save")
+
+
+@pytest.mark.parametrize("case", ["the page's autosave", "past the deadline (scored, and the page told where the "
+                                                         "result is)"])
+def test_the_lane_saves_as_flask_would_on_each_database(player_app_on_each_database, case, caplog):
+    _scores_as_flask_would(player_app_on_each_database, case, caplog, action="save")
+
+
+def test_an_autosave_by_the_lane_keeps_the_answers_and_says_when(player_app):
+    taker = _taker(player_app)
+    (status, headers, body), handled, record = _send(player_app, taker, _autosave, lane=True, action="save")
+    assert (status, handled, body) == (200, False, b'{"at":"(when)","saved":true}\n')
+    assert ("Content-Type", "application/json") in headers and ("Cache-Control", "no-store") in headers
+    assert (record[0], record[-1]) == ("in_progress", True)  # still open, with its answers saved
+    total = len(player_app.extensions["lms.catalog"].catalog.exams[EXAM_KEY].questions)
+    page = taker.client.get(f"/attempts/{taker.attempt_id}").get_data(as_text=True)
+    assert f"{total} of {total} answered, saved at" in page
