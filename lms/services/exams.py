@@ -48,6 +48,14 @@ class TimeIsUp(RuleError):
         self.attempt_id = attempt_id
 
 
+class OutOfTime(RuleError):
+    """An open attempt ran out of time and would be scored first; raised, before anything is written,
+    only to a caller that asked not to score it (`start_attempt(..., score_expired=False)`)."""
+
+    def __init__(self) -> None:
+        super().__init__("An open attempt ran out of time; it is scored before another starts.")
+
+
 @dataclass(frozen=True)
 class AttemptView:
     """An attempt with the exam version it was taken on and how it shows that exam."""
@@ -110,12 +118,14 @@ _LOCK_AGENT = DriverQuery(select(User.id).where(User.id == bindparam("who")).wit
 _NEW_ATTEMPT = insert(Attempt)
 
 
-def start_attempt(uow: UnitOfWork, catalog: Catalog, exam: Exam, user_id: int, now: dt.datetime) -> Started:
+def start_attempt(uow: UnitOfWork, catalog: Catalog, exam: Exam, user_id: int, now: dt.datetime, *,
+                  score_expired: bool = True) -> Started:
     """The agent's open attempt, or a new one if attempts remain (idempotent under double-clicks).
 
     An open attempt whose time ran out is scored first, so it counts before the limit is checked.
     Its score stands even when no attempt is left: the transaction commits, then TimeIsUp says so
-    and the caller shows that attempt's result.
+    and the caller shows that attempt's result. Unless `score_expired`, such an attempt raises
+    OutOfTime instead and nothing is written (for a caller that could not show TimeIsUp's result).
     """
     with uow.write_rows() as connection:  # an ORM session only for the rare branches
         if not uow.is_sqlite:  # SQLite's BEGIN IMMEDIATE already holds the only write lock there is
@@ -127,6 +137,8 @@ def start_attempt(uow: UnitOfWork, catalog: Catalog, exam: Exam, user_id: int, n
         for row in rows:
             if row.status == "submitted" or not past_deadline(row.deadline, now):
                 continue
+            if not score_expired:
+                raise OutOfTime()
             # Out of time: scored now (one reset while open is scored for the record and counts for nothing).
             attempt = attempt_for(uow.session, row.id, user_id, lock=True)
             if not attempt.submitted:  # a submission may have got there first

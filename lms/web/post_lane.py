@@ -1,11 +1,11 @@
-"""Heartbeats, autosaves and exam submissions that Flask would certainly accept, answered before
-Flask's request machinery.
+"""Heartbeats, autosaves, exam starts and submissions that Flask would certainly accept, answered
+before Flask's request machinery.
 
 A heartbeat is most of what a server does for agents (one a minute from every open module page,
 about three in five requests of the capacity mix), an autosave comes every half minute from an
-open exam, and a submission is the costliest thing an agent does; Flask's per-request work
-(request context, Flask-Login, Flask-WTF's form parsing, routing, hooks) was over half of what a
-heartbeat cost and over a quarter of a submission. The lane answers only a post whose every check
+open exam, and a start and a submission are the costliest things an agent does; Flask's
+per-request work (request context, Flask-Login, Flask-WTF's form parsing, routing, hooks) was over
+half of what a heartbeat cost and over a quarter of a submission. The lane answers only a post whose every check
 certainly passes, with the same functions the views use (the session cookie's quick signature
 check, the CSRF token's, the identity query, the seat note, the services); anything else (no or
 bad cookie, a token to look at more closely, a track with conditions, a NUL, an untrusted Host,
@@ -17,38 +17,35 @@ send each case both ways and compare the responses and the database.
 from __future__ import annotations
 
 import contextlib
-import hmac
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from hashlib import sha512
 from io import BytesIO
 from typing import Any, cast
-from urllib.parse import parse_qsl
 
 from flask import Flask, Response
-from flask_login import utils as login_utils
-from flask_wtf.csrf import same_origin
 from werkzeug.exceptions import SecurityError
 from werkzeug.http import parse_cookie
 from werkzeug.utils import redirect
 from werkzeug.wsgi import get_host
 
+from lms.content.catalog import Exam
 from lms.db import UnitOfWork
 from lms.extensions import CATALOG, CLOCK, DATABASE, DELIVERY
 from lms.services import exams, player, progress, sessions, tokens
 from lms.services.errors import RuleError
 from lms.services.sessions import SignedIn
 from lms.web import signing
+from lms.web.lane_checks import csrf_token_sent, form_fields, read_body, referrer_allowed, same_client
 from lms.web.routing import MAX_ID
 from lms.web.security import SESSION_KEY
 
-# A heartbeat's body is its seat note and perhaps its CSRF token (under 300 bytes); an autosave's or a
-# submission's is an answer token (12 hex digits) or a few per question. More goes to Flask.
-MAX_HEARTBEAT_BODY = 2048
+# A heartbeat's body is its seat note and perhaps its CSRF token (under 300 bytes), a start's its token;
+# an autosave's or a submission's is an answer token (12 hex digits) or a few per question. More goes
+# to Flask.
+MAX_SMALL_BODY = 2048
 MAX_ANSWERS_BODY = 64 * 1024
 _JSON = "application/json"  # the Accept header of the page's autosave, which Flask answers with JSON
-_FORM = "application/x-www-form-urlencoded"
 # Keys that make Flask write a cookie after the request (Flask-Login's remember-me, a permanent session
 # refreshed on each request): a session with one goes to Flask.
 _COOKIE_AFTER_REQUEST = ("_remember", "_permanent")
@@ -116,7 +113,7 @@ class PostLane:
         if route is None:
             return self.flask_wsgi(environ, start_response)
         answer_with, largest = route
-        body = _read_body(environ, self._body_limit(largest))
+        body = read_body(environ, self._body_limit(largest))
         if body is not None:
             answer = None
             try:
@@ -144,21 +141,24 @@ class PostLane:
         if (config.get("LOGIN_DISABLED") or not config.get("WTF_CSRF_ENABLED", True)
                 or not config.get("WTF_CSRF_CHECK_DEFAULT", True) or "POST" not in config["WTF_CSRF_METHODS"]):
             return None
-        fields = _form(body, int(environ["CONTENT_LENGTH"]), config.get("MAX_FORM_PARTS") or 1000)
+        query = environ.get("QUERY_STRING", "")
+        if "%00" in query or "\x00" in query:  # Flask refuses a NUL in the query as in the form
+            return None
+        fields = form_fields(body, int(environ["CONTENT_LENGTH"]), config.get("MAX_FORM_PARTS") or 1000)
         if fields is None:
             return None
         session = self._session(environ)
-        if session is None or not _same_client(self.app, environ, session):
+        if session is None or not same_client(self.app, environ, session):
             return None
         try:  # Flask refuses a Host it does not trust (TRUSTED_HOSTS) on every request, whatever it holds
             host = get_host(environ, config.get("TRUSTED_HOSTS"))
         except SecurityError:
             return None
-        token = _csrf_token(environ, fields, config)
+        token = csrf_token_sent(environ, fields, config)
         secret = config.get("WTF_CSRF_SECRET_KEY") or self.app.secret_key
         if (token is None or not signing.token_matches(session.get(signing.CSRF_FIELD), token, secret,
                                                         config.get("WTF_CSRF_TIME_LIMIT", 3600))
-                or not _referrer_allowed(environ, host, config)):
+                or not referrer_allowed(environ, host, config)):
             return None
         return _Post(fields, session)
 
@@ -188,6 +188,20 @@ class PostLane:
             exams.submit_attempt(work, self.app.extensions[CATALOG].catalog, attempt_id, identity.id, values,
                                  self.app.extensions[CLOCK].now(), confirmed=post.first("confirm") == "yes")
         return _redirect_to(f"/attempts/{attempt_id}/result")
+
+    def _start(self, environ: dict[str, Any], path: str, post: _Post) -> _Answer | None:
+        """Start (or resume) the agent's attempt and send them to it, as `player.start` does for an exam
+        of a track open to every agent. An open attempt that ran out of time goes to Flask, which scores
+        it and, when it was the last, shows its result with a message the lane has no session to carry."""
+        exam = _open_exam(self.app, path)
+        if exam is None or environ.get("SCRIPT_NAME"):
+            return None
+        with self._signed_in(post) as (work, identity):
+            if identity is None:
+                return None
+            started = exams.start_attempt(work, self.app.extensions[CATALOG].catalog, exam, identity.id,
+                                          self.app.extensions[CLOCK].now(), score_expired=False)
+        return _redirect_to(f"/attempts/{started.id}")
 
     def _save(self, environ: dict[str, Any], path: str, post: _Post) -> _Answer | None:
         """Keep the answers, as `player.save` does for the page's autosave (which asks for JSON)."""
@@ -245,7 +259,9 @@ def _route(environ: dict[str, Any], path: str) -> _Route | None:
     if environ.get("REQUEST_METHOD") != "POST":
         return None
     if path.startswith("/learn/") and path.endswith("/heartbeat"):
-        return PostLane._beat, MAX_HEARTBEAT_BODY
+        return PostLane._beat, MAX_SMALL_BODY
+    if path.startswith("/exams/") and path.endswith("/start"):
+        return PostLane._start, MAX_SMALL_BODY
     if path.startswith("/attempts/"):
         if path.endswith("/submit"):
             return PostLane._submit, MAX_ANSWERS_BODY
@@ -254,34 +270,8 @@ def _route(environ: dict[str, Any], path: str) -> _Route | None:
     return None
 
 
-def _read_body(environ: dict[str, Any], limit: int) -> bytes | None:
-    """The whole body of a small form post, or None (the lane passes; nothing has been read)."""
-    length = environ.get("CONTENT_LENGTH", "")
-    if not length.isdigit() or int(length) > limit or environ.get("HTTP_TRANSFER_ENCODING"):
-        return None
-    mimetype = environ.get("CONTENT_TYPE", "").partition(";")[0].strip().lower()
-    if mimetype != _FORM:
-        return None
-    return environ["wsgi.input"].read(int(length))
 
 
-def _form(body: bytes, length: int, most_parts: int) -> dict[str, list[str]] | None:
-    """The form's fields, each with every value sent, or None when the body is cut short, has as many
-    fields as Flask allows or more, or a field could hold something Flask refuses (a NUL) or reads
-    otherwise (not ASCII)."""
-    if len(body) != length or b"\x00" in body or b"%00" in body:
-        return None
-    try:
-        text = body.decode("ascii")
-        pairs = parse_qsl(text, keep_blank_values=True, errors="strict")
-    except (UnicodeDecodeError, ValueError):
-        return None
-    if len(pairs) >= most_parts:
-        return None
-    fields: dict[str, list[str]] = {}
-    for name, value in pairs:
-        fields.setdefault(name, []).append(value)
-    return fields
 
 
 def _open_module_key(app: Flask, path: str) -> str | None:
@@ -298,6 +288,19 @@ def _open_module_key(app: Flask, path: str) -> str | None:
     return module.key
 
 
+def _open_exam(app: Flask, path: str) -> Exam | None:
+    """The exam named by `/exams/<key>/start` when it belongs to a track open to every agent, as the
+    view's `_open_exam` finds it; else None."""
+    key = path[len("/exams/"):-len("/start")]
+    if not key or not path.isascii():
+        return None
+    catalog = app.extensions[CATALOG].catalog
+    exam = catalog.exams.get(key)
+    module = catalog.module_for_exam(key) if exam is not None else None
+    track = catalog.tracks.get(module.track_key) if module is not None else None
+    return exam if track is not None and player.open_to_everyone(track) else None
+
+
 def _attempt_id(path: str, action: str) -> int | None:
     """The attempt's id in `/attempts/<id>/<action>` when the route's converter takes it as it is written
     (no leading zero, 1 to MAX_ID); else None."""
@@ -309,50 +312,8 @@ def _attempt_id(path: str, action: str) -> int | None:
     return number if number <= MAX_ID else None
 
 
-def _same_client(app: Flask, environ: dict[str, Any], session: dict[str, Any]) -> bool:
-    """Flask-Login's session protection would leave the session as it is: off, or the same address and
-    browser as at sign-in (its own identifier, computed as `flask_login.utils._create_identifier` does).
-    Otherwise it marks the session, which Flask must then save."""
-    manager = getattr(app, "login_manager", None)
-    if manager is None:
-        return False
-    mode = app.config.get("SESSION_PROTECTION", manager.session_protection)
-    if mode not in ("basic", "strong"):
-        return True
-    if manager._session_identifier_generator is not login_utils._create_identifier:
-        return False
-    return hmac.compare_digest(client_identifier(environ), str(session.get("_id", "")))
 
 
-def client_identifier(environ: dict[str, Any]) -> str:
-    """`flask_login.utils._create_identifier` for this request, without a request context: the first
-    X-Forwarded-For address (or the peer's) and the User-Agent, as bytes' reprs, hashed."""
-    user_agent = environ.get("HTTP_USER_AGENT")
-    address = environ.get("HTTP_X_FORWARDED_FOR", environ.get("REMOTE_ADDR"))
-    first = address.encode("utf-8").split(b",")[0].strip() if address is not None else None
-    agent = user_agent.encode("utf-8") if user_agent is not None else None
-    return sha512(f"{first}|{agent}".encode()).hexdigest()
 
 
-def _csrf_token(environ: dict[str, Any], fields: dict[str, list[str]], config: Any) -> str | None:
-    """The token where Flask-WTF looks: the form field, then its headers; None when it would look
-    further (a prefixed field) or finds none."""
-    name = config["WTF_CSRF_FIELD_NAME"]
-    sent = fields.get(name)
-    if sent and sent[0]:
-        return sent[0]
-    if any(field.endswith(name) for field in fields):
-        return None
-    for header in config["WTF_CSRF_HEADERS"]:
-        found = environ.get("HTTP_" + header.upper().replace("-", "_"))
-        if found:
-            return found
-    return None
 
-
-def _referrer_allowed(environ: dict[str, Any], host: str, config: Any) -> bool:
-    """Over HTTPS, Flask-WTF also wants a same-origin referrer (WTF_CSRF_SSL_STRICT)."""
-    if environ.get("wsgi.url_scheme") != "https" or not config["WTF_CSRF_SSL_STRICT"]:
-        return True
-    referrer = environ.get("HTTP_REFERER")
-    return bool(referrer) and same_origin(referrer, f"https://{host}/")

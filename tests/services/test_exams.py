@@ -335,6 +335,18 @@ def test_starting_at_the_limit_with_an_expired_open_attempt_scores_it_and_keeps_
     assert exams.standing(uow.session, exam, user_id).passed
 
 
+def test_a_start_asked_not_to_score_an_expired_attempt_writes_nothing(uow, player_catalog, user_id):
+    exam = player_catalog.exams["py2030/returning/refresh"]  # ten minutes an attempt
+    first = exams.start_attempt(uow, CATALOG, exam, user_id, NOW)
+    later = NOW + dt.timedelta(hours=1)
+    with pytest.raises(exams.OutOfTime):
+        exams.start_attempt(uow, CATALOG, exam, user_id, later, score_expired=False)
+    uow.session.expire_all()
+    assert not uow.session.get(Attempt, first.id).submitted  # left for a start that scores it
+    assert exams.start_attempt(uow, CATALOG, exam, user_id, NOW + dt.timedelta(minutes=5), score_expired=False) == first
+    assert exams.start_attempt(uow, CATALOG, exam, user_id, later).number == 2  # scored, then the next one
+
+
 def test_a_grant_after_the_key_was_shown_needs_the_admins_confirmation(uow, rules, user_id):
     exam = dataclasses.replace(rules, review=ReviewPolicy.read("after_final"))
     for _ in range(3):

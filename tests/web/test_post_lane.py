@@ -26,7 +26,8 @@ from sqlalchemy import select, update
 from lms.models import ModuleProgress, User, UserSession
 from lms.services import progress
 from lms.signatures import signing_for
-from lms.web.post_lane import PostLane, client_identifier
+from lms.web.lane_checks import client_identifier
+from lms.web.post_lane import PostLane
 from tests.support.apps import make_app
 from tests.support.web import csrf_token, new_agents
 
@@ -112,6 +113,7 @@ CASES: dict[str, tuple[Callable[[Agent], dict[str, Any]], bool]] = {
     "a token not of this session": (
         lambda agent: {"data": {"opened": agent.note, "csrf_token": agent.token[:-4] + "AAAA"}}, False),
     "a NUL in a field": (lambda agent: {"data": {"opened": agent.note + "\x00", "csrf_token": agent.token}}, False),
+    "a NUL in the query string": (lambda agent: {**_form(agent), "path": f"{MODULE}/heartbeat?note=%00"}, False),
     "JSON instead of a form": (
         lambda agent: {"json": {"opened": agent.note}, "headers": {"X-CSRFToken": agent.token}}, False),
     "another browser than at sign-in (session protection)": (

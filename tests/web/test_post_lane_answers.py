@@ -154,6 +154,8 @@ CASES: dict[str, tuple[Callable[[Taker], dict[str, Any]], bool]] = {
     "a token not of this session": (
         lambda taker: {"data": {**taker.right, "csrf_token": taker.token[:-4] + "AAAA"}}, False),
     "an answer with a NUL": (lambda taker: _answers(taker, extra="\x00"), False),
+    "a NUL in the query string": (
+        lambda taker: {**_answers(taker), "path": f"/attempts/{taker.attempt_id}/submit?note=%00"}, False),
     "HTTPS from another site": (
         lambda taker: {**_answers(taker), "base_url": "https://localhost",
                        "headers": {"Referer": "https://elsewhere.example/"}}, False),
