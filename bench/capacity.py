@@ -4,7 +4,8 @@ An open-model load (requests arrive at a fixed rate, Poisson, whether or not the
 bench/openload.py, in CAPACITY_CLIENTS separate processes) is stepped up until p95 latency, measured
 from each request's scheduled time, reaches 150 ms or any request fails. The highest passing rate,
 divided by the requests one concurrent agent makes per second (MIX below), is the number of
-concurrent agents served. The database holds CAPACITY_AGENTS agents. gunicorn: 2 sync workers.
+concurrent agents served. The database holds CAPACITY_AGENTS agents. gunicorn: CAPACITY_WORKERS sync
+workers.
 Afterwards the rows must show exactly what the writes sent should have done. Figures, not a test.
 
 The mix, per concurrent agent: 85 % are reading a module (3-5 minutes each, 4 on average: one module
@@ -18,6 +19,7 @@ Environment:
   CAPACITY_SECONDS  seconds per step (default 10; a 3 s warm-up at the first rate comes first)
   CAPACITY_CLIENTS  client processes sharing the rate (default 2)
   CAPACITY_AGENTS   agents in the database (default 20000)
+  CAPACITY_WORKERS  gunicorn's sync workers (default 2, as the web benchmark; README suggests 4)
   LMS_BENCH_DATABASE_URL  the PostgreSQL server (see bench/harness.py); database lms_bench_capacity
 """
 
@@ -49,6 +51,7 @@ STEPS = [int(rate) for rate in os.environ.get("CAPACITY_STEPS", "100,200,300,400
 SECONDS = int(os.environ.get("CAPACITY_SECONDS", "10"))
 CLIENTS = int(os.environ.get("CAPACITY_CLIENTS", "2"))
 AGENTS = int(os.environ.get("CAPACITY_AGENTS", "20000"))
+WORKERS = int(os.environ.get("CAPACITY_WORKERS", "2"))  # gunicorn's sync workers (README suggests 4 in production)
 WARMUP_SECONDS = 3
 P95_LIMIT_MS = 150
 TARGET_AGENTS = 20_000
@@ -221,7 +224,7 @@ def run_database(label: str, url: str, work: Path) -> bool:
     population = Population(app)
     app.extensions["lms.db"].dispose()
     print(f"\n{label}: {AGENTS} agents and their sessions prepared in {time.time() - started:.0f} s", flush=True)
-    server = Gunicorn("lms.app:create_app()", env)
+    server = Gunicorn("lms.app:create_app()", env, workers=WORKERS)
     try:
         load = Load(population, server, work)
         print(f"{'step':>8} {'sent/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6} "
@@ -290,7 +293,7 @@ def _check(app, population: Population, load: Load) -> bool:
 
 def main() -> None:
     print(f"capacity: open-model load, steps {STEPS} req/s x {SECONDS} s, {CLIENTS} client processes, gunicorn "
-          f"--workers 2; {PER_AGENT:.4f} req/s per concurrent agent, so {TARGET_AGENTS:,} agents = "
+          f"--workers {WORKERS}; {PER_AGENT:.4f} req/s per concurrent agent, so {TARGET_AGENTS:,} agents = "
           f"{TARGET_AGENTS * PER_AGENT:.0f} req/s")
     print("mix: " + ", ".join(f"{kind} {share / PER_AGENT:.2%}" for kind, share in MIX.items()))
     verdicts = []

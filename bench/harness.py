@@ -146,11 +146,11 @@ def sqlite_database(work: Path, name: str) -> str:
 
 
 class Gunicorn:
-    """2 sync workers on loopback, as deployed; `threads` only for the concurrency burst."""
+    """2 sync workers on loopback unless told otherwise; `threads` only for the concurrency burst."""
 
-    def __init__(self, target: str, env: dict, threads: int = 1):
+    def __init__(self, target: str, env: dict, threads: int = 1, workers: int = 2):
         self.port = free_port()
-        args = [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{self.port}",
+        args = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{self.port}",
                 "--log-level", "warning", "--backlog", "2048"]
         if threads > 1:
             args += ["--threads", str(threads)]

@@ -7,13 +7,14 @@ instrumentation switched on for the measured requests only, and prints the instr
 took (SQLite's engine runs in the process and is counted; system calls' kernel time is not). Run it
 for two checkouts and compare: `PYTHONPATH=<checkout> python bench/instructions.py submit`.
 
-  python bench/instructions.py module|intro|home|tracker|hod|heartbeat|autosave|submit|result [N]
+  python bench/instructions.py module|intro|home|tracker|hod|heartbeat|autosave|start|submit|result [N]
                                                         (N measured requests, default 200)
 
 `home` and `tracker` are the agent's home page and Registration Tracker, for 300 demo agents at every
 stage of the registration (`lms demo`'s mix); `hod` is the Help On Demand module page (a track that
 unlocks with the registration) for those whose registration is complete.
-`autosave` is 100 agents' open attempts saved in turn, as the exam page's script saves them (the
+`start` is the exam's Start button pressed by agents without an attempt, each once. `autosave` is
+100 agents' open attempts saved in turn, as the exam page's script saves them (the
 form, URL-encoded, asking for JSON). `result` is each agent's first look at a scored attempt's
 result, as after a submission: every other one passed, the rest failed with the sections to re-read
 listed.
@@ -84,6 +85,11 @@ def requests(app, kind: str, count: int):
             "Cookie": saves[i % 100][1], "Accept": "application/json",
             "Content-Type": "application/x-www-form-urlencoded"}) for i in range(count)]
     ids = create_agents(app, count, f"{kind}-")
+    if kind == "start":
+        starts = [(cookie, form({"csrf_token": [token]})) for cookie, token in signed_sessions(app, ids)]
+        return [lambda cookie=cookie, body=body: client.post(
+            f"/exams/{EXAM_KEY}/start", data=body,
+            headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}) for cookie, body in starts]
     attempts, seeds = open_attempts(app, exam, ids)
     made = []
     for number, ((cookie, token), attempt, seed) in enumerate(zip(signed_sessions(app, ids), attempts, seeds,
@@ -137,7 +143,7 @@ def measure(kind: str, count: int) -> None:
 def main() -> None:
     kind = sys.argv[1] if len(sys.argv) > 1 else ""
     count = int(sys.argv[2]) if len(sys.argv) > 2 else 200
-    if kind not in (*PAGES, *AGENT_PAGES, "heartbeat", "autosave", "submit", "result"):
+    if kind not in (*PAGES, *AGENT_PAGES, "heartbeat", "autosave", "start", "submit", "result"):
         sys.exit(__doc__)
     if os.environ.get(_INSIDE):
         measure(kind, count)
