@@ -14,10 +14,9 @@ for two checkouts and compare: `PYTHONPATH=<checkout> python bench/instructions.
 stage of the registration (`lms demo`'s mix); `hod` is the Help On Demand module page (a track that
 unlocks with the registration) for those whose registration is complete.
 `start` is the exam's Start button pressed by agents without an attempt, each once. `autosave` is
-100 agents' open attempts saved in turn, as the exam page's script saves them (the
-form, URL-encoded, asking for JSON). `result` is each agent's first look at a scored attempt's
-result, as after a submission: every other one passed, the rest failed with the sections to re-read
-listed.
+100 agents' open attempts saved in turn, as the exam page's script saves them (the form,
+URL-encoded, asking for JSON). `result` is each agent's first look at a scored attempt's result,
+as after a submission: every other one passed, the rest failed with the sections to re-read listed.
 
 Environment: BENCH_GC=off turns the garbage collector off for the measured requests (the work
 itself, without the collections its allocations bring on). Needs valgrind (Debian's package). A

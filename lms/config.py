@@ -104,7 +104,7 @@ def from_environment(instance: Path) -> dict:
         "INTEGRATIONS": _list("LMS_INTEGRATIONS", ["lms.integrations.email:handler"]),
         # "thread": each web worker delivers outbox events in the background; "off": run `lms outbox --watch`.
         "OUTBOX_WORKER": os.environ.get("LMS_OUTBOX_WORKER", "thread"),
-        # Heartbeats and submissions Flask would certainly accept are answered before Flask
+        # Heartbeats, autosaves, starts and submissions Flask would certainly accept are answered before Flask
         # (lms/web/post_lane.py); LMS_HEARTBEAT_LANE is the setting's earlier name.
         "POST_LANE": _flag("LMS_POST_LANE", _flag("LMS_HEARTBEAT_LANE", True)),
         "OUTBOX_LEASE_SECONDS": int(os.environ.get("LMS_OUTBOX_LEASE_SECONDS", "300")),

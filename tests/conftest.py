@@ -146,3 +146,11 @@ def player_app(tmp_path, monkeypatch, sqlite_url, player_root):
     app = make_app(tmp_path, monkeypatch, sqlite_url, CONTENT_ROOT=str(player_root), TODAY="2029-09-01")
     yield app
     app.extensions["lms.db"].dispose()
+
+
+@pytest.fixture
+def player_app_on_each_database(tmp_path, monkeypatch, db_url, player_root):
+    """`player_app` on SQLite and on PostgreSQL (for the cases that must behave alike on both)."""
+    app = make_app(tmp_path, monkeypatch, db_url, CONTENT_ROOT=str(player_root), TODAY="2029-09-01")
+    yield app
+    app.extensions["lms.db"].dispose()

@@ -1,5 +1,5 @@
-"""The post lane answers only heartbeats Flask would certainly answer the same way (submissions:
-`test_post_lane_submit.py`).
+"""The post lane answers only heartbeats Flask would certainly answer the same way (autosaves and
+submissions: `test_post_lane_answers.py`; starts: `test_post_lane_start.py`).
 
 Each case is sent twice, by two agents in the same state: once through the whole app (the lane in
 front of Flask) and once to Flask alone. Status, headers, body and the seconds credited must be the
@@ -152,12 +152,6 @@ def _answers_as_flask_would(app: Flask, case: str) -> None:
 def test_the_lane_answers_as_flask_would(player_app, case):
     _answers_as_flask_would(player_app, case)
 
-
-@pytest.fixture
-def player_app_on_each_database(tmp_path, monkeypatch, db_url, player_root):
-    app = make_app(tmp_path, monkeypatch, db_url, CONTENT_ROOT=str(player_root), TODAY="2029-09-01")
-    yield app
-    app.extensions["lms.db"].dispose()
 
 
 @pytest.mark.parametrize("case", ["token in the header, as the page's script sends it", "a token not of this session"])

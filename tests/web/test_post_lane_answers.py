@@ -183,14 +183,6 @@ def test_the_lane_scores_as_flask_would(player_app, case, caplog):
     _scores_as_flask_would(player_app, case, caplog)
 
 
-@pytest.fixture
-def player_app_on_each_database(tmp_path, monkeypatch, db_url, player_root):
-    from tests.support.apps import make_app
-
-    app = make_app(tmp_path, monkeypatch, db_url, CONTENT_ROOT=str(player_root), TODAY="2029-09-01")
-    yield app
-    app.extensions["lms.db"].dispose()
-
 
 @pytest.mark.parametrize("case", ["every question answered, from the attempt page", "already scored (a second tab)",
                                   "a question left unanswered (the confirmation page follows)"])

@@ -147,14 +147,6 @@ def test_the_lane_starts_as_flask_would(player_app, case, caplog):
     _starts_as_flask_would(player_app, case, caplog)
 
 
-@pytest.fixture
-def player_app_on_each_database(tmp_path, monkeypatch, db_url, player_root):
-    from tests.support.apps import make_app
-
-    app = make_app(tmp_path, monkeypatch, db_url, CONTENT_ROOT=str(player_root), TODAY="2029-09-01")
-    yield app
-    app.extensions["lms.db"].dispose()
-
 
 @pytest.mark.parametrize("case", ["a first start", "an open attempt out of time, attempts left (scored, then a new one)"])
 def test_the_lane_starts_as_flask_would_on_each_database(player_app_on_each_database, case, caplog):
