@@ -119,7 +119,7 @@ class PostLane:
             try:
                 post = self._admitted(environ, body)
                 answer = answer_with(self, environ, path, post) if post is not None else None
-            except RuleError:  # the service refused (an unanswered question, no such attempt): Flask says so
+            except RuleError:  # the service refused (an unanswered question, no attempt left): Flask says so
                 pass
             except Exception:  # noqa: BLE001 - Flask handles the request afresh: its error page, its log
                 # Doing it again is harmless: seat time is counted from where it was last counted, and a
@@ -270,10 +270,6 @@ def _route(environ: dict[str, Any], path: str) -> _Route | None:
     return None
 
 
-
-
-
-
 def _open_module_key(app: Flask, path: str) -> str | None:
     """The module's key when the path names a module of a track open to every agent (no conditions, not
     only for returning agents), as the view's `_open_module` finds it; else None."""
@@ -310,10 +306,3 @@ def _attempt_id(path: str, action: str) -> int | None:
         return None
     number = int(parts[2])
     return number if number <= MAX_ID else None
-
-
-
-
-
-
-
