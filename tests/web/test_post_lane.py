@@ -9,7 +9,6 @@ fires only for the others).
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import re
 import time
@@ -18,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from flask import Flask, request, request_started
+from flask import Flask, request
 from flask.testing import FlaskClient
 from flask_login import utils as login_utils
 from sqlalchemy import select, update
@@ -29,6 +28,7 @@ from lms.signatures import signing_for
 from lms.web.lane_checks import client_identifier
 from lms.web.post_lane import PostLane
 from tests.support.apps import make_app
+from tests.support.lane import assert_alike, post
 from tests.support.web import csrf_token, new_agents
 
 MODULE_KEY = "py2030/core/intro"
@@ -59,18 +59,6 @@ def _note(app: Flask, user_id: int, module_key: str, seconds_ago: int = 600) -> 
     return signing.sign(f"{user_id}:{module_key}".encode(), now=int(time.time()) - seconds_ago).decode()
 
 
-@contextlib.contextmanager
-def flask_alone(app: Flask):
-    security = app.wsgi_app
-    lane = security.wsgi_app  # inside the security headers, in front of Flask (no proxy in tests)
-    assert isinstance(lane, PostLane)
-    security.wsgi_app = lane.flask_wsgi
-    try:
-        yield
-    finally:
-        security.wsgi_app = lane
-
-
 def _seconds(app: Flask, user_id: int) -> int | None:
     with app.extensions["lms.db"].reading() as session:
         return session.scalars(select(ModuleProgress.seconds_spent).where(
@@ -79,18 +67,11 @@ def _seconds(app: Flask, user_id: int) -> int | None:
 
 def _send(app: Flask, agent: Agent, build: Callable[[Agent], dict[str, Any]], lane: bool):
     """The response, whether Flask handled it, and the seconds then credited to the agent."""
-    handled: list[Flask] = []
-    kwargs = {"path": f"{MODULE}/heartbeat", **build(agent)}
-
-    def noted(sender, **_extra):
-        handled.append(sender)
-
-    with request_started.connected_to(noted, app), (contextlib.nullcontext() if lane else flask_alone(app)):
-        response = agent.client.post(**kwargs)
+    response, handled = post(app, agent.client, lane, **{"path": f"{MODULE}/heartbeat", **build(agent)})
     headers = sorted((name, value if name != "Set-Cookie" else value.partition("=")[0])
                      for name, value in response.headers.items())
     body = _TOKEN_VALUE.sub(b'name="csrf_token" value="(this agent\'s)"', response.get_data())  # pages may hold forms
-    return (response.status_code, headers, body), bool(handled), _seconds(app, agent.user_id)
+    return (response.status_code, headers, body), handled, _seconds(app, agent.user_id)
 
 
 def _form(agent: Agent) -> dict[str, Any]:
@@ -139,13 +120,7 @@ def _note_for(agent: Agent, module_key: str) -> str:
 def _answers_as_flask_would(app: Flask, case: str) -> None:
     build, by_lane = CASES[case]
     through_flask, through_app = _agent(app), _agent(app)
-    expected, flask_handled, expected_seconds = _send(app, through_flask, build, lane=False)
-    answered, handled, seconds = _send(app, through_app, build, lane=True)
-    assert flask_handled
-    assert handled is not by_lane, "the lane answered a case for Flask" if handled is False else \
-        "the lane passed a case it should answer"
-    assert answered == expected
-    assert seconds == expected_seconds
+    assert_alike(_send(app, through_flask, build, lane=False), _send(app, through_app, build, lane=True), by_lane)
 
 
 @pytest.mark.parametrize("case", CASES)

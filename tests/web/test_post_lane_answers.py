@@ -9,7 +9,6 @@ must have answered exactly the cases marked for it (Flask's `request_started` fi
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import itertools
 import re
@@ -18,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from flask import Flask, request_started
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 
@@ -26,14 +25,12 @@ from lms.models import Attempt, AttemptItem, OutboxEvent, User, UserSession
 from lms.questions import question_type
 from lms.services import exams, scoring
 from lms.services.layout import layout_for
+from tests.support.lane import answer_of, assert_alike, post
 from tests.support.web import csrf_token, new_agents, post_form
-from tests.web.test_post_lane import flask_alone
 
 EXAM_KEY = "py2030/core/rules"
 EXAM = f"/exams/{EXAM_KEY}"
 _emails = itertools.count()
-_SAVED_AT = re.compile(r'"at":"[^"]*"')  # when an autosave was kept: a moment apart for the two agents
-_TOKEN_VALUE = re.compile(r'name="csrf_token" value="[^"]*"')  # pages with a form hold the agent's own token
 
 
 @dataclass
@@ -77,22 +74,10 @@ def _recorded(app: Flask, attempt_id: int) -> tuple:
 
 def _send(app: Flask, taker: Taker, build: Callable[[Taker], dict[str, Any]], lane: bool, action: str = "submit"):
     """The response (with the attempt's id written as N), whether Flask handled it, and what was recorded."""
-    handled: list[Flask] = []
-    kwargs = {"path": f"/attempts/{taker.attempt_id}/{action}", **build(taker)}
-
-    def noted(sender, **_extra):
-        handled.append(sender)
-
-    with request_started.connected_to(noted, app), (contextlib.nullcontext() if lane else flask_alone(app)):
-        response = taker.client.post(**kwargs)
-    mine = re.compile(rf"(/|%2F)attempts(/|%2F)0?{taker.attempt_id}\b")
-    body = response.get_data()
-    assert response.headers.get("Content-Length", str(len(body))) == str(len(body))
-    headers = sorted((name, "(its own)" if name in ("Set-Cookie", "Content-Length") else mine.sub(r"\1attempts\2N", value))
-                     for name, value in response.headers.items())
-    body = _SAVED_AT.sub('"at":"(when)"', body.decode()).encode()
-    body = _TOKEN_VALUE.sub('name="csrf_token" value="(this agent\'s)"', mine.sub(r"\1attempts\2N", body.decode())).encode()
-    return (response.status_code, headers, body), bool(handled), _recorded(app, taker.attempt_id)
+    path = f"/attempts/{taker.attempt_id}/{action}"
+    response, handled = post(app, taker.client, lane, **{"path": path, **build(taker)})
+    own = re.compile(rf"(/|%2F)attempts(/|%2F)0?{taker.attempt_id}\b")
+    return answer_of(response, own), handled, _recorded(app, taker.attempt_id)
 
 
 def _answers(taker: Taker, right: bool = True, **more: str) -> dict[str, Any]:
@@ -168,14 +153,8 @@ CASES: dict[str, tuple[Callable[[Taker], dict[str, Any]], bool]] = {
 def _scores_as_flask_would(app: Flask, case: str, caplog: pytest.LogCaptureFixture, action: str = "submit") -> None:
     build, by_lane = (CASES if action == "submit" else SAVES)[case]
     through_flask, through_app = _taker(app), _taker(app)
-    expected, flask_handled, expected_record = _send(app, through_flask, build, lane=False, action=action)
-    answered, handled, record = _send(app, through_app, build, lane=True, action=action)
-    assert flask_handled
-    assert handled is not by_lane, "the lane answered a case for Flask" if handled is False else \
-        "the lane passed a case it should answer"
-    assert answered == expected
-    assert record == expected_record
-    assert not [entry for entry in caplog.records if entry.name == "lms.web.post_lane"], "passed by failing"
+    assert_alike(_send(app, through_flask, build, lane=False, action=action),
+                 _send(app, through_app, build, lane=True, action=action), by_lane, caplog)
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -279,7 +258,7 @@ def test_the_lane_saves_as_flask_would_on_each_database(player_app_on_each_datab
 def test_an_autosave_by_the_lane_keeps_the_answers_and_says_when(player_app):
     taker = _taker(player_app)
     (status, headers, body), handled, record = _send(player_app, taker, _autosave, lane=True, action="save")
-    assert (status, handled, body) == (200, False, b'{"at":"(when)","saved":true}\n')
+    assert (status, handled, body) == (200, False, '{"at":"(when)","saved":true}\n')
     assert ("Content-Type", "application/json") in headers and ("Cache-Control", "no-store") in headers
     assert (record[0], record[-1]) == ("in_progress", True)  # still open, with its answers saved
     total = len(player_app.extensions["lms.catalog"].catalog.exams[EXAM_KEY].questions)

@@ -1,0 +1,69 @@
+"""Sending a post both ways, through the whole app (the post lane in front of Flask) and to Flask
+alone, and comparing what each answered and recorded."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from typing import Any
+
+import pytest
+from flask import Flask, request_started
+from flask.testing import FlaskClient
+
+from lms.web.post_lane import PostLane
+
+_TOKEN_VALUE = re.compile(r'name="csrf_token" value="[^"]*"')  # pages with a form hold the agent's own token
+_SAVED_AT = re.compile(r'"at":"[^"]*"')  # when an autosave was kept: a moment apart for two agents
+
+
+@contextlib.contextmanager
+def flask_alone(app: Flask):
+    security = app.wsgi_app
+    lane = security.wsgi_app  # inside the security headers, in front of Flask (no proxy in tests)
+    assert isinstance(lane, PostLane)
+    security.wsgi_app = lane.flask_wsgi
+    try:
+        yield
+    finally:
+        security.wsgi_app = lane
+
+
+def post(app: Flask, client: FlaskClient, lane: bool, **kwargs: Any) -> tuple[Any, bool]:
+    """`client.post(**kwargs)` through the whole app or to Flask alone, and whether Flask handled it
+    (Flask's `request_started` fires only for what the lane leaves to it)."""
+    handled: list[Flask] = []
+
+    def noted(sender, **_extra):
+        handled.append(sender)
+
+    with request_started.connected_to(noted, app), (contextlib.nullcontext() if lane else flask_alone(app)):
+        response = client.post(**kwargs)
+    return response, bool(handled)
+
+
+def answer_of(response: Any, own: re.Pattern[str]) -> tuple[int, list[tuple[str, str]], str]:
+    """Status, headers and body, with what differs between two agents in the same state written alike:
+    the paths of their own attempts (`own`, whose two groups are the separators it matched, plain or
+    URL-encoded), their tokens, cookies and times."""
+    body = response.get_data()
+    assert response.headers.get("Content-Length", str(len(body))) == str(len(body))
+    headers = sorted((name, "(its own)" if name in ("Set-Cookie", "Content-Length") else own.sub(r"\1attempts\2N", value))
+                     for name, value in response.headers.items())
+    text = _TOKEN_VALUE.sub('name="csrf_token" value="(its own)"', own.sub(r"\1attempts\2N", body.decode()))
+    return response.status_code, headers, _SAVED_AT.sub('"at":"(when)"', text)
+
+
+def assert_alike(by_flask: tuple, by_app: tuple, by_lane: bool, caplog: pytest.LogCaptureFixture | None = None):
+    """Each side is (answer, handled by Flask, what was recorded): the same answer and record, Flask
+    handling the first, and the lane answering the second exactly when the case is marked for it
+    (and, given `caplog`, never by failing over to Flask)."""
+    expected, flask_handled, expected_record = by_flask
+    answered, handled, record = by_app
+    assert flask_handled
+    assert handled is not by_lane, "the lane answered a case for Flask" if handled is False else \
+        "the lane passed a case it should answer"
+    assert answered == expected
+    assert record == expected_record
+    if caplog is not None:
+        assert not [entry for entry in caplog.records if entry.name == "lms.web.post_lane"], "passed by failing"
