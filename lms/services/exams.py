@@ -21,8 +21,9 @@ from lms.content.catalog import Catalog, Exam, Question
 from lms.db import UnitOfWork
 from lms.driver_query import DriverQuery, DriverWrite
 from lms.models import Attempt, ExamVersion, User
-from lms.services import item_scores, scoring
+from lms.services import autosave, item_scores, scoring
 from lms.services.attempt_grants import KeySeen, grant_attempt, locked_exams  # noqa: F401  (the engine's API)
+from lms.services.deadlines import DEADLINE_GRACE, past_deadline
 from lms.services.errors import NotFound, RuleError
 from lms.services.exam_versions import ensure_version, load_version
 from lms.services.layout import AttemptLayout, layout_for, new_seed
@@ -35,9 +36,6 @@ from lms.services.standings import (  # noqa: F401  (the exam engine's API)
     standing,
 )
 from lms.services.training import record_track_completion
-
-# Answers sent a moment after the deadline (a slow network) still count.
-DEADLINE_GRACE = dt.timedelta(seconds=10)
 
 
 class TimeIsUp(RuleError):
@@ -202,21 +200,6 @@ def expired(attempt: Attempt, now: dt.datetime) -> bool:
     return past_deadline(attempt.deadline, now)
 
 
-def past_deadline(deadline: dt.datetime | None, now: dt.datetime) -> bool:
-    return deadline is not None and now > deadline + DEADLINE_GRACE
-
-
-# Autosaves arrive every 30 s from every agent in an exam, so the usual case is one prepared UPDATE that
-# only an open attempt of this agent, still inside its time, can match; anything else takes the long way.
-_SAVE = DriverWrite(update(Attempt)
-                    .where(Attempt.id == bindparam("attempt"), Attempt.user_id == bindparam("owner"),
-                           Attempt.status == "in_progress",
-                           or_(Attempt.deadline.is_(None), Attempt.deadline >= bindparam("cutoff")))
-                    .values(answers=bindparam("given"), saved_at=bindparam("at")))
-_LAYOUT_OF = DriverQuery(select(Attempt.user_id, Attempt.content_hash, Attempt.seed)
-                         .where(Attempt.id == bindparam("attempt")))
-
-
 def save_answers(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: int, values: scoring.FormValues,
                  now: dt.datetime, *, durable: bool = True) -> dt.datetime:
     """Keep what the agent has answered so far, and say when; refused once submitted.
@@ -225,17 +208,17 @@ def save_answers(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: in
     after that score is committed. `durable=False` is for the page's autosave, which sends the
     answers again half a minute later (see UnitOfWork.write); a score always waits for the disk.
     """
-    found = _LAYOUT_OF.first(uow.connection, {"attempt": attempt_id})
+    found = autosave.attempt_facts(uow.connection, attempt_id)
     if found is None or found.user_id != user_id:
         raise NotFound("There is no such attempt.")
     exam = load_version(uow.connection, found.content_hash)
     layout = layout_for(exam, found.seed)
     answers = read_answers(exam, layout, values)
     given = {"attempt": attempt_id, "owner": user_id, "given": answers, "at": now, "cutoff": now - DEADLINE_GRACE}
-    if not durable and uow.write_statement(_SAVE, given) == 1:  # the page's autosave, as it usually goes
+    if not durable and uow.write_statement(autosave.SAVE, given) == 1:  # the page's autosave, as it usually goes
         return now
     with uow.write(durable=durable) as session:
-        if _SAVE.run(session.connection(), given) == 1:
+        if autosave.SAVE.run(session.connection(), given) == 1:
             return now
         uow.make_durable()
         attempt = attempt_for(session, attempt_id, user_id, lock=True)

@@ -14,6 +14,7 @@ from lms.driver_query import DriverQuery
 from lms.models import Attempt, AttemptGrant, ModuleProgress
 from lms.services import seat_time, standings
 from lms.services.module_page import Progress
+from lms.services.sessions import Claim
 from lms.services.shared_reads import remembered
 
 
@@ -22,6 +23,13 @@ def heartbeat(uow: UnitOfWork, user_id: int, module_key: str, opened_at: dt.date
     """The module page is open and visible (player.js says so every minute)."""
     # Not waiting for the disk (see UnitOfWork.write): the next heartbeat counts the time again.
     seat_time.count(uow, user_id, module_key, opened_at, now, seat_time.HEARTBEAT_CAP)
+
+
+def heartbeat_if_signed_in(uow: UnitOfWork, claim: Claim, module_key: str, opened_at: dt.datetime | None,
+                           now: dt.datetime) -> bool:
+    """`heartbeat` for the agent a session cookie claims, checking the claim in the same statement.
+    False when nothing was counted (the claim does not hold, or the module has no row yet)."""
+    return seat_time.count_if_signed_in(uow, claim, module_key, opened_at, now, seat_time.HEARTBEAT_CAP)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from lms.db import UnitOfWork
 from lms.driver_query import DriverWrite
 from lms.models import ModuleProgress
+from lms.services.sessions import Claim, claim_holds
 
 # Heartbeats come every minute while the page is visible; a longer gap means the agent was away.
 HEARTBEAT_CAP = dt.timedelta(seconds=150)
@@ -45,6 +46,20 @@ def count(uow: UnitOfWork, user_id: int, module_key: str, opened_at: dt.datetime
         uow.write_statement(_ADD, added)
 
 
+def count_if_signed_in(uow: UnitOfWork, claim: Claim, module_key: str, opened_at: dt.datetime | None,
+                       now: dt.datetime, cap: dt.timedelta) -> bool:
+    """`count` for the agent a session cookie claims, in one statement that also checks the claim.
+
+    True when the time was counted; False when nothing was written, because the claim does not hold
+    or the module has no row yet, and the caller checks who is signed in and calls `count`.
+    """
+    now_s = int(now.timestamp())
+    opened_s = int(opened_at.timestamp()) if opened_at is not None else now_s
+    added = {"who": claim.user_id, "module": module_key, "opened_s": opened_s, "now_s": now_s,
+             "cap_s": int(cap.total_seconds()), "seen": now, **claim.params()}
+    return uow.write_statement(_ADD_IF_SIGNED_IN, added) == 1
+
+
 def _adding_statement() -> Any:
     """UPDATE … SET seconds_spent = seconds_spent + (the bounded time since it was last counted), built once:
     a heartbeat is the most frequent write there is, and building the statement cost more than running it."""
@@ -63,6 +78,7 @@ def _adding_statement() -> Any:
 
 
 _ADD = DriverWrite(_adding_statement())
+_ADD_IF_SIGNED_IN = DriverWrite(_adding_statement().where(claim_holds()))
 # A module's first heartbeat makes its row; one statement, no savepoint, whichever tab gets there first.
 _FIRST = {name: DriverWrite(dialect.insert(ModuleProgress)
                             .on_conflict_do_nothing(index_elements=["user_id", "module_key"]))

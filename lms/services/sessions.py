@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
@@ -25,22 +26,42 @@ def start(uow: UnitOfWork, user_id: int, user_agent: str = "") -> str:
     return session_id
 
 
-def _parse(login_id: str, session_id: str | None) -> tuple[int, int] | None:
-    """(user id, auth version) from a cookie's "<user id>:<auth version>", when it is well formed."""
+@dataclass(frozen=True)
+class Claim:
+    """Who a signed session cookie says is signed in, not yet checked against the database."""
+
+    user_id: int
+    auth_version: int
+    session_id: str
+
+    def params(self) -> dict[str, Any]:
+        """The parameters of `_signed_in`, and so of `claim_holds()`."""
+        return {"claimed_user": self.user_id, "claimed_version": self.auth_version, "claimed_session": self.session_id}
+
+
+def claim(login_id: str, session_id: str | None) -> Claim | None:
+    """The claim of a cookie's "<user id>:<auth version>" and session id, when they are well formed."""
     user_id, _, version = login_id.partition(":")
     if not user_id.isdigit() or not version.isdigit() or not session_id or len(user_id) > 18 or len(version) > 9:
         return None
-    return int(user_id), int(version)
+    return Claim(int(user_id), int(version), session_id)
 
 
 def _signed_in(*columns: Any) -> Any:
     return (select(*columns).join(UserSession, UserSession.user_id == User.id)
-            .where(User.id == bindparam("user_id"), User.auth_version == bindparam("version"),
-                   UserSession.id == bindparam("session_id"), UserSession.ended_at.is_(None)))
+            .where(User.id == bindparam("claimed_user"), User.auth_version == bindparam("claimed_version"),
+                   UserSession.id == bindparam("claimed_session"), UserSession.ended_at.is_(None)))
 
 
 # Built once and run on the driver's cursor: it runs on every signed-in request.
 _IDENTITY = DriverQuery(_signed_in(User.id, User.role, User.auth_version))
+
+
+def claim_holds() -> Any:
+    """A condition true while a claim's account and session are current, as `identity_for` checks them,
+    binding the parameters of `Claim.params`. A write guarded by it checks who is signed in within its
+    own statement: on PostgreSQL a round trip fewer for the most frequent writes there are."""
+    return _signed_in(User.id).exists()
 
 
 class SignedIn:
@@ -86,11 +107,10 @@ _WITH_PROFILE = (joinedload(User.profile),)
 
 def identity_for(uow: UnitOfWork, login_id: str, session_id: str | None) -> SignedIn | None:
     """The signed-in identity behind a cookie, or None; the account row itself loads only if needed."""
-    parsed = _parse(login_id, session_id)
-    if parsed is None:
+    claimed = claim(login_id, session_id)
+    if claimed is None:
         return None
-    params = {"user_id": parsed[0], "version": parsed[1], "session_id": session_id}
-    row = _IDENTITY.first(uow.connection, params)
+    row = _IDENTITY.first(uow.connection, claimed.params())
     if row is None:
         return None
     user_id, role, auth_version = row

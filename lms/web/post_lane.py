@@ -32,7 +32,7 @@ from werkzeug.wsgi import get_host
 from lms.content.catalog import Exam
 from lms.db import UnitOfWork
 from lms.extensions import CATALOG, CLOCK, DATABASE, DELIVERY
-from lms.services import exams, player, progress, sessions, tokens
+from lms.services import autosave, exams, player, progress, sessions, tokens
 from lms.services.errors import RuleError
 from lms.services.sessions import SignedIn
 from lms.web import signing
@@ -165,14 +165,22 @@ class PostLane:
     def _beat(self, _environ: dict[str, Any], path: str, post: _Post) -> _Answer | None:
         """Count the heartbeat, as `player.heartbeat` does for a track open to every agent."""
         module_key = _open_module_key(self.app, path)
-        if module_key is None:
+        claim = self._claim(post)
+        if module_key is None or claim is None:
             return None
-        with self._signed_in(post) as (work, identity):
+        # The seat note names the claimed account: for anyone else it is no note, and then nothing is written.
+        opened_at = tokens.page_opened_at(self.app.config["SECRET_KEY"], post.first("opened"), claim.user_id,
+                                          module_key)
+        now = self.app.extensions[CLOCK].now()
+        with self._work() as work:
+            # Usually one statement, checking who is signed in as it counts; a module's first heartbeat
+            # (no row yet) and a claim that no longer holds take the view's way.
+            if progress.heartbeat_if_signed_in(work, claim, module_key, opened_at, now):
+                return _NO_CONTENT
+            identity = sessions.identity_for(work, post.session[_USER_ID], post.session.get(SESSION_KEY))
             if identity is None:
                 return None
-            opened_at = tokens.page_opened_at(self.app.config["SECRET_KEY"], post.first("opened"), identity.id,
-                                              module_key)
-            progress.heartbeat(work, identity.id, module_key, opened_at, self.app.extensions[CLOCK].now())
+            progress.heartbeat(work, identity.id, module_key, opened_at, now)
         return _NO_CONTENT
 
     def _submit(self, environ: dict[str, Any], path: str, post: _Post) -> _Answer | None:
@@ -208,14 +216,21 @@ class PostLane:
         attempt_id = _attempt_id(path, "save")
         if attempt_id is None or environ.get("HTTP_ACCEPT") != _JSON or environ.get("SCRIPT_NAME"):
             return None
-        with self._signed_in(post) as (work, identity):
-            if identity is None:
-                return None
-            try:
-                saved = exams.save_answers(work, self.app.extensions[CATALOG].catalog, attempt_id, identity.id,
-                                           post.values, self.app.extensions[CLOCK].now(), durable=False)
-            except exams.TimeIsUp as error:  # scored and committed: asked again, the service would refuse
-                return self._json(409, saved=False, message=str(error), result=f"/attempts/{attempt_id}/result")
+        claim = self._claim(post)
+        if claim is None:
+            return None
+        now = self.app.extensions[CLOCK].now()
+        with self._work() as work:
+            saved = autosave.save_if_signed_in(work, claim, attempt_id, post.values, now)
+            if saved is None:  # not as it usually goes (signed out, out of time, ...): the view's way
+                identity = sessions.identity_for(work, post.session[_USER_ID], post.session.get(SESSION_KEY))
+                if identity is None:
+                    return None
+                try:
+                    saved = exams.save_answers(work, self.app.extensions[CATALOG].catalog, attempt_id, identity.id,
+                                               post.values, now, durable=False)
+                except exams.TimeIsUp as error:  # scored and committed: asked again, the service would refuse
+                    return self._json(409, saved=False, message=str(error), result=f"/attempts/{attempt_id}/result")
         return self._json(200, saved=True, at=saved.isoformat())
 
     def _json(self, status: int, **values: Any) -> _Answer:
@@ -227,16 +242,26 @@ class PostLane:
                                          *_SIGNED_IN_HEADERS], body)
 
     @contextlib.contextmanager
-    def _signed_in(self, post: _Post) -> Iterator[tuple[UnitOfWork, SignedIn | None]]:
-        """A unit of work and the session's identity (None when signed out), as Flask-Login finds it."""
+    def _work(self) -> Iterator[UnitOfWork]:
         delivery = self.app.extensions.get(DELIVERY)
         if delivery is not None:  # as Flask's before-request hook does (see create_app)
             delivery.ensure_started()
         work = self.app.extensions[DATABASE].unit_of_work()
         try:
-            yield work, sessions.identity_for(work, post.session[_USER_ID], post.session.get(SESSION_KEY))
+            yield work
         finally:
             work.close()
+
+    @contextlib.contextmanager
+    def _signed_in(self, post: _Post) -> Iterator[tuple[UnitOfWork, SignedIn | None]]:
+        """A unit of work and the session's identity (None when signed out), as Flask-Login finds it."""
+        with self._work() as work:
+            yield work, sessions.identity_for(work, post.session[_USER_ID], post.session.get(SESSION_KEY))
+
+    @staticmethod
+    def _claim(post: _Post) -> sessions.Claim | None:
+        """Who the session says is signed in, for a write that checks it in its own statement."""
+        return sessions.claim(post.session[_USER_ID], post.session.get(SESSION_KEY))
 
     def _session(self, environ: dict[str, Any]) -> dict[str, Any] | None:
         """The session cookie's contents when its signature is certainly good and it is signed in."""

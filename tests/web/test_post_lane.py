@@ -82,6 +82,31 @@ def _header(agent: Agent) -> dict[str, Any]:  # as player.js sends it
     return {"data": {"opened": agent.note}, "headers": {"X-CSRFToken": agent.token}}
 
 
+def _reading_for_a_while(agent: Agent) -> None:
+    """The module's row exists, its time counted until ten minutes ago (60 s so far): the heartbeats
+    after a module's first, which the lane sends as one statement that checks who is signed in too."""
+    with agent.client.application.extensions["lms.db"].unit_of_work() as work, work.write() as session:
+        session.add(ModuleProgress(user_id=agent.user_id, module_key=MODULE_KEY, seconds_spent=60,
+                                   counted_until=int(time.time()) - 600))
+
+
+def _later_beat(agent: Agent, meanwhile: Callable[[Agent], None] = lambda agent: None) -> dict[str, Any]:
+    _reading_for_a_while(agent)
+    meanwhile(agent)
+    return _header(agent)
+
+
+def _signed_out_everywhere(agent: Agent) -> None:
+    with agent.client.application.extensions["lms.db"].unit_of_work() as work, work.write() as session:
+        session.execute(update(UserSession).where(UserSession.user_id == agent.user_id)
+                        .values(ended_at=UserSession.created_at))
+
+
+def _password_changed(agent: Agent) -> None:  # elsewhere: this browser's cookie names the old auth version
+    with agent.client.application.extensions["lms.db"].unit_of_work() as work, work.write() as session:
+        session.execute(update(User).where(User.id == agent.user_id).values(auth_version=User.auth_version + 1))
+
+
 CASES: dict[str, tuple[Callable[[Agent], dict[str, Any]], bool]] = {
     # name: (the request, whether the lane answers it)
     "token in the form": (_form, True),
@@ -108,6 +133,12 @@ CASES: dict[str, tuple[Callable[[Agent], dict[str, Any]], bool]] = {
                        "headers": {"Referer": "https://elsewhere.example/"}}, False),
     "a track with conditions": (lambda agent: {**_form(agent), "path": "/learn/py2030/extra/more/heartbeat"}, False),
     "no such module": (lambda agent: {**_form(agent), "path": "/learn/py2030/core/nowhere/heartbeat"}, False),
+    "a heartbeat after the module's first": (_later_beat, True),
+    "after the first, signed out everywhere meanwhile": (lambda agent: _later_beat(agent, _signed_out_everywhere),
+                                                         False),
+    "after the first, the password changed meanwhile": (lambda agent: _later_beat(agent, _password_changed), False),
+    "after the first, a seat note for another module": (
+        lambda agent: {**_later_beat(agent), "data": {"opened": _note_for(agent, "py2030/core/rules")}}, True),
     "a body too big for a heartbeat": (
         lambda agent: {"data": {"opened": agent.note, "csrf_token": agent.token, "padding": "x" * 3000}}, False),
 }
@@ -129,7 +160,9 @@ def test_the_lane_answers_as_flask_would(player_app, case):
 
 
 
-@pytest.mark.parametrize("case", ["token in the header, as the page's script sends it", "a token not of this session"])
+@pytest.mark.parametrize("case", ["token in the header, as the page's script sends it", "a token not of this session",
+                                  "a heartbeat after the module's first",
+                                  "after the first, signed out everywhere meanwhile"])
 def test_the_lane_answers_as_flask_would_on_each_database(player_app_on_each_database, case):
     _answers_as_flask_would(player_app_on_each_database, case)
 

@@ -226,6 +226,24 @@ def _autosave_after_submitting(taker: Taker) -> dict[str, Any]:
     return _autosave(taker)
 
 
+def _saved_before(taker: Taker) -> None:
+    """An autosave half a minute ago: the worker remembers the attempt's layout."""
+    assert taker.client.post(f"/attempts/{taker.attempt_id}/save", **_autosave(taker)).status_code == 200
+
+
+def _autosave_after(*meanwhile: Callable[[Taker], Any]) -> Callable[[Taker], dict[str, Any]]:
+    def build(taker: Taker) -> dict[str, Any]:
+        for step in meanwhile:
+            step(taker)
+        return _autosave(taker)
+    return build
+
+
+def _someone_elses(taker: Taker) -> dict[str, Any]:
+    other = _taker(taker.client.application)
+    return {**_autosave(taker), "path": f"/attempts/{other.attempt_id}/save"}
+
+
 SAVES: dict[str, tuple[Callable[[Taker], dict[str, Any]], bool]] = {
     # name: (the request, whether the lane answers it)
     "the page's autosave": (_autosave, True),
@@ -237,6 +255,11 @@ SAVES: dict[str, tuple[Callable[[Taker], dict[str, Any]], bool]] = {
                                                    False),
     "JSON among other types asked for": (lambda taker: _autosave(taker, Accept="application/json, text/html;q=0.9"),
                                          False),
+    "after an autosave (the attempt's layout remembered)": (_autosave_after(_saved_before), True),
+    "signed out everywhere meanwhile": (_autosave_after(_signed_out_meanwhile), False),
+    "after an autosave, signed out everywhere meanwhile": (_autosave_after(_saved_before, _signed_out_meanwhile),
+                                                           False),
+    "another agent's attempt": (_someone_elses, False),
     "already submitted": (_autosave_after_submitting, False),
     "no such attempt": (lambda taker: {**_autosave(taker), "path": f"/attempts/{taker.attempt_id + 1000}/save"},
                         False),
@@ -250,7 +273,9 @@ def test_the_lane_saves_as_flask_would(player_app, case, caplog):
 
 
 @pytest.mark.parametrize("case", ["the page's autosave", "past the deadline (scored, and the page told where the "
-                                                         "result is)"])
+                                                         "result is)",
+                                  "after an autosave (the attempt's layout remembered)",
+                                  "after an autosave, signed out everywhere meanwhile"])
 def test_the_lane_saves_as_flask_would_on_each_database(player_app_on_each_database, case, caplog):
     _scores_as_flask_would(player_app_on_each_database, case, caplog, action="save")
 
