@@ -20,3 +20,11 @@ class NotFound(RuleError):
 
     def __init__(self, message: str = "We could not find that."):
         super().__init__(message)
+
+
+class NotSignedIn(RuleError):
+    """The session a request came with no longer signs anyone in (signed out elsewhere, the password
+    changed): found by a statement that checks the session's claim as it reads."""
+
+    def __init__(self) -> None:
+        super().__init__("Your session has ended. Please sign in again.")

@@ -24,10 +24,11 @@ from lms.models import Attempt, ExamVersion, User
 from lms.services import autosave, item_scores, scoring
 from lms.services.attempt_grants import KeySeen, grant_attempt, locked_exams  # noqa: F401  (the engine's API)
 from lms.services.deadlines import DEADLINE_GRACE, past_deadline
-from lms.services.errors import NotFound, RuleError
+from lms.services.errors import NotFound, NotSignedIn, RuleError
 from lms.services.exam_versions import ensure_version, load_version
 from lms.services.layout import AttemptLayout, layout_for, new_seed
 from lms.services.scoring import Score, read_answers, score_answers, unanswered  # noqa: F401  (the engine's API)
+from lms.services.sessions import Claim, claim_holds
 from lms.services.standings import (  # noqa: F401  (the exam engine's API)
     Standing,
     attempts_allowed,
@@ -100,7 +101,7 @@ class Started:
 # Every attempt of one agent at one exam, the reset ones too (numbers go on after a reset); a handful of rows.
 # What a start decides on, in one statement: the agent's attempts at the exam and whether this version of
 # the exam is stored. Read from the agent's row, so an agent without attempts gets one row (of NULLs).
-_START_FACTS = DriverQuery(
+_START_FACTS_OF = (
     select(select(ExamVersion.content_hash).where(ExamVersion.content_hash == bindparam("content_hash"))
            .exists().label("stored"),
            Attempt.id, Attempt.number, Attempt.status, Attempt.reset_at, Attempt.content_hash, Attempt.seed,
@@ -109,6 +110,9 @@ _START_FACTS = DriverQuery(
     .outerjoin(Attempt, and_(Attempt.user_id == User.id, Attempt.exam_key == bindparam("exam")))
     .where(User.id == bindparam("who"))
     .order_by(Attempt.number))
+_START_FACTS = DriverQuery(_START_FACTS_OF)
+# The post lane's start: no rows at all when the session's claim no longer holds (see sessions.claim_holds).
+_START_FACTS_IF_SIGNED_IN = DriverQuery(_START_FACTS_OF.where(claim_holds()))
 # Serialises starts by the same agent on PostgreSQL, in a statement of its own: under READ COMMITTED a
 # statement that waited for the lock still reads from the snapshot it began with, so the attempts read
 # in the same statement would miss the one the other start just made (tested with parallel starts).
@@ -117,18 +121,26 @@ _NEW_ATTEMPT = insert(Attempt)
 
 
 def start_attempt(uow: UnitOfWork, catalog: Catalog, exam: Exam, user_id: int, now: dt.datetime, *,
-                  score_expired: bool = True) -> Started:
+                  score_expired: bool = True, claim: Claim | None = None) -> Started:
     """The agent's open attempt, or a new one if attempts remain (idempotent under double-clicks).
 
     An open attempt whose time ran out is scored first, so it counts before the limit is checked.
     Its score stands even when no attempt is left: the transaction commits, then TimeIsUp says so
     and the caller shows that attempt's result. Unless `score_expired`, such an attempt raises
     OutOfTime instead and nothing is written (for a caller that could not show TimeIsUp's result).
+    With a session's `claim` (the post lane, which has not read who is signed in) the start's first
+    read checks it too, and NotSignedIn is raised, with nothing written, when it no longer holds.
     """
     with uow.write_rows() as connection:  # an ORM session only for the rare branches
         if not uow.is_sqlite:  # SQLite's BEGIN IMMEDIATE already holds the only write lock there is
             _LOCK_AGENT.all(connection, {"who": user_id})
-        facts = _START_FACTS.all(connection, {"who": user_id, "exam": exam.key, "content_hash": exam.content_hash})
+        asked = {"who": user_id, "exam": exam.key, "content_hash": exam.content_hash}
+        if claim is None:
+            facts = _START_FACTS.all(connection, asked)
+        else:
+            facts = _START_FACTS_IF_SIGNED_IN.all(connection, {**asked, **claim.params()})
+            if not facts or claim.user_id != user_id:  # an agent's row is always there, attempts or not
+                raise NotSignedIn()
         stored = bool(facts) and facts[0].stored
         rows = [row for row in facts if row.id is not None]
         scored = None
@@ -264,9 +276,11 @@ class Submitted:
 
 
 # What submission reads before its write, in one prepared statement: no ORM object for a hot path.
-_TO_SUBMIT = DriverQuery(select(Attempt.user_id, Attempt.exam_key, Attempt.number, Attempt.content_hash, Attempt.seed,
-                               Attempt.status, Attempt.deadline, Attempt.answers)
-                        .where(Attempt.id == bindparam("attempt")))
+_TO_SUBMIT_OF = (select(Attempt.user_id, Attempt.exam_key, Attempt.number, Attempt.content_hash, Attempt.seed,
+                        Attempt.status, Attempt.deadline, Attempt.answers)
+                 .where(Attempt.id == bindparam("attempt")))
+_TO_SUBMIT = DriverQuery(_TO_SUBMIT_OF)
+_TO_SUBMIT_IF_SIGNED_IN = DriverQuery(_TO_SUBMIT_OF.where(claim_holds()))  # the post lane's (see start_attempt)
 # The usual submission, scored in one UPDATE that only the open, in-time, not-reset attempt matches: a
 # second tab, a deadline passed meanwhile or an admin's reset makes it match nothing and take the long way.
 _SCORE = DriverWrite(update(Attempt)
@@ -277,15 +291,19 @@ _SCORE = DriverWrite(update(Attempt)
 
 
 def submit_attempt(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: int, values: scoring.FormValues | None,
-                   now: dt.datetime, confirmed: bool = True) -> Submitted:
+                   now: dt.datetime, confirmed: bool = True, *, claim: Claim | None = None) -> Submitted:
     """Score the attempt once; a repeat (double-click, second tab) returns the recorded result.
 
     The exam version, the layout and the answers are read before the write transaction, which
     then only stores the answers and the score. Unless `confirmed`, questions left without an
-    answer stop the submission: the answers are saved and Unanswered says which.
+    answer stop the submission: the answers are saved and Unanswered says which. With a session's
+    `claim` (see start_attempt) the first read checks it too: NotFound when it no longer holds.
     """
-    before = _TO_SUBMIT.first(uow.connection, {"attempt": attempt_id})
-    if before is None or before.user_id != user_id:
+    if claim is None:
+        before = _TO_SUBMIT.first(uow.connection, {"attempt": attempt_id})
+    else:
+        before = _TO_SUBMIT_IF_SIGNED_IN.first(uow.connection, {"attempt": attempt_id, **claim.params()})
+    if before is None or before.user_id != user_id or (claim is not None and claim.user_id != user_id):
         raise NotFound("There is no such attempt.")
     if before.status == "submitted":  # a repeat: no write, so no wait for the write lock
         return Submitted.of(attempt_for(uow.session, attempt_id, user_id))

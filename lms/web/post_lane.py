@@ -5,13 +5,15 @@ A heartbeat is most of what a server does for agents (one a minute from every op
 about three in five requests of the capacity mix), an autosave comes every half minute from an
 open exam, and a start and a submission are the costliest things an agent does; Flask's
 per-request work (request context, Flask-Login, Flask-WTF's form parsing, routing, hooks) was over
-half of what a heartbeat cost and over a quarter of a submission. The lane answers only a post whose every check
-certainly passes, with the same functions the views use (the session cookie's quick signature
-check, the CSRF token's, the identity query, the seat note, the services); anything else (no or
-bad cookie, a token to look at more closely, a track with conditions, a NUL, an untrusted Host,
-HTTPS without a same-origin referrer, a body too big, a rule the service refuses, an error) goes
-to Flask untouched, so what is refused, and how, stays Flask's decision. `tests/web/test_post_lane*.py`
-send each case both ways and compare the responses and the database.
+half of what a heartbeat cost and over a quarter of a submission. The lane answers only a post
+whose every check certainly passes, with the same functions the views use (the session cookie's
+quick signature check, the CSRF token's, the seat note, the services); who is signed in is checked
+as Flask-Login's identity query checks it, but within the service's own first statement
+(`sessions.claim_holds`), a round trip fewer. Anything else (no or bad cookie, a token to look at
+more closely, a track with conditions, a NUL, an untrusted Host, HTTPS without a same-origin
+referrer, a body too big, a session that no longer signs anyone in, a rule the service refuses, an
+error) goes to Flask untouched, so what is refused, and how, stays Flask's decision.
+`tests/web/test_post_lane*.py` send each case both ways and compare the responses and the database.
 """
 
 from __future__ import annotations
@@ -177,7 +179,7 @@ class PostLane:
             # (no row yet) and a claim that no longer holds take the view's way.
             if progress.heartbeat_if_signed_in(work, claim, module_key, opened_at, now):
                 return _NO_CONTENT
-            identity = sessions.identity_for(work, post.session[_USER_ID], post.session.get(SESSION_KEY))
+            identity = self._identity(work, post)
             if identity is None:
                 return None
             progress.heartbeat(work, identity.id, module_key, opened_at, now)
@@ -188,13 +190,15 @@ class PostLane:
         attempt_id = _attempt_id(path, "submit")
         if attempt_id is None or environ.get("SCRIPT_NAME"):  # a mounted site's links are Flask's to build
             return None
+        claim = self._claim(post)
+        if claim is None:
+            return None
         # From the confirmation page the saved answers are scored as they are (its form carries none).
         values = None if post.first("saved") == "yes" else post.values
-        with self._signed_in(post) as (work, identity):
-            if identity is None:
-                return None
-            exams.submit_attempt(work, self.app.extensions[CATALOG].catalog, attempt_id, identity.id, values,
-                                 self.app.extensions[CLOCK].now(), confirmed=post.first("confirm") == "yes")
+        with self._work() as work:  # the attempt's read checks who is signed in (NotFound when not)
+            exams.submit_attempt(work, self.app.extensions[CATALOG].catalog, attempt_id, claim.user_id, values,
+                                 self.app.extensions[CLOCK].now(), confirmed=post.first("confirm") == "yes",
+                                 claim=claim)
         return _redirect_to(f"/attempts/{attempt_id}/result")
 
     def _start(self, environ: dict[str, Any], path: str, post: _Post) -> _Answer | None:
@@ -202,13 +206,12 @@ class PostLane:
         of a track open to every agent. An open attempt that ran out of time goes to Flask, which scores
         it and, when it was the last, shows its result with a message the lane has no session to carry."""
         exam = _open_exam(self.app, path)
-        if exam is None or environ.get("SCRIPT_NAME"):
+        claim = self._claim(post)
+        if exam is None or claim is None or environ.get("SCRIPT_NAME"):
             return None
-        with self._signed_in(post) as (work, identity):
-            if identity is None:
-                return None
-            started = exams.start_attempt(work, self.app.extensions[CATALOG].catalog, exam, identity.id,
-                                          self.app.extensions[CLOCK].now(), score_expired=False)
+        with self._work() as work:  # the start's first read checks who is signed in (NotSignedIn when not)
+            started = exams.start_attempt(work, self.app.extensions[CATALOG].catalog, exam, claim.user_id,
+                                          self.app.extensions[CLOCK].now(), score_expired=False, claim=claim)
         return _redirect_to(f"/attempts/{started.id}")
 
     def _save(self, environ: dict[str, Any], path: str, post: _Post) -> _Answer | None:
@@ -223,7 +226,7 @@ class PostLane:
         with self._work() as work:
             saved = autosave.save_if_signed_in(work, claim, attempt_id, post.values, now)
             if saved is None:  # not as it usually goes (signed out, out of time, ...): the view's way
-                identity = sessions.identity_for(work, post.session[_USER_ID], post.session.get(SESSION_KEY))
+                identity = self._identity(work, post)
                 if identity is None:
                     return None
                 try:
@@ -252,16 +255,16 @@ class PostLane:
         finally:
             work.close()
 
-    @contextlib.contextmanager
-    def _signed_in(self, post: _Post) -> Iterator[tuple[UnitOfWork, SignedIn | None]]:
-        """A unit of work and the session's identity (None when signed out), as Flask-Login finds it."""
-        with self._work() as work:
-            yield work, sessions.identity_for(work, post.session[_USER_ID], post.session.get(SESSION_KEY))
-
     @staticmethod
     def _claim(post: _Post) -> sessions.Claim | None:
-        """Who the session says is signed in, for a write that checks it in its own statement."""
+        """Who the session says is signed in, for the services to check as they read or write (one
+        statement fewer than reading the identity first), as Flask-Login's identity query does."""
         return sessions.claim(post.session[_USER_ID], post.session.get(SESSION_KEY))
+
+    @staticmethod
+    def _identity(work: UnitOfWork, post: _Post) -> SignedIn | None:
+        """The session's identity (None when signed out), as Flask-Login finds it."""
+        return sessions.identity_for(work, post.session[_USER_ID], post.session.get(SESSION_KEY))
 
     def _session(self, environ: dict[str, Any]) -> dict[str, Any] | None:
         """The session cookie's contents when its signature is certainly good and it is signed in."""

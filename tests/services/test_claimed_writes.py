@@ -1,6 +1,7 @@
-"""The post lane's heartbeat and autosave check who is signed in within the write itself: while the
-session cookie's claim holds they do what the usual way does; once it does not, they write nothing
-and say so, and the caller takes the usual way (which then refuses)."""
+"""The post lane's heartbeat and autosave check who is signed in within the write itself, and its start
+and submission within their first read: while the session cookie's claim holds they do what the usual
+way does; once it does not, they write nothing and say so (the heartbeat and autosave by returning
+nothing, the start and submission by raising), and the caller takes the usual way, which refuses."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy import select, update
 
 from lms.models import Attempt, ModuleProgress, User
 from lms.services import accounts, autosave, exams, progress, scoring, sessions
+from lms.services.errors import NotFound, NotSignedIn
 from lms.services.recent import Recent
 from lms.services.sessions import Claim
 from tests.support.apps import TEST_PASSWORD
@@ -180,3 +182,51 @@ def test_a_remembered_layout_the_attempt_no_longer_has_decides_nothing(uow, chan
     exams.save_answers(uow, CATALOG, attempt_id, agent.user_id, getter(answers_now), later, durable=False)  # afresh
     assert autosave.save_if_signed_in(uow, agent.claim, attempt_id, getter(answers_now), later) == later
     assert saved(uow, attempt_id) == (read(uow, attempt_id, answers_now), later)
+
+
+def attempts_of(uow, user_id: int) -> list[tuple[int, str]]:
+    return [tuple(row) for row in uow.session.execute(
+        select(Attempt.number, Attempt.status).where(Attempt.user_id == user_id).order_by(Attempt.number)
+        .execution_options(populate_existing=True))]
+
+
+def test_a_start_whose_claim_holds_starts_as_any_start(uow):
+    agent = signed_in(uow, "starter@example.com")
+    exam = CATALOG.exams[TIMED_EXAM]
+    started = exams.start_attempt(uow, CATALOG, exam, agent.user_id, NOW, claim=agent.claim)
+    again = exams.start_attempt(uow, CATALOG, exam, agent.user_id, NOW, claim=agent.claim)  # a second click
+    assert again.id == started.id and attempts_of(uow, agent.user_id) == [(1, "in_progress")]
+
+
+@pytest.mark.parametrize("meanwhile", [*NO_LONGER_HOLDS, "another agent's claim"])
+def test_a_start_whose_claim_no_longer_holds_starts_nothing(uow, meanwhile):
+    agent = signed_in(uow, "starter@example.com")
+    if meanwhile == "another agent's claim":
+        claim = signed_in(uow, "someone@example.com").claim
+    else:
+        claim = NO_LONGER_HOLDS[meanwhile](uow, agent)
+    with pytest.raises(NotSignedIn):
+        exams.start_attempt(uow, CATALOG, CATALOG.exams[TIMED_EXAM], agent.user_id, NOW, claim=claim)
+    assert attempts_of(uow, agent.user_id) == []
+
+
+def test_a_submission_whose_claim_holds_scores_as_any_submission(uow):
+    agent = signed_in(uow, "taker@example.com")
+    attempt_id, right, _wrong = start(uow, agent)
+    scored = exams.submit_attempt(uow, CATALOG, attempt_id, agent.user_id, getter(right), NOW, claim=agent.claim)
+    again = exams.submit_attempt(uow, CATALOG, attempt_id, agent.user_id, getter(right), NOW, claim=agent.claim)
+    assert scored.passed and scored.percent == again.percent == 100.0
+    assert attempts_of(uow, agent.user_id) == [(1, "submitted")]
+
+
+@pytest.mark.parametrize("meanwhile", [*NO_LONGER_HOLDS, "another agent's claim"])
+def test_a_submission_whose_claim_no_longer_holds_scores_nothing(uow, meanwhile):
+    agent = signed_in(uow, "taker@example.com")
+    attempt_id, right, _wrong = start(uow, agent)
+    if meanwhile == "another agent's claim":
+        claim = signed_in(uow, "someone@example.com").claim
+    else:
+        claim = NO_LONGER_HOLDS[meanwhile](uow, agent)
+    with pytest.raises(NotFound):
+        exams.submit_attempt(uow, CATALOG, attempt_id, agent.user_id, getter(right), NOW, claim=claim)
+    assert attempts_of(uow, agent.user_id) == [(1, "in_progress")]

@@ -119,6 +119,14 @@ def _signed_out_meanwhile(taker: Taker) -> dict[str, Any]:
     return _answers(taker)
 
 
+def _password_changed_meanwhile(taker: Taker) -> dict[str, Any]:
+    """Elsewhere: the account's auth version moves on, and this browser's cookie names the old one."""
+    app = taker.client.application
+    with app.extensions["lms.db"].unit_of_work() as work, work.write() as session:
+        session.execute(update(User).where(User.id == taker.user_id).values(auth_version=User.auth_version + 1))
+    return _answers(taker)
+
+
 CASES: dict[str, tuple[Callable[[Taker], dict[str, Any]], bool]] = {
     # name: (the request, whether the lane answers it)
     "every question answered, from the attempt page": (_answers, True),
@@ -131,6 +139,7 @@ CASES: dict[str, tuple[Callable[[Taker], dict[str, Any]], bool]] = {
     "a question left unanswered but confirmed": (
         lambda taker: {"data": {**_one_left_out(taker)["data"], "confirm": "yes"}}, True),
     "signed out everywhere meanwhile": (_signed_out_meanwhile, False),
+    "the password changed meanwhile": (_password_changed_meanwhile, False),
     "no such attempt": (lambda taker: {**_answers(taker), "path": f"/attempts/{taker.attempt_id + 1000}/submit"},
                         False),
     "the id written with a leading zero": (
@@ -164,7 +173,8 @@ def test_the_lane_scores_as_flask_would(player_app, case, caplog):
 
 
 @pytest.mark.parametrize("case", ["every question answered, from the attempt page", "already scored (a second tab)",
-                                  "a question left unanswered (the confirmation page follows)"])
+                                  "a question left unanswered (the confirmation page follows)",
+                                  "signed out everywhere meanwhile"])
 def test_the_lane_scores_as_flask_would_on_each_database(player_app_on_each_database, case, caplog):
     _scores_as_flask_would(player_app_on_each_database, case, caplog)
 

@@ -100,6 +100,14 @@ def _signed_out_meanwhile(starter: Starter) -> dict[str, Any]:
     return {}
 
 
+def _password_changed_meanwhile(starter: Starter) -> dict[str, Any]:
+    """Elsewhere: the account's auth version moves on, and this browser's cookie names the old one."""
+    app = starter.client.application
+    with app.extensions["lms.db"].unit_of_work() as work, work.write() as session:
+        session.execute(update(User).where(User.id == starter.user_id).values(auth_version=User.auth_version + 1))
+    return {}
+
+
 CASES: dict[str, tuple[Callable[[Starter], dict[str, Any]], bool]] = {
     # name: (the request, whether the lane answers it)
     "a first start": (lambda starter: {}, True),
@@ -113,6 +121,7 @@ CASES: dict[str, tuple[Callable[[Starter], dict[str, Any]], bool]] = {
     "no such exam": (lambda starter: {"path": "/exams/py2030/core/nowhere/start"}, False),
     "no CSRF token": (lambda starter: {"data": {}}, False),
     "signed out everywhere meanwhile": (_signed_out_meanwhile, False),
+    "the password changed meanwhile": (_password_changed_meanwhile, False),
 }
 
 
@@ -129,7 +138,8 @@ def test_the_lane_starts_as_flask_would(player_app, case, caplog):
 
 
 
-@pytest.mark.parametrize("case", ["a first start", "an open attempt out of time, attempts left (scored, then a new one)"])
+@pytest.mark.parametrize("case", ["a first start", "an open attempt out of time, attempts left (scored, then a new one)",
+                                  "signed out everywhere meanwhile"])
 def test_the_lane_starts_as_flask_would_on_each_database(player_app_on_each_database, case, caplog):
     _starts_as_flask_would(player_app_on_each_database, case, caplog)
 
