@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 from flask import Flask, request_started
 from flask.testing import FlaskClient
+from sqlalchemy import update
 
+from lms.models import User, UserSession
 from lms.web.post_lane import PostLane
 
 _TOKEN_VALUE = re.compile(r'name="csrf_token" value="[^"]*"')  # pages with a form hold the agent's own token
@@ -67,3 +69,16 @@ def assert_alike(by_flask: tuple, by_app: tuple, by_lane: bool, caplog: pytest.L
     assert record == expected_record
     if caplog is not None:
         assert not [entry for entry in caplog.records if entry.name == "lms.web.post_lane"], "passed by failing"
+
+
+def sign_out_everywhere(app: Flask, user_id: int) -> None:
+    """"Sign out everywhere" from another browser: the cookie the test's client holds signs no one in."""
+    with app.extensions["lms.db"].unit_of_work() as work, work.write() as session:
+        session.execute(update(UserSession).where(UserSession.user_id == user_id)
+                        .values(ended_at=UserSession.created_at))
+
+
+def change_password_elsewhere(app: Flask, user_id: int) -> None:
+    """The account's auth version moves on (a password change elsewhere); the client's cookie names the old one."""
+    with app.extensions["lms.db"].unit_of_work() as work, work.write() as session:
+        session.execute(update(User).where(User.id == user_id).values(auth_version=User.auth_version + 1))

@@ -20,15 +20,15 @@ import pytest
 from flask import Flask, request
 from flask.testing import FlaskClient
 from flask_login import utils as login_utils
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from lms.models import ModuleProgress, User, UserSession
+from lms.models import ModuleProgress, User
 from lms.services import progress
 from lms.signatures import signing_for
 from lms.web.lane_checks import client_identifier
 from lms.web.post_lane import PostLane
 from tests.support.apps import make_app
-from tests.support.lane import assert_alike, post
+from tests.support.lane import assert_alike, change_password_elsewhere, post, sign_out_everywhere
 from tests.support.web import csrf_token, new_agents
 
 MODULE_KEY = "py2030/core/intro"
@@ -97,14 +97,11 @@ def _later_beat(agent: Agent, meanwhile: Callable[[Agent], None] = lambda agent:
 
 
 def _signed_out_everywhere(agent: Agent) -> None:
-    with agent.client.application.extensions["lms.db"].unit_of_work() as work, work.write() as session:
-        session.execute(update(UserSession).where(UserSession.user_id == agent.user_id)
-                        .values(ended_at=UserSession.created_at))
+    sign_out_everywhere(agent.client.application, agent.user_id)
 
 
-def _password_changed(agent: Agent) -> None:  # elsewhere: this browser's cookie names the old auth version
-    with agent.client.application.extensions["lms.db"].unit_of_work() as work, work.write() as session:
-        session.execute(update(User).where(User.id == agent.user_id).values(auth_version=User.auth_version + 1))
+def _password_changed(agent: Agent) -> None:
+    change_password_elsewhere(agent.client.application, agent.user_id)
 
 
 CASES: dict[str, tuple[Callable[[Agent], dict[str, Any]], bool]] = {
@@ -177,9 +174,7 @@ def test_a_heartbeat_by_the_lane_credits_the_time_and_answers_204(player_app):
 
 def test_a_signed_out_session_goes_to_flask_and_counts_nothing(player_app):
     agent = _agent(player_app)
-    with player_app.extensions["lms.db"].unit_of_work() as work, work.write() as session:
-        session.execute(update(UserSession).where(UserSession.user_id == agent.user_id)
-                        .values(ended_at=UserSession.created_at))
+    sign_out_everywhere(player_app, agent.user_id)
     (status, headers, _body), handled, seconds = _send(player_app, agent, _form, lane=True)
     location = dict(headers).get("Location", "")
     assert (handled, status, seconds) == (True, 302, None) and location.startswith("/account/sign-in"), location

@@ -21,11 +21,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 
-from lms.models import Attempt, AttemptItem, OutboxEvent, User, UserSession
+from lms.models import Attempt, AttemptItem, OutboxEvent, User
 from lms.questions import question_type
 from lms.services import exams, scoring
 from lms.services.layout import layout_for
-from tests.support.lane import answer_of, assert_alike, post
+from tests.support.lane import answer_of, assert_alike, change_password_elsewhere, post, sign_out_everywhere
 from tests.support.web import csrf_token, new_agents, post_form
 
 EXAM_KEY = "py2030/core/rules"
@@ -111,19 +111,12 @@ def _saved_first(taker: Taker) -> dict[str, Any]:
 
 
 def _signed_out_meanwhile(taker: Taker) -> dict[str, Any]:
-    """"Sign out everywhere" from another browser: the cookie this one holds no longer signs anyone in."""
-    app = taker.client.application
-    with app.extensions["lms.db"].unit_of_work() as work, work.write() as session:
-        session.execute(update(UserSession).where(UserSession.user_id == taker.user_id)
-                        .values(ended_at=UserSession.created_at))
+    sign_out_everywhere(taker.client.application, taker.user_id)
     return _answers(taker)
 
 
 def _password_changed_meanwhile(taker: Taker) -> dict[str, Any]:
-    """Elsewhere: the account's auth version moves on, and this browser's cookie names the old one."""
-    app = taker.client.application
-    with app.extensions["lms.db"].unit_of_work() as work, work.write() as session:
-        session.execute(update(User).where(User.id == taker.user_id).values(auth_version=User.auth_version + 1))
+    change_password_elsewhere(taker.client.application, taker.user_id)
     return _answers(taker)
 
 

@@ -20,8 +20,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from lms.models import Attempt, OutboxEvent, User, UserSession
-from tests.support.lane import answer_of, assert_alike, post
+from lms.models import Attempt, OutboxEvent, User
+from tests.support.lane import answer_of, assert_alike, change_password_elsewhere, post, sign_out_everywhere
 from tests.support.web import csrf_token, new_agents
 
 EXAM = "/exams/py2030/core/rules"
@@ -93,18 +93,12 @@ def _last_attempt_out_of_time(starter: Starter) -> dict[str, Any]:
 
 
 def _signed_out_meanwhile(starter: Starter) -> dict[str, Any]:
-    app = starter.client.application
-    with app.extensions["lms.db"].unit_of_work() as work, work.write() as session:
-        session.execute(update(UserSession).where(UserSession.user_id == starter.user_id)
-                        .values(ended_at=UserSession.created_at))
+    sign_out_everywhere(starter.client.application, starter.user_id)
     return {}
 
 
 def _password_changed_meanwhile(starter: Starter) -> dict[str, Any]:
-    """Elsewhere: the account's auth version moves on, and this browser's cookie names the old one."""
-    app = starter.client.application
-    with app.extensions["lms.db"].unit_of_work() as work, work.write() as session:
-        session.execute(update(User).where(User.id == starter.user_id).values(auth_version=User.auth_version + 1))
+    change_password_elsewhere(starter.client.application, starter.user_id)
     return {}
 
 
