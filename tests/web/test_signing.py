@@ -7,13 +7,15 @@ import time
 
 import pytest
 from flask import g, session
+from flask_login import login_required
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
 from lms.signatures import signing_for
 from lms.web.signing import csrf_token, csrf_token_certainly_good
+from tests.support.apps import make_app
 from tests.support.web import csrf_token as csrf_token_of
-from tests.support.web import post_form
+from tests.support.web import new_agents, post_form
 
 
 def test_a_rotated_key_keeps_sessions_only_while_the_old_key_is_a_fallback(app, learner):
@@ -131,6 +133,26 @@ def test_security_headers_appear_once_and_signed_in_pages_are_not_stored(app, le
     assert signed_in.headers["Cache-Control"] == "no-store"
     public = app.test_client().get("/account/sign-in")
     assert public.headers["X-Frame-Options"] == "DENY" and "Cache-Control" not in public.headers
+    missing = learner.get("/learn/nowhere/at/all")  # an error page, signed in: not stored either
+    assert missing.status_code == 404 and missing.headers.getlist("Cache-Control") == ["no-store"]
+    asset = learner.get("/static/js/player.js")  # a static file keeps the cache headers it is sent with
+    assert asset.status_code == 200 and "no-store" not in asset.headers.getlist("Cache-Control")
+
+
+def test_a_signed_in_page_that_sets_its_own_cache_control_keeps_it(tmp_path, monkeypatch, sqlite_url):
+    app = make_app(tmp_path, monkeypatch, sqlite_url)
+
+    @app.get("/kept-a-minute")
+    @login_required
+    def kept_a_minute():
+        return "kept", 200, {"Cache-Control": "private, max-age=60"}
+
+    try:
+        (agent,) = new_agents(app, "kept@example.com")
+        assert agent.get("/kept-a-minute").headers.getlist("Cache-Control") == ["private, max-age=60"]
+        assert agent.get("/home").headers.getlist("Cache-Control") == ["no-store"]
+    finally:
+        app.extensions["lms.db"].dispose()
 
 
 def test_a_nul_anywhere_in_a_pages_query_is_refused_and_a_written_percent_is_not(learner):

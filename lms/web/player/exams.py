@@ -20,27 +20,28 @@ from lms.web.signing import csrf_token
 from lms.web.templating import chosen_zone_name, use_zone_name
 
 
-def _exam_or_404(exam_key: str):
-    found = catalog()
-    exam = found.exams.get(exam_key) or abort(404)
-    module = found.module_for_exam(exam_key) or abort(404)
+def _exam_or_404(known, exam_key: str):
+    exam = known.exams.get(exam_key) or abort(404)
+    module = known.module_for_exam(exam_key) or abort(404)
     return exam, module
 
 
-def _open_exam(exam_key: str):
-    """(exam, module, None) when the agent may take it, else (None, None, the refusal page)."""
-    found, module = _exam_or_404(exam_key)
-    refused = refuse_if_closed(catalog().tracks[module.track_key])
+def _open_exam(known, agent, exam_key: str):
+    """(exam, module, None) when the agent may take it, else (None, None, the refusal page). `known` is the
+    catalog and `agent` the signed-in agent, looked up once by the view."""
+    found, module = _exam_or_404(known, exam_key)
+    refused = refuse_if_closed(known.tracks[module.track_key], known, agent)
     return (None, None, refused) if refused else (found, module, None)
 
 
 @bp.get("/exams/<path:exam_key>")
 @login_required
 def exam(exam_key: str):
-    found, module, refused = _open_exam(exam_key)
+    known = catalog()
+    agent = current_user._get_current_object()  # one lookup for the page's uses
+    found, module, refused = _open_exam(known, agent, exam_key)
     if refused:
         return refused
-    agent = current_user._get_current_object()  # one lookup for the page's two uses
     standing = exams.shown_standing(uow().connection, found, agent.id)
     # Everything the page shows that differs between agents; the rest is the exam and the catalog.
     # Submitted attempts are listed in the agent's time zone, which is read only when there are some.
@@ -48,11 +49,11 @@ def exam(exam_key: str):
            chosen_zone_name() if standing.submitted else None)
 
     def render() -> str:
-        _, following = catalog().neighbours(module)
+        _, following = known.neighbours(module)
         return render_template("player/exam.html", exam=found, module=module, standing=standing,
                                following=following, csrf_token=lambda: CSRF_MARK)
 
-    return EXAM_PAGES.render(key, catalog(), render, {CSRF_MARK: csrf_token()})
+    return EXAM_PAGES.render(key, known, render, {CSRF_MARK: csrf_token()})
 
 
 # Agents open an exam's page before each attempt and come back to it after; until they start,
@@ -64,11 +65,12 @@ EXAM_PAGES = PageCache(size=1024)
 @login_required
 @redirect_on_rule_error("player.exam")
 def start(exam_key: str):
-    found, _module, refused = _open_exam(exam_key)
+    known, agent = catalog(), current_user._get_current_object()
+    found, _module, refused = _open_exam(known, agent, exam_key)
     if refused:
         return refused
     try:
-        attempt = exams.start_attempt(uow(), catalog(), found, current_user.id, clock().now())
+        attempt = exams.start_attempt(uow(), known, found, agent.id, clock().now())
     except exams.TimeIsUp as error:  # the open attempt ran out of time and it was the last one
         flash(str(error), "error")
         return redirect(url_for("player.result", attempt_id=error.attempt_id))
@@ -158,12 +160,13 @@ def submit(attempt_id: int):
 @bp.get("/attempts/<id:attempt_id>/result")
 @login_required
 def result(attempt_id: int):
-    page = result_page.result_page(uow().connection, catalog(), attempt_id, current_user.id)
+    known, agent_id = catalog(), current_user.id
+    page = result_page.result_page(uow().connection, known, attempt_id, agent_id)
     if page is None:
         return redirect(url_for("player.attempt", attempt_id=attempt_id))
-    exam, module = _exam_or_404(page.attempt.exam_key)
-    standing = exams.shown_standing(uow().connection, exam, current_user.id)
-    _, following = catalog().neighbours(module)
+    exam, module = _exam_or_404(known, page.attempt.exam_key)
+    standing = exams.shown_standing(uow().connection, exam, agent_id)
+    _, following = known.neighbours(module)
     return render_template("player/result.html", attempt=page.attempt, exam=exam, module=module, standing=standing,
                            following=following, sections=page.reread)
 
@@ -172,7 +175,7 @@ def result(attempt_id: int):
 @login_required
 def review(attempt_id: int):
     found = exams.attempt_for(db_session(), attempt_id, current_user.id)
-    current, module = _exam_or_404(found.exam_key)
+    current, module = _exam_or_404(catalog(), found.exam_key)
     standing = exams.shown_standing(uow().connection, current, current_user.id)
     if not found.submitted or not standing.review_allowed:
         return render_template("player/review_closed.html", exam=current, standing=standing, attempt=found), 403

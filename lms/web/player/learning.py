@@ -22,13 +22,15 @@ MODULE_PAGES = PageCache()
 OPENED_MARK = new_mark("opened")
 
 
-def _track_or_404(program_key: str, track_slug: str):
-    return current_catalog().tracks.get(f"{program_key}/{track_slug}") or abort(404)
+def _track_or_404(catalog, program_key: str, track_slug: str):
+    return catalog.tracks.get(f"{program_key}/{track_slug}") or abort(404)
 
-def refuse_if_closed(track):
-    """A 403 page saying why, when this agent may not use the track yet; None when they may."""
-    catalog = current_catalog()
-    access = player.track_access(uow(), catalog, current_user, catalog.programs[track.program_key], track)
+def refuse_if_closed(track, catalog=None, agent=None):
+    """A 403 page saying why, when this agent may not use the track yet; None when they may. A view that
+    has the catalog and the agent at hand passes them (each context lookup costs about a microsecond)."""
+    catalog = current_catalog() if catalog is None else catalog
+    agent = current_user._get_current_object() if agent is None else agent
+    access = player.track_access(uow(), catalog, agent, catalog.programs[track.program_key], track)
     return _refusal(track, access.available, access.unlock)
 
 
@@ -71,18 +73,18 @@ def module_url(module) -> str:
 @login_required
 def track(program: str, track: str):
     catalog = current_catalog()
-    found = _track_or_404(program, track)
+    found = _track_or_404(catalog, program, track)
     view = player.track_view(uow(), catalog, current_user, catalog.programs[program], found)
     refused = _refusal(found, view.available, view.unlock)
     if refused:
         return refused
     return render_template("player/track.html", view=view, program=catalog.programs[program])
 
-def _open_module(program: str, track: str, module: str):
+def _open_module(catalog, agent, program: str, track: str, module: str):
     """(module, track, None) when this agent may use the module, else (None, None, the refusal page)."""
-    found = current_catalog().modules.get(f"{program}/{track}/{module}") or abort(404)
-    track_found = _track_or_404(program, track)
-    refused = refuse_if_closed(track_found)
+    found = catalog.modules.get(f"{program}/{track}/{module}") or abort(404)
+    track_found = _track_or_404(catalog, program, track)
+    refused = refuse_if_closed(track_found, catalog, agent)
     return (None, None, refused) if refused else (found, track_found, None)
 
 
@@ -94,11 +96,11 @@ def _opened_at(module_key: str) -> dt.datetime | None:
 @bp.get("/learn/<program>/<track>/<module>")
 @login_required
 def module(program: str, track: str, module: str):
-    found, track_found, refused = _open_module(program, track, module)
+    catalog = current_catalog()
+    agent = current_user._get_current_object()  # one lookup for the page's uses
+    found, track_found, refused = _open_module(catalog, agent, program, track, module)
     if refused:
         return refused
-    catalog = current_catalog()
-    agent = current_user._get_current_object()  # one lookup for the page's three uses
     state = module_page.module_page(uow().connection, catalog, agent.id, found)
     minimum = catalog.minimum_seconds(found)
     spent = state.progress.seconds_spent if state.progress else 0
@@ -120,7 +122,8 @@ def module(program: str, track: str, module: str):
 @bp.post("/learn/<program>/<track>/<module>/complete")
 @login_required
 def complete_module(program: str, track: str, module: str):
-    found, _track, refused = _open_module(program, track, module)
+    found, _track, refused = _open_module(current_catalog(), current_user._get_current_object(), program, track,
+                                          module)
     if refused:
         return refused
     catalog = current_catalog()
@@ -141,7 +144,8 @@ def complete_module(program: str, track: str, module: str):
 @login_required
 def heartbeat(program: str, track: str, module: str):
     """Seat time while the page stays open (sent by player.js every minute when visible)."""
-    found, _track, refused = _open_module(program, track, module)
+    found, _track, refused = _open_module(current_catalog(), current_user._get_current_object(), program, track,
+                                          module)
     if refused:
         return refused
     progress.heartbeat(uow(), current_user.id, found.key, _opened_at(found.key), clock().now())
