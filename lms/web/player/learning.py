@@ -122,11 +122,10 @@ def module(program: str, track: str, module: str):
 @bp.post("/learn/<program>/<track>/<module>/complete")
 @login_required
 def complete_module(program: str, track: str, module: str):
-    found, _track, refused = _open_module(current_catalog(), current_user._get_current_object(), program, track,
-                                          module)
+    catalog = current_catalog()
+    found, _track, refused = _open_module(catalog, current_user._get_current_object(), program, track, module)
     if refused:
         return refused
-    catalog = current_catalog()
     done = training.complete_module(uow(), catalog, current_user.id, found.key, _opened_at(found.key), clock().now())
     if done.seconds_short:
         flash(f"“{found.title}” asks for at least {time_needed(catalog.minimum_seconds(found))} of "
@@ -144,9 +143,9 @@ def complete_module(program: str, track: str, module: str):
 @login_required
 def heartbeat(program: str, track: str, module: str):
     """Seat time while the page stays open (sent by player.js every minute when visible)."""
-    found, _track, refused = _open_module(current_catalog(), current_user._get_current_object(), program, track,
-                                          module)
+    agent = current_user._get_current_object()
+    found, _track, refused = _open_module(current_catalog(), agent, program, track, module)
     if refused:
         return refused
-    progress.heartbeat(uow(), current_user.id, found.key, _opened_at(found.key), clock().now())
+    progress.heartbeat(uow(), agent.id, found.key, _opened_at(found.key), clock().now())
     return ("", 204)
