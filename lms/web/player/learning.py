@@ -25,11 +25,9 @@ OPENED_MARK = new_mark("opened")
 def _track_or_404(catalog, program_key: str, track_slug: str):
     return catalog.tracks.get(f"{program_key}/{track_slug}") or abort(404)
 
-def refuse_if_closed(track, catalog=None, agent=None):
-    """A 403 page saying why, when this agent may not use the track yet; None when they may. A view that
-    has the catalog and the agent at hand passes them (each context lookup costs about a microsecond)."""
-    catalog = current_catalog() if catalog is None else catalog
-    agent = current_user._get_current_object() if agent is None else agent
+def refuse_if_closed(track, catalog, agent):
+    """A 403 page saying why, when `agent` may not use the track yet; None when they may. The view looks
+    up the catalog and the agent once and passes them (each context lookup costs about a microsecond)."""
     access = player.track_access(uow(), catalog, agent, catalog.programs[track.program_key], track)
     return _refusal(track, access.available, access.unlock)
 
