@@ -28,6 +28,7 @@ from lms.web import (
     security,
     templating,
 )
+from lms.web.page_lane import PageLane
 from lms.web.post_lane import PostLane
 
 
@@ -101,7 +102,9 @@ def create_app(test_config: dict[str, Any] | None = None, *, for_commands: bool 
         app.config.from_mapping(test_config)
     _check_serving_settings(app, for_commands)
     app.config["TRUSTED_HOSTS"] = config.trusted_hosts(app.config)
-    if app.config.get("POST_LANE", True):  # in front of Flask, behind any ProxyFix
+    if app.config.get("PAGE_LANE", True):  # in front of Flask, behind any ProxyFix
+        app.wsgi_app = PageLane(app, app.wsgi_app)  # type: ignore[method-assign]
+    if app.config.get("POST_LANE", True):
         app.wsgi_app = PostLane(app, app.wsgi_app)  # type: ignore[method-assign]
     if app.config.get("PROXY_HOPS"):
         hops = app.config["PROXY_HOPS"]

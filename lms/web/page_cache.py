@@ -39,15 +39,22 @@ class PageCache:
         """The page for `key`, rendered by `render` (with the markers of `fills` in it) when not kept."""
         values = {mark.encode(): value.encode() for mark, value in fills.items()}
         if session.get("_flashes"):
-            return _fill(_cut(render(), fills), values)
-        found = self._pages.get(key)
-        if found is not None and found[0] is source:
-            self.hits += 1
-            return _fill(found[1], values)
+            return fill(_cut(render(), fills), values)
+        kept = self.kept(key, source)
+        if kept is not None:
+            return fill(kept, values)
         pieces = _cut(render(), fills)
         self.misses += 1
         self._pages.put(key, (source, pieces))
-        return _fill(pieces, values)
+        return fill(pieces, values)
+
+    def kept(self, key: Hashable, source: Any) -> tuple[bytes, ...] | None:
+        """The page for `key` cut at its markers, when one rendered from `source` is kept (see `fill`)."""
+        found = self._pages.get(key)
+        if found is None or found[0] is not source:
+            return None
+        self.hits += 1
+        return found[1]
 
     def clear(self) -> None:
         self._pages.clear()
@@ -80,7 +87,8 @@ def _cut(page: str, marks: Mapping[str, str]) -> tuple[bytes, ...]:
     return tuple(re.split(pattern, encoded))
 
 
-def _fill(pieces: tuple[bytes, ...], values: Mapping[bytes, bytes]) -> bytes:
+def fill(pieces: tuple[bytes, ...], values: Mapping[bytes, bytes]) -> bytes:
+    """A kept page with each marker replaced by its value (markers and values as UTF-8 bytes)."""
     if len(pieces) == 1:
         return pieces[0]
     return b"".join([values.get(piece, piece) if odd else piece

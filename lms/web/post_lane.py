@@ -18,27 +18,24 @@ error) goes to Flask untouched, so what is refused, and how, stays Flask's decis
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from io import BytesIO
 from typing import Any, cast
 
 from flask import Flask, Response
-from werkzeug.exceptions import SecurityError
-from werkzeug.http import parse_cookie
 from werkzeug.utils import redirect
-from werkzeug.wsgi import get_host
 
 from lms.content.catalog import Exam
 from lms.db import UnitOfWork
-from lms.extensions import CATALOG, CLOCK, DATABASE, DELIVERY
+from lms.extensions import CATALOG, CLOCK
 from lms.services import autosave, exams, player, progress, sessions, tokens
 from lms.services.errors import RuleError
 from lms.services.sessions import SignedIn
 from lms.web import signing
-from lms.web.lane_checks import csrf_token_sent, form_fields, read_body, referrer_allowed, same_client
+from lms.web.lane_checks import csrf_token_sent, form_fields, read_body, referrer_allowed
+from lms.web.lanes import SIGNED_IN_HEADERS, USER_ID, Answer, signed_in_session, trusted_host, unit_of_work
 from lms.web.routing import MAX_ID
 from lms.web.security import SESSION_KEY
 
@@ -48,20 +45,7 @@ from lms.web.security import SESSION_KEY
 MAX_SMALL_BODY = 2048
 MAX_ANSWERS_BODY = 64 * 1024
 _JSON = "application/json"  # the Accept header of the page's autosave, which Flask answers with JSON
-# Keys that make Flask write a cookie after the request (Flask-Login's remember-me, a permanent session
-# refreshed on each request): a session with one goes to Flask.
-_COOKIE_AFTER_REQUEST = ("_remember", "_permanent")
-_USER_ID = "_user_id"  # where Flask-Login keeps the signed-in account
-# What every signed-in answer carries, as Flask's session (Vary) and the no-store hook add them.
-_SIGNED_IN_HEADERS = [("Vary", "Cookie"), ("Cache-Control", "no-store")]
 _log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class _Answer:
-    status: str
-    headers: list[tuple[str, str]]
-    body: bytes
 
 
 @dataclass(frozen=True)
@@ -81,15 +65,15 @@ class _Post:
         return self.fields.get(name, [])
 
 
-_NO_CONTENT = _Answer("204 NO CONTENT", [("Content-Type", "text/html; charset=utf-8"), *_SIGNED_IN_HEADERS], b"")
+_NO_CONTENT = Answer("204 NO CONTENT", [("Content-Type", "text/html; charset=utf-8"), *SIGNED_IN_HEADERS], b"")
 
 
-def _redirect_to(location: str) -> _Answer:
+def _redirect_to(location: str) -> Answer:
     """Flask's `redirect(location)` for a signed-in agent: werkzeug's own page, made once per worker."""
     head, middle, tail = _REDIRECT_PAGE
     body = b"".join((head, location.encode(), middle, location.encode(), tail))
-    return _Answer("302 FOUND", [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body))),
-                                 ("Location", location), *_SIGNED_IN_HEADERS], body)
+    return Answer("302 FOUND", [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body))),
+                                 ("Location", location), *SIGNED_IN_HEADERS], body)
 
 
 def _redirect_page() -> tuple[bytes, bytes, bytes]:
@@ -140,7 +124,7 @@ class PostLane:
     def _admitted(self, environ: dict[str, Any], body: bytes) -> _Post | None:
         """The post's fields and session when Flask would certainly let it reach the view."""
         config = self.app.config
-        if (config.get("LOGIN_DISABLED") or not config.get("WTF_CSRF_ENABLED", True)
+        if (not config.get("WTF_CSRF_ENABLED", True)
                 or not config.get("WTF_CSRF_CHECK_DEFAULT", True) or "POST" not in config["WTF_CSRF_METHODS"]):
             return None
         query = environ.get("QUERY_STRING", "")
@@ -149,12 +133,9 @@ class PostLane:
         fields = form_fields(body, int(environ["CONTENT_LENGTH"]), config.get("MAX_FORM_PARTS") or 1000)
         if fields is None:
             return None
-        session = self._session(environ)
-        if session is None or not same_client(self.app, environ, session):
-            return None
-        try:  # Flask refuses a Host it does not trust (TRUSTED_HOSTS) on every request, whatever it holds
-            host = get_host(environ, config.get("TRUSTED_HOSTS"))
-        except SecurityError:
+        session = signed_in_session(self.app, environ)
+        host = trusted_host(self.app, environ) if session is not None else None
+        if session is None or host is None:
             return None
         token = csrf_token_sent(environ, fields, config)
         secret = config.get("WTF_CSRF_SECRET_KEY") or self.app.secret_key
@@ -164,7 +145,7 @@ class PostLane:
             return None
         return _Post(fields, session)
 
-    def _beat(self, _environ: dict[str, Any], path: str, post: _Post) -> _Answer | None:
+    def _beat(self, _environ: dict[str, Any], path: str, post: _Post) -> Answer | None:
         """Count the heartbeat, as `player.heartbeat` does for a track open to every agent."""
         module_key = _open_module_key(self.app, path)
         claim = self._claim(post)
@@ -174,7 +155,7 @@ class PostLane:
         opened_at = tokens.page_opened_at(self.app.config["SECRET_KEY"], post.first("opened"), claim.user_id,
                                           module_key)
         now = self.app.extensions[CLOCK].now()
-        with self._work() as work:
+        with unit_of_work(self.app) as work:
             # Usually one statement, checking who is signed in as it counts; a module's first heartbeat
             # (no row yet) and a claim that no longer holds take the view's way.
             if progress.heartbeat_if_signed_in(work, claim, module_key, opened_at, now):
@@ -185,7 +166,7 @@ class PostLane:
             progress.heartbeat(work, identity.id, module_key, opened_at, now)
         return _NO_CONTENT
 
-    def _submit(self, environ: dict[str, Any], path: str, post: _Post) -> _Answer | None:
+    def _submit(self, environ: dict[str, Any], path: str, post: _Post) -> Answer | None:
         """Score the attempt and send the agent to its result, as `player.submit` does."""
         attempt_id = _attempt_id(path, "submit")
         if attempt_id is None or environ.get("SCRIPT_NAME"):  # a mounted site's links are Flask's to build
@@ -195,13 +176,13 @@ class PostLane:
             return None
         # From the confirmation page the saved answers are scored as they are (its form carries none).
         values = None if post.first("saved") == "yes" else post.values
-        with self._work() as work:  # the attempt's read checks who is signed in (NotFound when not)
+        with unit_of_work(self.app) as work:  # the attempt's read checks who is signed in (NotFound when not)
             exams.submit_attempt(work, self.app.extensions[CATALOG].catalog, attempt_id, claim.user_id, values,
                                  self.app.extensions[CLOCK].now(), confirmed=post.first("confirm") == "yes",
                                  claim=claim)
         return _redirect_to(f"/attempts/{attempt_id}/result")
 
-    def _start(self, environ: dict[str, Any], path: str, post: _Post) -> _Answer | None:
+    def _start(self, environ: dict[str, Any], path: str, post: _Post) -> Answer | None:
         """Start (or resume) the agent's attempt and send them to it, as `player.start` does for an exam
         of a track open to every agent. An open attempt that ran out of time goes to Flask, which scores
         it and, when it was the last, shows its result with a message the lane has no session to carry."""
@@ -209,12 +190,12 @@ class PostLane:
         claim = self._claim(post)
         if exam is None or claim is None or environ.get("SCRIPT_NAME"):
             return None
-        with self._work() as work:  # the start's first read checks who is signed in (NotSignedIn when not)
+        with unit_of_work(self.app) as work:  # the start's first read checks who is signed in (NotSignedIn when not)
             started = exams.start_attempt(work, self.app.extensions[CATALOG].catalog, exam, claim.user_id,
                                           self.app.extensions[CLOCK].now(), score_expired=False, claim=claim)
         return _redirect_to(f"/attempts/{started.id}")
 
-    def _save(self, environ: dict[str, Any], path: str, post: _Post) -> _Answer | None:
+    def _save(self, environ: dict[str, Any], path: str, post: _Post) -> Answer | None:
         """Keep the answers, as `player.save` does for the page's autosave (which asks for JSON)."""
         attempt_id = _attempt_id(path, "save")
         if attempt_id is None or environ.get("HTTP_ACCEPT") != _JSON or environ.get("SCRIPT_NAME"):
@@ -223,7 +204,7 @@ class PostLane:
         if claim is None:
             return None
         now = self.app.extensions[CLOCK].now()
-        with self._work() as work:
+        with unit_of_work(self.app) as work:
             saved = autosave.save_if_signed_in(work, claim, attempt_id, post.values, now)
             if saved is None:  # not as it usually goes (signed out, out of time, ...): the view's way
                 identity = self._identity(work, post)
@@ -236,50 +217,27 @@ class PostLane:
                     return self._json(409, saved=False, message=str(error), result=f"/attempts/{attempt_id}/result")
         return self._json(200, saved=True, at=saved.isoformat())
 
-    def _json(self, status: int, **values: Any) -> _Answer:
+    def _json(self, status: int, **values: Any) -> Answer:
         """Flask's `jsonify(**values)` with `status`, for a signed-in agent."""
         response = cast(Response, self.app.json.response(**values))  # the app's response_class
         response.status_code = status
         body = response.get_data()
-        return _Answer(response.status, [("Content-Type", response.content_type), ("Content-Length", str(len(body))),
-                                         *_SIGNED_IN_HEADERS], body)
-
-    @contextlib.contextmanager
-    def _work(self) -> Iterator[UnitOfWork]:
-        delivery = self.app.extensions.get(DELIVERY)
-        if delivery is not None:  # as Flask's before-request hook does (see create_app)
-            delivery.ensure_started()
-        work = self.app.extensions[DATABASE].unit_of_work()
-        try:
-            yield work
-        finally:
-            work.close()
+        return Answer(response.status, [("Content-Type", response.content_type), ("Content-Length", str(len(body))),
+                                         *SIGNED_IN_HEADERS], body)
 
     @staticmethod
     def _claim(post: _Post) -> sessions.Claim | None:
         """Who the session says is signed in, for the services to check as they read or write (one
         statement fewer than reading the identity first), as Flask-Login's identity query does."""
-        return sessions.claim(post.session[_USER_ID], post.session.get(SESSION_KEY))
+        return sessions.claim(post.session[USER_ID], post.session.get(SESSION_KEY))
 
     @staticmethod
     def _identity(work: UnitOfWork, post: _Post) -> SignedIn | None:
         """The session's identity (None when signed out), as Flask-Login finds it."""
-        return sessions.identity_for(work, post.session[_USER_ID], post.session.get(SESSION_KEY))
-
-    def _session(self, environ: dict[str, Any]) -> dict[str, Any] | None:
-        """The session cookie's contents when its signature is certainly good and it is signed in."""
-        interface = self.app.session_interface
-        if not isinstance(interface, signing.SessionCookies):
-            return None
-        cookie = parse_cookie(environ).get(self.app.config["SESSION_COOKIE_NAME"])
-        opened = interface.open_certainly_good(self.app, cookie) if cookie else None
-        if (opened is None or not isinstance(opened.get(_USER_ID), str)
-                or any(opened.get(key) for key in _COOKIE_AFTER_REQUEST)):
-            return None
-        return opened
+        return sessions.identity_for(work, post.session[USER_ID], post.session.get(SESSION_KEY))
 
 
-_Route = tuple[Callable[[PostLane, dict[str, Any], str, _Post], "_Answer | None"], int]
+_Route = tuple[Callable[[PostLane, dict[str, Any], str, _Post], "Answer | None"], int]
 
 
 def _route(environ: dict[str, Any], path: str) -> _Route | None:

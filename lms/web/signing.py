@@ -113,11 +113,15 @@ def csrf_token() -> str:
     secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
     if not isinstance(raw, str) or not secret:
         return generate_csrf()  # a session without a token yet (Flask-WTF makes one), or no key (it says so)
-    signing = signing_for(secret, _CSRF_SALT)
-    # Flask-WTF's tokens are 40 random hex digits, which zlib does not shorten; its check reads either form.
-    signed = signing.dumps(raw, compress=False)
+    signed = signed_csrf_token(raw, secret)
     setattr(context, CSRF_FIELD, signed)
     return signed
+
+
+def signed_csrf_token(raw: str, secret: str | bytes) -> str:
+    """The token for a session's raw token `raw`, as `csrf_token` makes it, outside a request context."""
+    # Flask-WTF's tokens are 40 random hex digits, which zlib does not shorten; its check reads either form.
+    return signing_for(secret, _CSRF_SALT).dumps(raw, compress=False)
 
 
 def csrf_token_certainly_good(token: str | None) -> bool:

@@ -1,5 +1,5 @@
-"""Sending a post both ways, through the whole app (the post lane in front of Flask) and to Flask
-alone, and comparing what each answered and recorded."""
+"""Sending a request both ways, through the whole app (the post and page lanes in front of Flask) and
+to Flask alone, and comparing what each answered and recorded."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import update
 
 from lms.models import User, UserSession
+from lms.web.page_lane import PageLane
 from lms.web.post_lane import PostLane
 
 _TOKEN_VALUE = re.compile(r'name="csrf_token" value="[^"]*"')  # pages with a form hold the agent's own token
@@ -22,25 +23,31 @@ _SAVED_AT = re.compile(r'"at":"[^"]*"')  # when an autosave was kept: a moment a
 @contextlib.contextmanager
 def flask_alone(app: Flask):
     security = app.wsgi_app
-    lane = security.wsgi_app  # inside the security headers, in front of Flask (no proxy in tests)
-    assert isinstance(lane, PostLane)
-    security.wsgi_app = lane.flask_wsgi
+    lanes = security.wsgi_app  # inside the security headers, in front of Flask (no proxy in tests)
+    assert isinstance(lanes, PostLane) and isinstance(lanes.flask_wsgi, PageLane)
+    security.wsgi_app = lanes.flask_wsgi.flask_wsgi
     try:
         yield
     finally:
-        security.wsgi_app = lane
+        security.wsgi_app = lanes
 
 
 def post(app: Flask, client: FlaskClient, lane: bool, **kwargs: Any) -> tuple[Any, bool]:
     """`client.post(**kwargs)` through the whole app or to Flask alone, and whether Flask handled it
     (Flask's `request_started` fires only for what the lane leaves to it)."""
+    return send(app, client.post, lane, **kwargs)
+
+
+def send(app: Flask, request: Any, lane: bool, **kwargs: Any) -> tuple[Any, bool]:
+    """`request(**kwargs)` (a test client's `get`, `post` or `open`) through the whole app or to Flask alone,
+    and whether Flask handled it."""
     handled: list[Flask] = []
 
     def noted(sender, **_extra):
         handled.append(sender)
 
     with request_started.connected_to(noted, app), (contextlib.nullcontext() if lane else flask_alone(app)):
-        response = client.post(**kwargs)
+        response = request(**kwargs)
     return response, bool(handled)
 
 

@@ -12,14 +12,11 @@ from lms.extensions import clock
 from lms.services import module_page, player, progress, tokens, training
 from lms.web.context import current_program_or_404
 from lms.web.database import uow
-from lms.web.page_cache import CSRF_MARK, PageCache, new_mark
+from lms.web.module_pages import MODULE_PAGES, OPENED_MARK, page_key
+from lms.web.page_cache import CSRF_MARK
 from lms.web.player import bp
 from lms.web.signing import csrf_token
 from lms.web.templating import local_date, time_needed
-
-# Module pages as most agents see them (not completed, or completed on a given day): rendered once.
-MODULE_PAGES = PageCache()
-OPENED_MARK = new_mark("opened")
 
 
 def _track_or_404(catalog, program_key: str, track_slug: str):
@@ -101,11 +98,8 @@ def module(program: str, track: str, module: str):
         return refused
     state = module_page.module_page(uow().connection, catalog, agent.id, found)
     minimum = catalog.minimum_seconds(found)
-    spent = state.progress.seconds_spent if state.progress else 0
-    # Everything the page shows that differs between agents; the rest is the module and the catalog.
-    key = (found.key, agent.role, state.completed, state.exam_passed,
-           local_date(state.progress.completed_at) if state.progress and state.completed else "",
-           time_needed(minimum - spent) if minimum > spent else "")
+    key = page_key(found, agent.role, state, minimum,
+                   local_date(state.progress.completed_at) if state.progress and state.completed else "")
 
     def render() -> str:
         previous, following = catalog.neighbours(found)
