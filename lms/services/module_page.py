@@ -12,9 +12,10 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select
 
-from lms.content.catalog import Catalog, Module
+from lms.content.catalog import Catalog, Exam, Module
 from lms.driver_query import DriverQuery
 from lms.models import Attempt, ModuleProgress
+from lms.services import sessions
 
 
 @dataclass(frozen=True)
@@ -64,15 +65,37 @@ _PROGRESS_COLUMNS = (_progress(ModuleProgress.completed_at).label("completed_at"
 _PAGE = {grading: DriverQuery(select(*_PROGRESS_COLUMNS, result.label("result")))
          for grading, result in _RESULT.items()}
 _PROGRESS_ONLY = DriverQuery(select(*_PROGRESS_COLUMNS))
+# The same, with the role of who is signed in while a session cookie's claim holds (else NULL).
+_ROLE = sessions.claimed_role().label("role")
+_PAGE_IF_SIGNED_IN = {grading: DriverQuery(select(_ROLE, *_PROGRESS_COLUMNS, result.label("result")))
+                      for grading, result in _RESULT.items()}
+_PROGRESS_ONLY_IF_SIGNED_IN = DriverQuery(select(_ROLE, *_PROGRESS_COLUMNS))
 
 
 def module_page(connection: Connection, catalog: Catalog, user_id: int, module: Module) -> ModulePage:
     exam = catalog.exams.get(module.exam_key) if module.exam_key else None
+    params = {"who": user_id, "module": module.key}
     if exam is None:
-        row = _PROGRESS_ONLY.one(connection, {"who": user_id, "module": module.key})
-        passed = False
+        return _page(catalog, module, None, _PROGRESS_ONLY.one(connection, params))
+    return _page(catalog, module, exam, _PAGE[exam.grading].one(connection, {**params, "exam": exam.key}))
+
+
+def module_page_if_signed_in(connection: Connection, catalog: Catalog, claim: sessions.Claim,
+                             module: Module) -> tuple[str, ModulePage] | None:
+    """The claimed account's role and its page, as `identity_for` and `module_page` read them, in one
+    statement (on PostgreSQL a round trip fewer); None when the claim no longer holds."""
+    exam = catalog.exams.get(module.exam_key) if module.exam_key else None
+    params = {**claim.params(), "who": claim.user_id, "module": module.key}
+    if exam is None:
+        row = _PROGRESS_ONLY_IF_SIGNED_IN.one(connection, params)
     else:
-        row = _PAGE[exam.grading].one(connection, {"who": user_id, "module": module.key, "exam": exam.key})
+        row = _PAGE_IF_SIGNED_IN[exam.grading].one(connection, {**params, "exam": exam.key})
+    return None if row.role is None else (row.role, _page(catalog, module, exam, row))
+
+
+def _page(catalog: Catalog, module: Module, exam: Exam | None, row: Any) -> ModulePage:
+    passed = False
+    if exam is not None:
         result = None if row.result is None else round(float(row.result), 2)
         passed = result is not None and result >= exam.pass_percent
     progress = Progress(row.completed_at, row.seconds_spent) if row.seen is not None else None

@@ -64,6 +64,12 @@ def claim_holds() -> Any:
     return _signed_in(User.id).correlate(None).exists()  # never tied to a statement's own `users`
 
 
+def claimed_role() -> Any:
+    """The claimed account's role while the claim holds (`claim_holds`), else NULL, as a column of a
+    page's own read: who is signed in and what the page shows, in one statement."""
+    return _signed_in(User.role).correlate(None).scalar_subquery()
+
+
 class SignedIn:
     """Who is signed in, read with one indexed Core query per request: id, role and auth version.
 

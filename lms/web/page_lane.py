@@ -5,8 +5,8 @@ The module page is the page agents load most, and once rendered it is kept per w
 in the same state (`module_pages.py`); what is left of its cost is Flask's per-request work (request
 context, Flask-Login, routing, hooks, some thirty context lookups), more than half of a page's time.
 The lane serves a page only when every check Flask would make certainly passes, with the same
-functions the view uses: the session cookie's quick signature check, who is signed in (Flask-Login's
-identity query), the module's track open to every agent, the page's one read, the kept page, the
+functions the view uses: the session cookie's quick signature check, the module's track open to every
+agent, the page's one read, which checks who is signed in as Flask-Login's identity query does, the kept page, the
 CSRF token and the seat note. Anything else (no or bad cookie, a flashed message waiting, no CSRF
 token in the session yet, a track with conditions, a module completed, a page not kept yet, a NUL,
 an untrusted Host, an error) goes to Flask untouched. `tests/web/test_page_lane.py` loads each case
@@ -76,16 +76,19 @@ class PageLane:
         csrf_secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
         if not isinstance(raw_token, str) or not csrf_secret:  # Flask-WTF would make a token and save the session
             return None
-        with unit_of_work(app) as work:
-            identity = sessions.identity_for(work, session[USER_ID], session.get(SESSION_KEY))
-            if identity is None:  # signed out: Flask sends the browser to sign in
-                return None
-            state = module_page.module_page(work.connection, catalog, identity.id, module)
+        claim = sessions.claim(session[USER_ID], session.get(SESSION_KEY))
+        if claim is None:
+            return None
+        with unit_of_work(app) as work:  # who is signed in, read with the page (Flask-Login's identity query)
+            found = module_page.module_page_if_signed_in(work.connection, catalog, claim, module)
+        if found is None:  # signed out: Flask sends the browser to sign in
+            return None
+        role, state = found
         if state.completed:  # the page names the day in the agent's time zone, which Flask reads
             return None
-        kept = MODULE_PAGES.kept(page_key(module, identity.role, state, catalog.minimum_seconds(module), ""), catalog)
+        kept = MODULE_PAGES.kept(page_key(module, role, state, catalog.minimum_seconds(module), ""), catalog)
         if kept is None:
             return None
-        seat = tokens.seat_token(app.config["SECRET_KEY"], identity.id, module.key)
+        seat = tokens.seat_token(app.config["SECRET_KEY"], claim.user_id, module.key)
         token = signing.signed_csrf_token(raw_token, csrf_secret)
         return html_page(fill(kept, {_CSRF_MARK: token.encode(), _OPENED_MARK: seat.encode()}))

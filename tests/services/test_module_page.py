@@ -1,4 +1,5 @@
-"""The module page's lean read: progress and the exam's result by its grading method, as the track view gives."""
+"""The module page's lean read: progress and the exam's result by its grading method, as the track view gives;
+and the page lane's one statement, which reads the same with the role of who is signed in."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import dataclasses
 import datetime as dt
 
 import pytest
+from sqlalchemy import update
 
-from lms.services import accounts, exam_resets, exams, progress, training
-from lms.services.module_page import module_page
+from lms.models import User
+from lms.services import accounts, exam_resets, exams, progress, sessions, training
+from lms.services.module_page import module_page, module_page_if_signed_in
 from tests.support.apps import TEST_PASSWORD
 from tests.support.player_tree import answer_values, getter, player_catalog
 
@@ -34,6 +37,8 @@ def agrees_with_the_orm_path(uow, user_id, module, catalog=CATALOG):
     full = next(state for state in track.modules if state.module == module)
     assert (lean.completed, lean.exam_passed, lean.position, lean.track_size) == (
         full.completed, full.exam_passed, full.position, full.track_size)
+    claim = sessions.claim(f"{user_id}:1", sessions.start(uow, user_id, "laptop"))
+    assert module_page_if_signed_in(uow.connection, catalog, claim, module) == ("learner", lean)
     return lean
 
 
@@ -73,3 +78,38 @@ def test_each_grading_method_is_computed_by_the_one_statement(uow, agent, gradin
     take(uow, exam, agent, right=True)   # 100 %
     take(uow, exam, agent, right=False)  # below the pass mark: the average of the two is too
     assert agrees_with_the_orm_path(uow, agent, RULES, catalog).exam_passed is passed
+
+
+def _signed_out_everywhere(uow, user_id):
+    sessions.end_everywhere(uow, user_id)
+
+
+def _password_changed(uow, user_id):
+    with uow.write() as session:
+        session.execute(update(User).where(User.id == user_id).values(auth_version=User.auth_version + 1))
+
+
+@pytest.mark.parametrize("meanwhile", [_signed_out_everywhere, _password_changed])
+@pytest.mark.parametrize("module", [RULES, CATALOG.modules["py2030/core/intro"]], ids=["with an exam", "without"])
+def test_the_one_statement_read_is_none_once_the_claim_no_longer_holds(uow, agent, meanwhile, module):
+    claim = sessions.claim(f"{agent}:1", sessions.start(uow, agent, "laptop"))
+    assert module_page_if_signed_in(uow.connection, CATALOG, claim, module) is not None
+    meanwhile(uow, agent)
+    assert module_page_if_signed_in(uow.connection, CATALOG, claim, module) is None
+
+
+def test_the_one_statement_read_needs_the_claimed_accounts_own_session(uow, agent):
+    other = accounts.create_account(uow, "other@example.com", TEST_PASSWORD).id
+    others_session = sessions.start(uow, other, "phone")
+    forged = sessions.claim(f"{agent}:1", others_session)
+    assert module_page_if_signed_in(uow.connection, CATALOG, forged, RULES) is None
+    assert module_page_if_signed_in(uow.connection, CATALOG, sessions.claim(f"{other}:1", others_session),
+                                    RULES) is not None
+
+
+def test_the_one_statement_read_gives_the_accounts_role(uow, agent):
+    with uow.write() as session:
+        session.execute(update(User).where(User.id == agent).values(role="admin"))
+    claim = sessions.claim(f"{agent}:1", sessions.start(uow, agent, "laptop"))
+    role, page = module_page_if_signed_in(uow.connection, CATALOG, claim, RULES)
+    assert role == "admin" and page == module_page(uow.connection, CATALOG, agent, RULES)
