@@ -21,6 +21,7 @@ from lms.db import UnitOfWork
 from lms.extensions import DATABASE, DELIVERY
 from lms.web import signing
 from lms.web.lane_checks import same_client
+from lms.web.routing import MAX_ID
 
 USER_ID = "_user_id"  # where Flask-Login keeps the signed-in account
 # Keys that make Flask write a cookie after the request (Flask-Login's remember-me, a permanent session
@@ -78,3 +79,14 @@ def unit_of_work(app: Flask) -> Iterator[UnitOfWork]:
         yield work
     finally:
         work.close()
+
+
+def attempt_id_in(path: str, action: str = "") -> int | None:
+    """The attempt's id in `/attempts/<id>` (or `/attempts/<id>/<action>`) when the route's converter takes
+    it as it is written (no leading zero, 1 to MAX_ID); else None."""
+    parts = path.split("/")
+    if (len(parts) != (4 if action else 3) or (action and parts[3] != action) or not parts[2].isascii()
+            or not parts[2].isdigit() or parts[2].startswith("0")):
+        return None
+    number = int(parts[2])
+    return number if number <= MAX_ID else None

@@ -35,8 +35,15 @@ from lms.services.errors import RuleError
 from lms.services.sessions import SignedIn
 from lms.web import signing
 from lms.web.lane_checks import csrf_token_sent, form_fields, read_body, referrer_allowed
-from lms.web.lanes import SIGNED_IN_HEADERS, USER_ID, Answer, signed_in_session, trusted_host, unit_of_work
-from lms.web.routing import MAX_ID
+from lms.web.lanes import (
+    SIGNED_IN_HEADERS,
+    USER_ID,
+    Answer,
+    attempt_id_in,
+    signed_in_session,
+    trusted_host,
+    unit_of_work,
+)
 from lms.web.security import SESSION_KEY
 
 # A heartbeat's body is its seat note and perhaps its CSRF token (under 300 bytes), a start's its token;
@@ -168,7 +175,7 @@ class PostLane:
 
     def _submit(self, environ: dict[str, Any], path: str, post: _Post) -> Answer | None:
         """Score the attempt and send the agent to its result, as `player.submit` does."""
-        attempt_id = _attempt_id(path, "submit")
+        attempt_id = attempt_id_in(path, "submit")
         if attempt_id is None or environ.get("SCRIPT_NAME"):  # a mounted site's links are Flask's to build
             return None
         claim = self._claim(post)
@@ -197,7 +204,7 @@ class PostLane:
 
     def _save(self, environ: dict[str, Any], path: str, post: _Post) -> Answer | None:
         """Keep the answers, as `player.save` does for the page's autosave (which asks for JSON)."""
-        attempt_id = _attempt_id(path, "save")
+        attempt_id = attempt_id_in(path, "save")
         if attempt_id is None or environ.get("HTTP_ACCEPT") != _JSON or environ.get("SCRIPT_NAME"):
             return None
         claim = self._claim(post)
@@ -281,14 +288,3 @@ def _open_exam(app: Flask, path: str) -> Exam | None:
     module = catalog.module_for_exam(key) if exam is not None else None
     track = catalog.tracks.get(module.track_key) if module is not None else None
     return exam if track is not None and player.open_to_everyone(track) else None
-
-
-def _attempt_id(path: str, action: str) -> int | None:
-    """The attempt's id in `/attempts/<id>/<action>` when the route's converter takes it as it is written
-    (no leading zero, 1 to MAX_ID); else None."""
-    parts = path.split("/")
-    if (len(parts) != 4 or parts[3] != action or not parts[2].isascii() or not parts[2].isdigit()
-            or parts[2].startswith("0")):
-        return None
-    number = int(parts[2])
-    return number if number <= MAX_ID else None

@@ -1,5 +1,6 @@
 """The attempt page's lean read: the open attempt, its exam version and layout, "last attempt" and the
-agent's time zone, agreeing with what the ORM path (view_attempt and the standing) says."""
+agent's time zone, agreeing with what the ORM path (view_attempt and the standing) says; and the page
+lane's one statement, which reads the same with the role of who is signed in, or nothing."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ import dataclasses
 import datetime as dt
 
 import pytest
+from sqlalchemy import update
 
-from lms.models import AgentProfile, Attempt
-from lms.services import accounts, exam_resets, exams
-from lms.services.attempt_page import attempt_page
+from lms.models import AgentProfile, Attempt, User
+from lms.services import accounts, exam_resets, exams, sessions
+from lms.services.attempt_page import attempt_page, attempt_page_if_signed_in
 from lms.services.errors import NotFound
 from tests.support.apps import TEST_PASSWORD
 from tests.support.player_tree import answer_values, getter, player_catalog
@@ -38,6 +40,8 @@ def agrees_with_the_orm_path(uow, attempt_id, user_id, catalog=CATALOG, now=NOW)
     assert page.exam == view.exam and page.layout == view.layout
     assert page.last_attempt == (standing.left == 0)
     assert page.unanswered == exams.unanswered(view.exam, view.layout, view.attempt.answers)
+    claim = sessions.claim(f"{user_id}:1", sessions.start(uow, user_id, "laptop"))
+    assert attempt_page_if_signed_in(uow.connection, catalog, claim, attempt_id, now) == ("learner", page)
     return page
 
 
@@ -98,3 +102,34 @@ def test_the_agents_time_zone_comes_with_the_page(uow, agent):
     with uow.write() as session:
         session.add(AgentProfile(user_id=agent, time_zone="America/Chicago"))
     assert attempt_page(uow, CATALOG, attempt.id, agent, NOW).time_zone == "America/Chicago"
+
+
+def _claim(uow, user_id):
+    return sessions.claim(f"{user_id}:1", sessions.start(uow, user_id, "laptop"))
+
+
+def test_the_one_statement_read_is_none_once_the_claim_no_longer_holds(uow, agent):
+    attempt = exams.start_attempt(uow, CATALOG, EXAM, agent, NOW)
+    claim = _claim(uow, agent)
+    assert attempt_page_if_signed_in(uow.connection, CATALOG, claim, attempt.id, NOW) is not None
+    with uow.write() as session:  # the password changed elsewhere
+        session.execute(update(User).where(User.id == agent).values(auth_version=User.auth_version + 1))
+    assert attempt_page_if_signed_in(uow.connection, CATALOG, claim, attempt.id, NOW) is None
+    claim = sessions.claim(f"{agent}:2", claim.session_id)
+    assert attempt_page_if_signed_in(uow.connection, CATALOG, claim, attempt.id, NOW) is not None
+    sessions.end_everywhere(uow, agent)
+    assert attempt_page_if_signed_in(uow.connection, CATALOG, claim, attempt.id, NOW) is None
+
+
+def test_the_one_statement_read_leaves_to_the_usual_way_all_but_an_open_attempt_of_the_agents(uow, agent):
+    other = accounts.create_account(uow, "other@example.com", TEST_PASSWORD).id
+    timed = exams.start_attempt(uow, TIMED_CATALOG, TIMED, agent, NOW)
+    claim = _claim(uow, agent)
+    assert attempt_page_if_signed_in(uow.connection, TIMED_CATALOG, _claim(uow, other), timed.id, NOW) is None
+    assert attempt_page_if_signed_in(uow.connection, TIMED_CATALOG, claim, timed.id + 1, NOW) is None
+    after_the_deadline = NOW + dt.timedelta(minutes=20) + exams.DEADLINE_GRACE + dt.timedelta(seconds=1)
+    assert attempt_page_if_signed_in(uow.connection, TIMED_CATALOG, claim, timed.id, after_the_deadline) is None
+    assert attempt_page(uow, TIMED_CATALOG, timed.id, agent, after_the_deadline) is None  # scored by the usual way
+    attempt = exams.start_attempt(uow, CATALOG, EXAM, agent, NOW)
+    submit(uow, attempt.id, agent)
+    assert attempt_page_if_signed_in(uow.connection, CATALOG, claim, attempt.id, NOW) is None

@@ -24,7 +24,7 @@ from lms.models import ModuleProgress, User
 from lms.models.types import utcnow
 from lms.services import module_page, tokens
 from lms.web import page_lane
-from lms.web.module_pages import MODULE_PAGES
+from lms.web.kept_pages import MODULE_PAGES
 from lms.web.page_lane import PageLane
 from tests.support.apps import make_app
 from tests.support.lane import change_password_elsewhere, send, sign_out_everywhere

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -13,7 +11,15 @@ from lms.services import attempt_page, exams, result_page, scoring
 from lms.services.review import review_items, sections
 from lms.web.database import db_session, uow
 from lms.web.errors import redirect_on_rule_error, wants_json
-from lms.web.page_cache import CSRF_MARK, FragmentCache, PageCache, new_mark
+from lms.web.kept_pages import (
+    ATTEMPT_PAGES,
+    MINUTES_LEFT_MARK,
+    SECONDS_LEFT_MARK,
+    answers_json,
+    attempt_page_key,
+    time_left,
+)
+from lms.web.page_cache import CSRF_MARK, FragmentCache, PageCache
 from lms.web.player import bp
 from lms.web.player.learning import refuse_if_closed
 from lms.web.signing import csrf_token
@@ -86,10 +92,8 @@ def attempt(attempt_id: int):
     if page is None:
         return redirect(url_for("player.result", attempt_id=attempt_id))
     use_zone_name(page.time_zone)
-    answers = json.dumps(page.answers, sort_keys=True)
-    # Everything the page shows that differs between requests; the time left and the CSRF token are spliced in.
-    key = (page.id, page.number, page.exam.content_hash, page.seed, answers, page.deadline, page.saved_at,
-           page.last_attempt, page.time_zone, agent.role)
+    answers = answers_json(page)
+    key = attempt_page_key(page, agent.role, answers)
 
     def render() -> str:
         return render_template("player/attempt.html", attempt=page, exam=page.exam, layout=page.layout,
@@ -97,15 +101,8 @@ def attempt(attempt_id: int):
                                minutes_left=MINUTES_LEFT_MARK, last_attempt=page.last_attempt,
                                unanswered=page.unanswered, csrf_token=lambda: CSRF_MARK)
 
-    seconds_left = max(0, int((page.deadline - now).total_seconds())) if page.deadline else 0
-    return ATTEMPT_PAGES.render(key, page.exam, render, {CSRF_MARK: csrf_token(),
-                                                          SECONDS_LEFT_MARK: str(seconds_left),
-                                                          MINUTES_LEFT_MARK: str(seconds_left // 60)})
+    return ATTEMPT_PAGES.render(key, page.exam, render, {CSRF_MARK: csrf_token(), **time_left(page, now)})
 
-
-# An agent reloads the attempt page and comes back to it; between saves, only the time left changes.
-ATTEMPT_PAGES = PageCache(size=512)
-SECONDS_LEFT_MARK, MINUTES_LEFT_MARK = new_mark("seconds-left"), new_mark("minutes-left")
 # The questions, most of the page's rendering, are kept apart too: a save that changes no answer
 # (the page's script saves every 30 s) re-renders only the page around them.
 ATTEMPT_QUESTIONS = FragmentCache(size=512)

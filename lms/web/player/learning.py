@@ -12,7 +12,7 @@ from lms.extensions import clock
 from lms.services import module_page, player, progress, tokens, training
 from lms.web.context import current_program_or_404
 from lms.web.database import uow
-from lms.web.module_pages import MODULE_PAGES, OPENED_MARK, page_key
+from lms.web.kept_pages import MODULE_PAGES, OPENED_MARK, module_page_key
 from lms.web.page_cache import CSRF_MARK
 from lms.web.player import bp
 from lms.web.signing import csrf_token
@@ -98,7 +98,7 @@ def module(program: str, track: str, module: str):
         return refused
     state = module_page.module_page(uow().connection, catalog, agent.id, found)
     minimum = catalog.minimum_seconds(found)
-    key = page_key(found, agent.role, state, minimum,
+    key = module_page_key(found, agent.role, state, minimum,
                    local_date(state.progress.completed_at) if state.progress and state.completed else "")
 
     def render() -> str:
