@@ -7,12 +7,13 @@ instrumentation switched on for the measured requests only, and prints the instr
 took (SQLite's engine runs in the process and is counted; system calls' kernel time is not). Run it
 for two checkouts and compare: `PYTHONPATH=<checkout> python bench/instructions.py submit`.
 
-  python bench/instructions.py module|intro|home|tracker|hod|heartbeat|autosave|start|submit|result [N]
+  python bench/instructions.py module|intro|attempt|home|tracker|hod|heartbeat|autosave|start|submit|result [N]
                                                         (N measured requests, default 200)
 
 `home` and `tracker` are the agent's home page and Registration Tracker, for 300 demo agents at every
 stage of the registration (`lms demo`'s mix); `hod` is the Help On Demand module page (a track that
 unlocks with the registration) for those whose registration is complete.
+`attempt` is 100 agents reloading their open attempt's page in turn.
 `start` is the exam's Start button pressed by agents without an attempt, each once. `autosave` is
 100 agents' open attempts saved in turn, as the exam page's script saves them (the form,
 URL-encoded, asking for JSON). `result` is each agent's first look at a scored attempt's result,
@@ -74,6 +75,12 @@ def requests(app, kind: str, count: int):
                                                  "Content-Type": "application/x-www-form-urlencoded"})
                 for i in range(count)]
     exam = app.extensions["lms.catalog"].catalog.exams[EXAM_KEY]
+    if kind == "attempt":  # 100 agents reloading their open attempt's page in turn
+        ids = create_agents(app, 100, "reload-")
+        attempts, _seeds = open_attempts(app, exam, ids)
+        cookies = signed_sessions(app, ids)
+        return [lambda i=i: client.get(f"/attempts/{attempts[i % 100]}", headers={"Cookie": cookies[i % 100][0]})
+                for i in range(count)]
     if kind == "autosave":
         ids = create_agents(app, 100, "save-")
         attempts, seeds = open_attempts(app, exam, ids)
@@ -124,7 +131,8 @@ def measure(kind: str, count: int) -> None:
     work = Path(tempfile.mkdtemp(prefix="lms-instructions-"))
     os.environ.update(app_env(sqlite_database(work, "bench.db"), random_secret(), work))
     app = create_app()
-    expected = 200 if kind in (*PAGES, *AGENT_PAGES, "result", "autosave") else 204 if kind == "heartbeat" else 302
+    pages = (*PAGES, *AGENT_PAGES, "attempt", "result", "autosave")
+    expected = 200 if kind in pages else 204 if kind == "heartbeat" else 302
     every = requests(app, kind, WARM_UP + count)
     for send in every[:WARM_UP]:
         assert send().status_code == expected
@@ -142,7 +150,7 @@ def measure(kind: str, count: int) -> None:
 def main() -> None:
     kind = sys.argv[1] if len(sys.argv) > 1 else ""
     count = int(sys.argv[2]) if len(sys.argv) > 2 else 200
-    if kind not in (*PAGES, *AGENT_PAGES, "heartbeat", "autosave", "start", "submit", "result"):
+    if kind not in (*PAGES, *AGENT_PAGES, "attempt", "heartbeat", "autosave", "start", "submit", "result"):
         sys.exit(__doc__)
     if os.environ.get(_INSIDE):
         measure(kind, count)
