@@ -82,3 +82,14 @@ def test_the_audit_entry_and_the_outbox_row_record_the_same_event(uow):
         "attempt.started", {"actor_id": agent.id, "subject_user_id": agent.id, **details}, False)
     for moment in (audit.at, outbox.created_at):
         assert before <= moment <= dt.datetime.now(dt.UTC)
+
+
+def test_a_start_wakes_an_in_process_dispatcher_once_it_commits(uow):
+    # On PostgreSQL the attempt and its event are one statement (events.inserted_with_event), not `emit`.
+    agent = accounts.create_account(uow, "agent@example.com", TEST_PASSWORD)
+    events.committed_events.clear()
+    exams.start_attempt(uow, CATALOG, CATALOG.exams["py2030/core/rules"], agent.id, NOW)
+    assert events.committed_events.is_set()
+    events.committed_events.clear()
+    exams.start_attempt(uow, CATALOG, CATALOG.exams["py2030/core/rules"], agent.id, NOW)  # resumed: no event
+    assert not events.committed_events.is_set()
