@@ -1,5 +1,6 @@
 """What the two lanes in front of Flask share (`post_lane.py` for the hot posts, `page_lane.py` for the
-module page): the answer they send, the session they may act for, and their unit of work.
+kept module and attempt pages): the answer they send, the session they may act for, the attempt a
+path names, and their unit of work.
 
 A lane answers a request only where Flask would certainly answer it the same way; each function here
 says yes only then, and anything it is unsure of sends the request to Flask.

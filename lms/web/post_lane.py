@@ -80,7 +80,7 @@ def _redirect_to(location: str) -> Answer:
     head, middle, tail = _REDIRECT_PAGE
     body = b"".join((head, location.encode(), middle, location.encode(), tail))
     return Answer("302 FOUND", [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body))),
-                                 ("Location", location), *SIGNED_IN_HEADERS], body)
+                                ("Location", location), *SIGNED_IN_HEADERS], body)
 
 
 def _redirect_page() -> tuple[bytes, bytes, bytes]:
