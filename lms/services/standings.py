@@ -7,12 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from lms.content.catalog import Exam
 from lms.driver_query import DriverQuery
 from lms.models import Attempt, AttemptGrant
+from lms.services import sessions
+from lms.services.sessions import Claim
 
 
 @dataclass(frozen=True)
@@ -106,10 +108,20 @@ _COUNTED_ATTEMPTS = (select(Attempt)
 
 
 # The columns are AttemptSummary's fields, in their order, so each row becomes one by position.
-_SUMMARIES = DriverQuery(select(*(getattr(Attempt, field.name) for field in fields(AttemptSummary)))
+_SUMMARY_COLUMNS = tuple(getattr(Attempt, field.name) for field in fields(AttemptSummary))
+_SUMMARIES = DriverQuery(select(*_SUMMARY_COLUMNS)
                          .where(Attempt.user_id == bindparam("who"), Attempt.exam_key == bindparam("exam"),
                                 Attempt.reset_at.is_(None))
                          .order_by(Attempt.number))
+# The same, after the role of who is signed in while a session cookie's claim holds (else NULL): one row
+# of it, joined to the attempts, so there is a row to carry it when there are none.
+_SIGNED_IN = select(sessions.claimed_role().label("role")).subquery("signed_in")
+_SUMMARIES_IF_SIGNED_IN = DriverQuery(
+    select(_SIGNED_IN.c.role, *_SUMMARY_COLUMNS)
+    .select_from(_SIGNED_IN.outerjoin(Attempt, and_(Attempt.user_id == bindparam("who"),
+                                                    Attempt.exam_key == bindparam("exam"),
+                                                    Attempt.reset_at.is_(None))))
+    .order_by(Attempt.number))
 
 
 def shown_standing(connection: Connection, exam: Exam, user_id: int) -> Standing:
@@ -118,6 +130,17 @@ def shown_standing(connection: Connection, exam: Exam, user_id: int) -> Standing
     rows = _SUMMARIES.all(connection, {"who": user_id, "exam": exam.key})
     attempts = [AttemptSummary(*row) for row in rows]
     return _standing_of(exam, attempts, attempts_allowed(connection, exam, user_id, len(attempts)))
+
+
+def shown_standing_if_signed_in(connection: Connection, exam: Exam, claim: Claim) -> tuple[str, Standing] | None:
+    """The claimed account's role and `shown_standing` for it, as `identity_for` and `shown_standing` read
+    them, in one statement (on PostgreSQL a round trip fewer); None when the claim no longer holds."""
+    rows = _SUMMARIES_IF_SIGNED_IN.all(connection, {**claim.params(), "who": claim.user_id, "exam": exam.key})
+    if not rows or rows[0].role is None:
+        return None
+    attempts = [AttemptSummary(*row[1:]) for row in rows if row.id is not None]
+    return rows[0].role, _standing_of(exam, attempts, attempts_allowed(connection, exam, claim.user_id,
+                                                                         len(attempts)))
 
 
 def granted_attempts(reads: Session | Connection, user_id: int, exam_keys: list[str]) -> dict[str, int]:

@@ -1,14 +1,15 @@
-"""The module and attempt pages kept per worker, and what keys each: shared by the views, which render
-and keep them, and the page lane, which sends a kept one without Flask."""
+"""The module, exam and attempt pages kept per worker, and what keys each: shared by the views, which
+render and keep them, and the page lane, which sends a kept one without Flask."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 
-from lms.content.catalog import Module
+from lms.content.catalog import Exam, Module
 from lms.services.attempt_page import AttemptPage
 from lms.services.module_page import ModulePage
+from lms.services.standings import Standing
 from lms.web.page_cache import PageCache, new_mark
 from lms.web.templating import time_needed
 
@@ -23,6 +24,17 @@ def module_page_key(module: Module, role: str, state: ModulePage, minimum_second
     spent = state.progress.seconds_spent if state.progress else 0
     return (module.key, role, state.completed, state.exam_passed, completed_on,
             time_needed(minimum_seconds - spent) if minimum_seconds > spent else "")
+
+
+# Agents open an exam's page before each attempt and come back to it after; until they start,
+# every agent in the same role sees the same page.
+EXAM_PAGES = PageCache(size=1024)
+
+
+def exam_page_key(exam: Exam, role: str, standing: Standing, zone: str | None) -> tuple:
+    """Everything the exam page shows that differs between agents; the rest is the exam and the catalog.
+    `zone` is the agent's time zone, in which submitted attempts are listed (None when there are none)."""
+    return (exam.key, role, standing.allowed, standing.attempts, zone)
 
 
 # An agent reloads the attempt page and comes back to it; between saves, only the time left changes.

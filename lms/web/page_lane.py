@@ -1,15 +1,16 @@
-"""Module and attempt pages that Flask would certainly answer with a page it has already rendered and
-kept, sent before Flask's request machinery.
+"""Module, exam and attempt pages that Flask would certainly answer with a page it has already rendered
+and kept, sent before Flask's request machinery.
 
-The module page is the page agents load most and the attempt page the one they reload most; once
-rendered, each is kept per worker for every request in the same state (`kept_pages.py`), and what is
-left of its cost is Flask's per-request work (request context, Flask-Login, routing, hooks, some
-thirty context lookups), more than half of a page's time. The lane sends a page only when every check
-Flask would make certainly passes, with the same functions the views use: the session cookie's quick
-signature check, the page's one read, which checks who is signed in as Flask-Login's identity query
-does, the kept page, the CSRF token, the seat note or the time left. Anything else (no or bad cookie, a
-flashed message waiting, no CSRF token in the session yet, a track with conditions, a module completed,
-an attempt submitted or out of time, a page not kept yet, a NUL, an untrusted Host, an error) goes to
+The module page is the page agents load most, the attempt page the one they reload most, and the exam
+page the one they see before and after each attempt; once rendered, each is kept per worker for every
+request in the same state (`kept_pages.py`), and what is left of its cost is Flask's per-request work
+(request context, Flask-Login, routing, hooks, some thirty context lookups), more than half of a
+page's time. The lane sends a page only when every check Flask would make certainly passes, with the
+same functions the views use: the session cookie's quick signature check, the page's one read, which
+checks who is signed in as Flask-Login's identity query does, the kept page, the CSRF token, the seat
+note or the time left. Anything else (no or bad cookie, a flashed message waiting, no CSRF token in
+the session yet, a track with conditions, a module completed, an exam with an attempt submitted, an
+attempt submitted or out of time, a page not kept yet, a NUL, an untrusted Host, an error) goes to
 Flask untouched. `tests/web/test_page_lane*.py` load each case both ways and compare the answers.
 """
 
@@ -23,14 +24,16 @@ from typing import Any
 from flask import Flask
 
 from lms.extensions import CATALOG, CLOCK
-from lms.services import attempt_page, module_page, player, sessions, tokens
+from lms.services import attempt_page, module_page, player, sessions, standings, tokens
 from lms.web import signing
 from lms.web.kept_pages import (
     ATTEMPT_PAGES,
+    EXAM_PAGES,
     MODULE_PAGES,
     OPENED_MARK,
     answers_json,
     attempt_page_key,
+    exam_page_key,
     module_page_key,
     time_left,
 )
@@ -68,7 +71,8 @@ class PageLane:
         if environ.get("REQUEST_METHOD") == "GET":
             path = environ.get("PATH_INFO", "")
             page = (self._module_page if path.startswith("/learn/")
-                    else self._attempt_page if path.startswith("/attempts/") else None)
+                    else self._attempt_page if path.startswith("/attempts/")
+                    else self._exam_page if path.startswith("/exams/") else None)
             answer = None
             if page is not None:
                 try:
@@ -106,6 +110,28 @@ class PageLane:
             return None
         seat = tokens.seat_token(app.config["SECRET_KEY"], visit.claim.user_id, module.key)
         return html_page(fill(kept, {_CSRF_MARK: visit.csrf_token(), _OPENED_MARK: seat.encode()}))
+
+    def _exam_page(self, environ: dict[str, Any], path: str) -> Answer | None:
+        """The kept exam page for this agent, as the `player.exam` view answers an exam of a track open to
+        all, before any attempt of theirs is submitted."""
+        app = self.app
+        catalog = app.extensions[CATALOG].catalog
+        exam_key = path[len("/exams/"):]
+        exam = catalog.exams.get(exam_key)
+        module = catalog.module_for_exam(exam_key) if exam is not None else None
+        track = catalog.tracks.get(module.track_key) if module is not None else None
+        visit = self._visit(environ) if track is not None and player.open_to_everyone(track) else None
+        if exam is None or visit is None:
+            return None
+        with unit_of_work(app) as work:  # who is signed in, read with the attempts (Flask-Login's identity query)
+            found = standings.shown_standing_if_signed_in(work.connection, exam, visit.claim)
+        if found is None:  # signed out: Flask sends the browser to sign in
+            return None
+        role, standing = found
+        if standing.submitted:  # the page lists them in the agent's time zone, which Flask reads
+            return None
+        kept = EXAM_PAGES.kept(exam_page_key(exam, role, standing, None), catalog)
+        return html_page(fill(kept, {_CSRF_MARK: visit.csrf_token()})) if kept is not None else None
 
     def _attempt_page(self, environ: dict[str, Any], path: str) -> Answer | None:
         """The kept page of this agent's open attempt, as the `player.attempt` view answers it."""

@@ -1,13 +1,17 @@
 """The standing the exam and result pages show, read as plain rows, says what the ORM standing says,
-from no attempt through one open, a lock-out, a grant, a reset and a pass."""
+from no attempt through one open, a lock-out, a grant, a reset and a pass; and the page lane's one
+statement reads the same with the role of who is signed in, or nothing once they are not."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
+from sqlalchemy import update
 
-from lms.services import accounts, exam_resets, exams
+from lms.models import User
+from lms.services import accounts, exam_resets, exams, sessions
+from lms.services.standings import shown_standing_if_signed_in
 from tests.support.apps import TEST_PASSWORD
 from tests.support.player_tree import answer_values, getter, player_catalog
 
@@ -31,6 +35,8 @@ def same_as_the_orm_standing(uow, user_id):
     for name in ("used", "left", "allowed", "percent", "passed", "locked", "can_start", "final", "review_level"):
         assert getattr(shown, name) == getattr(full, name), name
     assert (shown.in_progress is None) == (full.in_progress is None)
+    claim = sessions.claim(f"{user_id}:1", sessions.start(uow, user_id, "laptop"))
+    assert shown_standing_if_signed_in(uow.connection, EXAM, claim) == ("learner", shown)
     return shown
 
 
@@ -59,3 +65,19 @@ def test_from_no_attempt_through_locked_granted_and_reset(uow, agent):
     take(uow, agent, right=True)
     shown = same_as_the_orm_standing(uow, agent)
     assert shown.passed and shown.percent == 100.0 and shown.used == 1
+
+
+def test_the_one_statement_read_is_none_once_the_claim_no_longer_holds(uow, agent):
+    claim = sessions.claim(f"{agent}:1", sessions.start(uow, agent, "laptop"))
+    exams.start_attempt(uow, CATALOG, EXAM, agent, NOW)
+    assert shown_standing_if_signed_in(uow.connection, EXAM, claim)[1].used == 1
+    other = accounts.create_account(uow, "other@example.com", TEST_PASSWORD).id
+    forged = sessions.claim(f"{agent}:1", sessions.start(uow, other, "phone"))  # another account's session
+    assert shown_standing_if_signed_in(uow.connection, EXAM, forged) is None
+    with uow.write() as session:  # the password changed elsewhere
+        session.execute(update(User).where(User.id == agent).values(auth_version=User.auth_version + 1))
+    assert shown_standing_if_signed_in(uow.connection, EXAM, claim) is None
+    claim = sessions.claim(f"{agent}:2", claim.session_id)
+    assert shown_standing_if_signed_in(uow.connection, EXAM, claim) is not None
+    sessions.end_everywhere(uow, agent)
+    assert shown_standing_if_signed_in(uow.connection, EXAM, claim) is None

@@ -13,13 +13,15 @@ from lms.web.database import db_session, uow
 from lms.web.errors import redirect_on_rule_error, wants_json
 from lms.web.kept_pages import (
     ATTEMPT_PAGES,
+    EXAM_PAGES,
     MINUTES_LEFT_MARK,
     SECONDS_LEFT_MARK,
     answers_json,
     attempt_page_key,
+    exam_page_key,
     time_left,
 )
-from lms.web.page_cache import CSRF_MARK, FragmentCache, PageCache
+from lms.web.page_cache import CSRF_MARK, FragmentCache
 from lms.web.player import bp
 from lms.web.player.learning import refuse_if_closed
 from lms.web.signing import csrf_token
@@ -49,10 +51,8 @@ def exam(exam_key: str):
     if refused:
         return refused
     standing = exams.shown_standing(uow().connection, found, agent.id)
-    # Everything the page shows that differs between agents; the rest is the exam and the catalog.
     # Submitted attempts are listed in the agent's time zone, which is read only when there are some.
-    key = (found.key, agent.role, standing.allowed, standing.attempts,
-           chosen_zone_name() if standing.submitted else None)
+    key = exam_page_key(found, agent.role, standing, chosen_zone_name() if standing.submitted else None)
 
     def render() -> str:
         _, following = known.neighbours(module)
@@ -61,10 +61,6 @@ def exam(exam_key: str):
 
     return EXAM_PAGES.render(key, known, render, {CSRF_MARK: csrf_token()})
 
-
-# Agents open an exam's page before each attempt and come back to it after; until they start,
-# every agent in the same role sees the same page.
-EXAM_PAGES = PageCache(size=1024)
 
 
 @bp.post("/exams/<path:exam_key>/start")

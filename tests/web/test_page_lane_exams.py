@@ -1,0 +1,155 @@
+"""The page lane sends a kept exam page only where Flask would certainly send the same page (module
+pages: `test_page_lane.py`; attempt pages: `test_page_lane_attempts.py`).
+
+Each case the lane should answer loads the same agent's exam page twice: from Flask alone (which
+renders and keeps it), then through the whole app; the two answers must be the same but for the CSRF
+token. Each case for Flask is loaded through the whole app as if a page were kept for it, and Flask
+must have answered it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select, update
+
+from lms.models import Attempt, User
+from lms.services import standings
+from lms.web import page_lane
+from lms.web.kept_pages import EXAM_PAGES
+from tests.support.lane import change_password_elsewhere, send, sign_out_everywhere
+from tests.support.web import new_agents, post_form
+
+EXAM = "/exams/py2030/core/rules"
+_emails = itertools.count()
+_TOKEN_VALUE = re.compile(r'name="csrf_token" value="[^"]*"')
+
+
+@dataclass
+class Agent:
+    client: FlaskClient
+    user_id: int
+
+
+def _agent(app: Flask) -> Agent:
+    email = f"exam-lane-{next(_emails)}@example.com"
+    (client,) = new_agents(app, email)
+    with app.extensions["lms.db"].reading() as session:
+        return Agent(client, session.scalars(select(User.id).where(User.email == email)).one())
+
+
+def _load(app: Flask, agent: Agent, request: dict[str, Any], lane: bool):
+    response, handled = send(app, agent.client.open, lane, **{"path": EXAM, "method": "GET", **request})
+    headers = sorted((name, "(its own)" if name in ("Set-Cookie", "Content-Length") else value)
+                     for name, value in response.headers.items())
+    body = _TOKEN_VALUE.sub('name="csrf_token" value="(its own)"', response.get_data(as_text=True))
+    return (response.status_code, headers, body), handled
+
+
+def _started(agent: Agent) -> str:
+    return post_form(agent.client, f"{EXAM}/start", {}, form_url=EXAM).headers["Location"]
+
+
+def _with_an_open_attempt(agent: Agent) -> dict[str, Any]:
+    _started(agent)
+    return {}
+
+
+def _with_a_submitted_attempt(agent: Agent) -> dict[str, Any]:
+    attempt_id = int(_started(agent).rsplit("/", 1)[1])
+    with agent.client.application.extensions["lms.db"].unit_of_work() as work, work.write() as session:
+        session.execute(update(Attempt).where(Attempt.id == attempt_id).values(
+            status="submitted", submitted_at=Attempt.started_at, percent=0.0, passed=False))
+    return {}
+
+
+def _session(change: Callable[[Any], None]) -> Callable[[Agent], dict[str, Any]]:
+    def build(agent: Agent) -> dict[str, Any]:
+        with agent.client.session_transaction() as session:
+            change(session)
+        return {}
+
+    return build
+
+
+FOR_THE_LANE: dict[str, Callable[[Agent], dict[str, Any]]] = {
+    "not started": lambda agent: {},
+    "an attempt open": _with_an_open_attempt,
+    "a query string the page does not read": lambda agent: {"query_string": "from=module"},
+    "over HTTPS": lambda agent: {"base_url": "https://localhost"},
+}
+
+FOR_FLASK: dict[str, Callable[[Agent], dict[str, Any]]] = {
+    "an attempt submitted (listed in the agent's time zone)": _with_a_submitted_attempt,
+    "signed out everywhere": lambda agent: sign_out_everywhere(agent.client.application, agent.user_id) or {},
+    "the password changed elsewhere": (
+        lambda agent: change_password_elsewhere(agent.client.application, agent.user_id) or {}),
+    "a message flashed for this page": _session(lambda session: session.update(_flashes=[("success", "Done.")])),
+    "no CSRF token in the session yet": _session(lambda session: session.pop("csrf_token")),
+    "a permanent session": _session(lambda session: setattr(session, "permanent", True)),
+    "another browser than at sign-in": lambda agent: {"headers": {"User-Agent": "another browser"}},
+    "a track only for returning agents": lambda agent: {"path": "/exams/py2030/returning/refresh"},
+    "no such exam": lambda agent: {"path": "/exams/py2030/core/nowhere"},
+    "the start address, read": lambda agent: {"path": f"{EXAM}/start"},
+    "a NUL in the query string": lambda agent: {"query_string": "from=%00"},
+    "HEAD instead of GET": lambda agent: {"method": "HEAD"},
+    "a site mounted under a path": lambda agent: {"base_url": "http://localhost/training"},
+}
+
+
+@pytest.mark.parametrize("case", FOR_THE_LANE)
+def test_the_lane_sends_a_kept_page_as_flask_would(player_app_on_each_database, case):
+    app = player_app_on_each_database
+    agent = _agent(app)
+    request = FOR_THE_LANE[case](agent)
+    by_flask, flask_handled = _load(app, agent, request, lane=False)  # rendered and kept
+    by_lane, handled = _load(app, agent, request, lane=True)
+    assert (flask_handled, handled) == (True, False)
+    assert by_lane == by_flask and by_lane[0] == 200
+
+
+class _EveryPageKept:
+    @staticmethod
+    def kept(_key: Any, _source: Any) -> tuple[bytes, ...]:
+        return (b"a page kept for another agent",)
+
+
+@pytest.mark.parametrize("case", FOR_FLASK)
+def test_the_lane_leaves_to_flask_what_it_cannot_be_sure_of(player_app, case, monkeypatch):
+    agent = _agent(player_app)
+    request = FOR_FLASK[case](agent)
+    monkeypatch.setattr(page_lane, "EXAM_PAGES", _EveryPageKept())  # only the lane's own checks stop it
+    (_status, _headers, body), handled = _load(player_app, agent, request, lane=True)
+    assert handled, "the lane answered a case for Flask"
+    assert "a page kept for another agent" not in body
+
+
+def test_agents_who_have_not_started_share_one_render(player_app):
+    first, second = _agent(player_app), _agent(player_app)
+    EXAM_PAGES.clear()
+    assert _load(player_app, first, {}, lane=True)[1] is True  # rendered by Flask and kept
+    (status, _headers, body), handled = _load(player_app, second, {}, lane=True)
+    assert (status, handled) == (200, False) and "<dt>Pass mark</dt>" in body
+    token = re.search(r'name="csrf_token" value="([^"]+)"', second.client.get(EXAM).get_data(as_text=True))
+    started = second.client.post(f"{EXAM}/start", data={"csrf_token": token.group(1)})
+    assert started.status_code == 302 and "/attempts/" in started.headers["Location"]  # its token works
+
+
+def test_an_error_in_the_lane_leaves_the_request_to_flask(player_app, monkeypatch, caplog):
+    agent = _agent(player_app)
+    _load(player_app, agent, {}, lane=False)  # kept
+
+    def fails(*_args, **_kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(standings, "shown_standing_if_signed_in", fails)
+    (status, _headers, body), handled = _load(player_app, agent, {}, lane=True)
+    assert (status, handled) == (200, True) and "<dt>Pass mark</dt>" in body
+    assert [entry for entry in caplog.records if entry.name == "lms.web.page_lane"]
