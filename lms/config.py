@@ -107,7 +107,7 @@ def from_environment(instance: Path) -> dict:
         # Heartbeats, autosaves, starts and submissions Flask would certainly accept are answered before Flask
         # (lms/web/post_lane.py); LMS_HEARTBEAT_LANE is the setting's earlier name.
         "POST_LANE": _flag("LMS_POST_LANE", _flag("LMS_HEARTBEAT_LANE", True)),
-        # Kept module and attempt pages sent before Flask's request machinery (lms/web/page_lane.py).
+        # Kept module, exam and attempt pages sent before Flask's request machinery (lms/web/page_lane.py).
         "PAGE_LANE": _flag("LMS_PAGE_LANE", True),
         "OUTBOX_LEASE_SECONDS": int(os.environ.get("LMS_OUTBOX_LEASE_SECONDS", "300")),
         # Help On Demand: below this share of referrals accepted within 15 minutes, the training is due again.

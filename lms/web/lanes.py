@@ -1,5 +1,5 @@
 """What the two lanes in front of Flask share (`post_lane.py` for the hot posts, `page_lane.py` for the
-kept module and attempt pages): the answer they send, the session they may act for, the attempt a
+kept module, exam and attempt pages): the answer they send, the session they may act for, the attempt a
 path names, and their unit of work.
 
 A lane answers a request only where Flask would certainly answer it the same way; each function here
