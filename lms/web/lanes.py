@@ -3,7 +3,9 @@ kept module, exam and attempt pages): the answer they send, the session they may
 path names, and their unit of work.
 
 A lane answers a request only where Flask would certainly answer it the same way; each function here
-says yes only then, and anything it is unsure of sends the request to Flask.
+says yes only then, and anything it is unsure of sends the request to Flask. The lanes run before
+Flask's hooks: a hook added to the app must be accounted for here too (`tests/web/test_page_lane.py`
+lists the hooks they know, and fails on a new one).
 """
 
 from __future__ import annotations

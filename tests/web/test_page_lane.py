@@ -225,3 +225,19 @@ def test_the_page_lane_can_be_turned_off(tmp_path, monkeypatch, sqlite_url, play
         assert first.client.get(MODULE).status_code == second.client.get(MODULE).status_code == 200
     finally:
         app.extensions["lms.db"].dispose()
+
+
+def test_the_lanes_account_for_every_hook_flask_runs_around_their_requests(player_app):
+    """The lanes answer before Flask's hooks run, so each hook Flask runs for their requests (app-wide,
+    or the player's blueprint) is one whose effect they reproduce or whose refusals they leave to Flask:
+    the CSRF check of posts, the NUL check, the outbox's start, remember-me and no-store, the unit of
+    work. A new hook fails here until the lanes (lms/web/lanes.py) account for it."""
+    def hooks(registered: dict) -> list[str]:
+        return sorted(hook.__qualname__ for hook in [*registered.get(None, ()), *registered.get("player", ())])
+
+    assert hooks(player_app.before_request_funcs) == [
+        "CSRFProtect.init_app.<locals>.csrf_protect", "init_app.<locals>.refuse_unreadable_input"]
+    assert hooks(player_app.after_request_funcs) == [
+        "LoginManager._update_remember_cookie", "init_app.<locals>.not_stored"]
+    assert hooks(player_app.teardown_request_funcs) == ["init_app.<locals>.close_unit_of_work"]
+    assert hooks(player_app.url_value_preprocessors) == [] and hooks(player_app.url_default_functions) == []
