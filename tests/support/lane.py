@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -17,6 +18,8 @@ from lms.web.page_lane import PageLane
 from lms.web.post_lane import PostLane
 
 _TOKEN_VALUE = re.compile(r'name="csrf_token" value="[^"]*"')  # pages with a form hold the agent's own token
+# Each agent's own on a page: the CSRF token and the seat-time note (both signed for them, at this second).
+_OWN_TOKENS = re.compile(r'(name="csrf_token" value="|name="opened" value="|data-opened=")[^"]*"')
 _SAVED_AT = re.compile(r'"at":"[^"]*"')  # when an autosave was kept: a moment apart for two agents
 
 
@@ -49,6 +52,37 @@ def send(app: Flask, request: Any, lane: bool, **kwargs: Any) -> tuple[Any, bool
     with request_started.connected_to(noted, app), (contextlib.nullcontext() if lane else flask_alone(app)):
         response = request(**kwargs)
     return response, bool(handled)
+
+
+def page_answer(app: Flask, client: FlaskClient, lane: bool, **request: Any) -> tuple[tuple[int, list, str], bool]:
+    """`client.open(**request)` (a GET unless said) through the whole app or to Flask alone: status,
+    headers and body with the agent's own tokens, cookies and lengths written alike; and whether Flask
+    handled it."""
+    request = {"method": "GET", **request}
+    response, handled = send(app, client.open, lane, **request)
+    body = response.get_data()
+    if request["method"] != "HEAD":
+        assert response.headers.get("Content-Length", str(len(body))) == str(len(body))
+    headers = sorted((name, "(its own)" if name in ("Set-Cookie", "Content-Length") else value)
+                     for name, value in response.headers.items())
+    return (response.status_code, headers, _OWN_TOKENS.sub(r'\1(its own)"', body.decode())), handled
+
+
+class EveryPageKept:
+    """In place of a page lane's cache: a page kept for every key, as if an agent the page is open to, in
+    the same state, had loaded it, so only the lane's own checks can keep it from being sent."""
+
+    PAGE = "a page kept for another agent"
+
+    @classmethod
+    def kept(cls, _key: Any, _source: Any) -> tuple[bytes, ...]:
+        return (cls.PAGE.encode(),)
+
+
+def change_session(client: FlaskClient, change: Callable[[Any], None]) -> None:
+    """Change what the client's session cookie holds (as the site would have, signed with its key)."""
+    with client.session_transaction() as session:
+        change(session)
 
 
 def answer_of(response: Any, own: re.Pattern[str]) -> tuple[int, list[tuple[str, str]], str]:

@@ -27,14 +27,19 @@ from lms.web import page_lane
 from lms.web.kept_pages import MODULE_PAGES
 from lms.web.page_lane import PageLane
 from tests.support.apps import make_app
-from tests.support.lane import change_password_elsewhere, send, sign_out_everywhere
+from tests.support.lane import (
+    EveryPageKept,
+    change_password_elsewhere,
+    change_session,
+    page_answer,
+    send,
+    sign_out_everywhere,
+)
 from tests.support.web import new_agents
 
 MODULE_KEY = "py2030/core/intro"
 MODULE = f"/learn/{MODULE_KEY}"
 _emails = itertools.count()
-# Each agent's own: the CSRF token and the seat-time note (both signed for them, at this second).
-_OWN = re.compile(r'(name="csrf_token" value="|name="opened" value="|data-opened=")[^"]*"')
 
 
 @dataclass
@@ -53,14 +58,7 @@ def _agent(app: Flask) -> Agent:
 def _load(app: Flask, agent: Agent, build: Callable[[Agent], dict[str, Any]], lane: bool):
     """The answer (status, headers, body with the agent's own tokens written alike) and whether Flask
     handled it."""
-    request = {"path": MODULE, "method": "GET", **build(agent)}
-    response, handled = send(app, agent.client.open, lane, **request)
-    body = response.get_data()
-    if request["method"] != "HEAD":
-        assert response.headers.get("Content-Length", str(len(body))) == str(len(body))
-    headers = sorted((name, "(its own)" if name in ("Set-Cookie", "Content-Length") else value)
-                     for name, value in response.headers.items())
-    return (response.status_code, headers, _OWN.sub(r'\1(its own)"', body.decode())), handled
+    return page_answer(app, agent.client, lane, **{"path": MODULE, **build(agent)})
 
 
 def _plain(_agent: Agent) -> dict[str, Any]:
@@ -86,11 +84,7 @@ def _progress(seconds: int, completed: bool = False) -> Callable[[Agent], None]:
 
 
 def _session_change(change: Callable[[dict[str, Any]], None]) -> Callable[[Agent], None]:
-    def changed(agent: Agent) -> None:
-        with agent.client.session_transaction() as session:
-            change(session)
-
-    return changed
+    return lambda agent: change_session(agent.client, change)
 
 
 def _nothing(_agent: Agent) -> None:
@@ -127,16 +121,9 @@ CASES: dict[str, tuple[Callable[[Agent], dict[str, Any]], bool]] = {
 }
 
 
-class _EveryPageKept:
-    @staticmethod
-    def kept(_key: Any, _source: Any) -> tuple[bytes, ...]:
-        return (b"a page kept for another agent",)
-
-
 def _keep_every_page(monkeypatch: pytest.MonkeyPatch) -> None:
-    """As if an agent the page is open to, in the same state, had loaded it (for the lane; Flask's view
-    keeps its own pages): only the lane's own checks can keep it from being sent."""
-    monkeypatch.setattr(page_lane, "MODULE_PAGES", _EveryPageKept())
+    """Flask's view keeps its own pages; the lane finds one kept for every case."""
+    monkeypatch.setattr(page_lane, "MODULE_PAGES", EveryPageKept())
 
 
 def _answers_as_flask_would(app: Flask, case: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -27,14 +27,20 @@ from lms.services import attempt_page
 from lms.web import page_lane
 from lms.web.kept_pages import ATTEMPT_PAGES
 from tests.support.apps import make_app
-from tests.support.lane import change_password_elsewhere, send, sign_out_everywhere
+from tests.support.lane import (
+    EveryPageKept,
+    change_password_elsewhere,
+    change_session,
+    page_answer,
+    send,
+    sign_out_everywhere,
+)
 from tests.support.player_tree import RULES_EXAM, write_player_tree
 from tests.support.web import post_form, sign_up
 
 EXAM = "/exams/py2030/core/rules"
 STARTED = dt.datetime.now(dt.UTC)
 _emails = itertools.count()
-_TOKEN_VALUE = re.compile(r'name="csrf_token" value="[^"]*"')
 
 
 @pytest.fixture
@@ -65,11 +71,7 @@ def _agent(app: Flask) -> Agent:
 
 
 def _load(app: Flask, agent: Agent, request: dict[str, Any], lane: bool):
-    response, handled = send(app, agent.client.open, lane, **{"path": agent.url, "method": "GET", **request})
-    headers = sorted((name, "(its own)" if name in ("Set-Cookie", "Content-Length") else value)
-                     for name, value in response.headers.items())
-    body = _TOKEN_VALUE.sub('name="csrf_token" value="(its own)"', response.get_data(as_text=True))
-    return (response.status_code, headers, body), handled
+    return page_answer(app, agent.client, lane, **{"path": agent.url, **request})
 
 
 def _saved(agent: Agent) -> dict[str, Any]:
@@ -88,12 +90,7 @@ def _write(agent: Agent, **values: Any) -> None:
 
 
 def _session(change: Callable[[Any], None]) -> Callable[[Agent], dict[str, Any]]:
-    def build(agent: Agent) -> dict[str, Any]:
-        with agent.client.session_transaction() as session:
-            change(session)
-        return {}
-
-    return build
+    return lambda agent: change_session(agent.client, change) or {}
 
 
 def _another_agents(agent: Agent) -> dict[str, Any]:
@@ -161,21 +158,15 @@ def test_the_lane_sends_a_kept_page_as_flask_would(timed_app, case):
     assert by_lane[0] == 200 and 'data-seconds-left="1800"' in by_lane[2]
 
 
-class _EveryPageKept:
-    @staticmethod
-    def kept(_key: Any, _source: Any) -> tuple[bytes, ...]:
-        return (b"a page kept for another request",)
-
-
 @pytest.mark.parametrize("case", FOR_FLASK)
 def test_the_lane_leaves_to_flask_what_it_cannot_be_sure_of(timed_app, case, monkeypatch):
     agent = _agent(timed_app)
     _load(timed_app, agent, {}, lane=False)  # kept
     request = FOR_FLASK[case](agent)
-    monkeypatch.setattr(page_lane, "ATTEMPT_PAGES", _EveryPageKept())  # only the lane's own checks stop it
+    monkeypatch.setattr(page_lane, "ATTEMPT_PAGES", EveryPageKept())  # only the lane's own checks stop it
     (_status, _headers, body), handled = _load(timed_app, agent, request, lane=True)
     assert handled, "the lane answered a case for Flask"
-    assert "a page kept for another request" not in body
+    assert EveryPageKept.PAGE not in body
 
 
 def test_a_page_not_kept_yet_goes_to_flask_which_keeps_it_for_the_reload(timed_app):

@@ -24,12 +24,17 @@ from lms.models import Attempt, User
 from lms.services import standings
 from lms.web import page_lane
 from lms.web.kept_pages import EXAM_PAGES
-from tests.support.lane import change_password_elsewhere, send, sign_out_everywhere
+from tests.support.lane import (
+    EveryPageKept,
+    change_password_elsewhere,
+    change_session,
+    page_answer,
+    sign_out_everywhere,
+)
 from tests.support.web import new_agents, post_form
 
 EXAM = "/exams/py2030/core/rules"
 _emails = itertools.count()
-_TOKEN_VALUE = re.compile(r'name="csrf_token" value="[^"]*"')
 
 
 @dataclass
@@ -46,11 +51,7 @@ def _agent(app: Flask) -> Agent:
 
 
 def _load(app: Flask, agent: Agent, request: dict[str, Any], lane: bool):
-    response, handled = send(app, agent.client.open, lane, **{"path": EXAM, "method": "GET", **request})
-    headers = sorted((name, "(its own)" if name in ("Set-Cookie", "Content-Length") else value)
-                     for name, value in response.headers.items())
-    body = _TOKEN_VALUE.sub('name="csrf_token" value="(its own)"', response.get_data(as_text=True))
-    return (response.status_code, headers, body), handled
+    return page_answer(app, agent.client, lane, **{"path": EXAM, **request})
 
 
 def _started(agent: Agent) -> str:
@@ -71,12 +72,7 @@ def _with_a_submitted_attempt(agent: Agent) -> dict[str, Any]:
 
 
 def _session(change: Callable[[Any], None]) -> Callable[[Agent], dict[str, Any]]:
-    def build(agent: Agent) -> dict[str, Any]:
-        with agent.client.session_transaction() as session:
-            change(session)
-        return {}
-
-    return build
+    return lambda agent: change_session(agent.client, change) or {}
 
 
 FOR_THE_LANE: dict[str, Callable[[Agent], dict[str, Any]]] = {
@@ -115,20 +111,14 @@ def test_the_lane_sends_a_kept_page_as_flask_would(player_app_on_each_database, 
     assert by_lane == by_flask and by_lane[0] == 200
 
 
-class _EveryPageKept:
-    @staticmethod
-    def kept(_key: Any, _source: Any) -> tuple[bytes, ...]:
-        return (b"a page kept for another agent",)
-
-
 @pytest.mark.parametrize("case", FOR_FLASK)
 def test_the_lane_leaves_to_flask_what_it_cannot_be_sure_of(player_app, case, monkeypatch):
     agent = _agent(player_app)
     request = FOR_FLASK[case](agent)
-    monkeypatch.setattr(page_lane, "EXAM_PAGES", _EveryPageKept())  # only the lane's own checks stop it
+    monkeypatch.setattr(page_lane, "EXAM_PAGES", EveryPageKept())  # only the lane's own checks stop it
     (_status, _headers, body), handled = _load(player_app, agent, request, lane=True)
     assert handled, "the lane answered a case for Flask"
-    assert "a page kept for another agent" not in body
+    assert EveryPageKept.PAGE not in body
 
 
 def test_agents_who_have_not_started_share_one_render(player_app):
