@@ -4,18 +4,21 @@ to Flask alone, and comparing what each answered and recorded."""
 from __future__ import annotations
 
 import contextlib
+import itertools
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from flask import Flask, request_started
 from flask.testing import FlaskClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from lms.models import User, UserSession
 from lms.web.page_lane import PageLane
 from lms.web.post_lane import PostLane
+from tests.support.web import new_agents
 
 _TOKEN_VALUE = re.compile(r'name="csrf_token" value="[^"]*"')  # pages with a form hold the agent's own token
 # Each agent's own on a page: the CSRF token and the seat-time note (both signed for them, at this second).
@@ -77,6 +80,29 @@ class EveryPageKept:
     @classmethod
     def kept(cls, _key: Any, _source: Any) -> tuple[bytes, ...]:
         return (cls.PAGE.encode(),)
+
+
+@dataclass
+class SignedUp:
+    """A browser signed up as a new learner, its welcome message already shown, and the account's id."""
+
+    client: FlaskClient
+    user_id: int
+
+
+_signed_up = itertools.count()
+
+
+def signed_up(app: Flask) -> SignedUp:
+    email = f"lane-agent-{next(_signed_up)}@example.com"
+    (client,) = new_agents(app, email)
+    with app.extensions["lms.db"].reading() as session:
+        return SignedUp(client, session.scalars(select(User.id).where(User.email == email)).one())
+
+
+def database_gone(*_args: Any, **_kwargs: Any) -> Any:
+    """In place of a lane's read: the error it would meet if the database went away mid-request."""
+    raise RuntimeError("the database went away")
 
 
 def change_session(client: FlaskClient, change: Callable[[Any], None]) -> None:

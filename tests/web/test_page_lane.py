@@ -8,19 +8,15 @@ the cases marked for it (Flask's `request_started` fires only for the others).
 
 from __future__ import annotations
 
-import itertools
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
-from sqlalchemy import select
 
-from lms.models import ModuleProgress, User
+from lms.models import ModuleProgress
 from lms.models.types import utcnow
 from lms.services import module_page, tokens
 from lms.web import page_lane
@@ -29,52 +25,40 @@ from lms.web.page_lane import PageLane
 from tests.support.apps import make_app
 from tests.support.lane import (
     EveryPageKept,
+    SignedUp,
     change_password_elsewhere,
     change_session,
+    database_gone,
     page_answer,
     send,
     sign_out_everywhere,
+    signed_up,
 )
-from tests.support.web import new_agents
 
 MODULE_KEY = "py2030/core/intro"
 MODULE = f"/learn/{MODULE_KEY}"
-_emails = itertools.count()
 
 
-@dataclass
-class Agent:
-    client: FlaskClient
-    user_id: int
-
-
-def _agent(app: Flask) -> Agent:
-    email = f"page-lane-{next(_emails)}@example.com"
-    (client,) = new_agents(app, email)
-    with app.extensions["lms.db"].reading() as session:
-        return Agent(client, session.scalars(select(User.id).where(User.email == email)).one())
-
-
-def _load(app: Flask, agent: Agent, build: Callable[[Agent], dict[str, Any]], lane: bool):
+def _load(app: Flask, agent: SignedUp, build: Callable[[SignedUp], dict[str, Any]], lane: bool):
     """The answer (status, headers, body with the agent's own tokens written alike) and whether Flask
     handled it."""
     return page_answer(app, agent.client, lane, **{"path": MODULE, **build(agent)})
 
 
-def _plain(_agent: Agent) -> dict[str, Any]:
+def _plain(_agent: SignedUp) -> dict[str, Any]:
     return {}
 
 
-def _then(change: Callable[[Agent], None], **request: Any) -> Callable[[Agent], dict[str, Any]]:
-    def build(agent: Agent) -> dict[str, Any]:
+def _then(change: Callable[[SignedUp], None], **request: Any) -> Callable[[SignedUp], dict[str, Any]]:
+    def build(agent: SignedUp) -> dict[str, Any]:
         change(agent)
         return request
 
     return build
 
 
-def _progress(seconds: int, completed: bool = False) -> Callable[[Agent], None]:
-    def change(agent: Agent) -> None:
+def _progress(seconds: int, completed: bool = False) -> Callable[[SignedUp], None]:
+    def change(agent: SignedUp) -> None:
         with agent.client.application.extensions["lms.db"].unit_of_work() as work, work.write() as session:
             session.add(ModuleProgress(user_id=agent.user_id, module_key=MODULE_KEY, seconds_spent=seconds,
                                        counted_until=int(time.time()) - 600,
@@ -83,15 +67,15 @@ def _progress(seconds: int, completed: bool = False) -> Callable[[Agent], None]:
     return change
 
 
-def _session_change(change: Callable[[dict[str, Any]], None]) -> Callable[[Agent], None]:
+def _session_change(change: Callable[[dict[str, Any]], None]) -> Callable[[SignedUp], None]:
     return lambda agent: change_session(agent.client, change)
 
 
-def _nothing(_agent: Agent) -> None:
+def _nothing(_agent: SignedUp) -> None:
     return None
 
 
-CASES: dict[str, tuple[Callable[[Agent], dict[str, Any]], bool]] = {
+CASES: dict[str, tuple[Callable[[SignedUp], dict[str, Any]], bool]] = {
     # name: (the request, whether the lane answers it)
     "a kept page": (_plain, True),
     "a query string the page does not read": (_then(_nothing, path=f"{MODULE}?from=home"), True),
@@ -128,7 +112,7 @@ def _keep_every_page(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _answers_as_flask_would(app: Flask, case: str, monkeypatch: pytest.MonkeyPatch) -> None:
     build, by_lane = CASES[case]
-    through_flask, through_app = _agent(app), _agent(app)
+    through_flask, through_app = signed_up(app), signed_up(app)
     if not by_lane:
         _keep_every_page(monkeypatch)
     expected, flask_handled = _load(app, through_flask, build, lane=False)
@@ -151,15 +135,15 @@ def test_the_lane_answers_as_flask_would_on_each_database(player_app_on_each_dat
 
 
 def test_a_page_not_kept_yet_goes_to_flask_which_keeps_it_for_the_next(player_app):
-    first, second = _agent(player_app), _agent(player_app)
+    first, second = signed_up(player_app), signed_up(player_app)
     MODULE_PAGES.clear()
     assert _load(player_app, first, _plain, lane=True)[1] is True
     assert _load(player_app, second, _plain, lane=True)[1] is False
 
 
 def test_a_page_from_the_lane_carries_the_agents_own_working_tokens(player_app):
-    _load(player_app, _agent(player_app), _plain, lane=False)  # kept
-    agent = _agent(player_app)
+    _load(player_app, signed_up(player_app), _plain, lane=False)  # kept
+    agent = signed_up(player_app)
     response, handled = send(player_app, agent.client.get, True, path=MODULE)
     page = response.get_data(as_text=True)
     assert (response.status_code, handled) == (200, False)
@@ -175,20 +159,17 @@ def test_a_page_from_the_lane_carries_the_agents_own_working_tokens(player_app):
 
 
 def test_an_error_in_the_lane_leaves_the_request_to_flask(player_app, monkeypatch, caplog):
-    _load(player_app, _agent(player_app), _plain, lane=False)  # kept
+    _load(player_app, signed_up(player_app), _plain, lane=False)  # kept
 
-    def fails(*_args, **_kwargs):
-        raise RuntimeError("the database went away")
-
-    monkeypatch.setattr(module_page, "module_page_if_signed_in", fails)
-    (status, _headers, body), handled = _load(player_app, _agent(player_app), _plain, lane=True)
+    monkeypatch.setattr(module_page, "module_page_if_signed_in", database_gone)
+    (status, _headers, body), handled = _load(player_app, signed_up(player_app), _plain, lane=True)
     assert (status, handled) == (200, True) and "The intro text." in body
     assert [entry for entry in caplog.records if entry.name == "lms.web.page_lane"]
 
 
 def test_a_host_the_site_does_not_trust_goes_to_flask(player_app):
-    _load(player_app, _agent(player_app), _plain, lane=False)  # kept
-    agent = _agent(player_app)
+    _load(player_app, signed_up(player_app), _plain, lane=False)  # kept
+    agent = signed_up(player_app)
     player_app.config["TRUSTED_HOSTS"] = ["training.example.org"]
     (status, _headers, _body), handled = _load(player_app, agent, _plain, lane=True)
     assert (status, handled) == (400, True)
@@ -196,7 +177,7 @@ def test_a_host_the_site_does_not_trust_goes_to_flask(player_app):
 
 @pytest.mark.parametrize("setting", ["LOGIN_DISABLED", "REMEMBER_COOKIE_REFRESH_EACH_REQUEST"])
 def test_a_setting_that_changes_what_flask_does_sends_the_page_to_flask(player_app, monkeypatch, setting):
-    agent = _agent(player_app)
+    agent = signed_up(player_app)
     _keep_every_page(monkeypatch)
     player_app.config[setting] = True
     (status, _headers, body), handled = _load(player_app, agent, _plain, lane=True)
@@ -208,7 +189,7 @@ def test_the_page_lane_can_be_turned_off(tmp_path, monkeypatch, sqlite_url, play
                    PAGE_LANE=False)
     try:
         assert not isinstance(app.wsgi_app.wsgi_app.flask_wsgi, PageLane)
-        first, second = _agent(app), _agent(app)
+        first, second = signed_up(app), signed_up(app)
         assert first.client.get(MODULE).status_code == second.client.get(MODULE).status_code == 200
     finally:
         app.extensions["lms.db"].dispose()

@@ -31,6 +31,7 @@ from tests.support.lane import (
     EveryPageKept,
     change_password_elsewhere,
     change_session,
+    database_gone,
     page_answer,
     send,
     sign_out_everywhere,
@@ -189,10 +190,7 @@ def test_an_error_in_the_lane_leaves_the_request_to_flask(timed_app, monkeypatch
     agent = _agent(timed_app)
     _load(timed_app, agent, {}, lane=False)  # kept
 
-    def fails(*_args, **_kwargs):
-        raise RuntimeError("the database went away")
-
-    monkeypatch.setattr(attempt_page, "attempt_page_if_signed_in", fails)
+    monkeypatch.setattr(attempt_page, "attempt_page_if_signed_in", database_gone)
     (status, _headers, body), handled = _load(timed_app, agent, {}, lane=True)
     assert (status, handled) == (200, True) and 'data-seconds-left="1800"' in body
     assert [entry for entry in caplog.records if entry.name == "lms.web.page_lane"]

@@ -9,61 +9,47 @@ must have answered it.
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
-from sqlalchemy import select, update
+from sqlalchemy import update
 
-from lms.models import Attempt, User
+from lms.models import Attempt
 from lms.services import standings
 from lms.web import page_lane
 from lms.web.kept_pages import EXAM_PAGES
 from tests.support.lane import (
     EveryPageKept,
+    SignedUp,
     change_password_elsewhere,
     change_session,
+    database_gone,
     page_answer,
     sign_out_everywhere,
+    signed_up,
 )
-from tests.support.web import new_agents, post_form
+from tests.support.web import post_form
 
 EXAM = "/exams/py2030/core/rules"
-_emails = itertools.count()
 
 
-@dataclass
-class Agent:
-    client: FlaskClient
-    user_id: int
-
-
-def _agent(app: Flask) -> Agent:
-    email = f"exam-lane-{next(_emails)}@example.com"
-    (client,) = new_agents(app, email)
-    with app.extensions["lms.db"].reading() as session:
-        return Agent(client, session.scalars(select(User.id).where(User.email == email)).one())
-
-
-def _load(app: Flask, agent: Agent, request: dict[str, Any], lane: bool):
+def _load(app: Flask, agent: SignedUp, request: dict[str, Any], lane: bool):
     return page_answer(app, agent.client, lane, **{"path": EXAM, **request})
 
 
-def _started(agent: Agent) -> str:
+def _started(agent: SignedUp) -> str:
     return post_form(agent.client, f"{EXAM}/start", {}, form_url=EXAM).headers["Location"]
 
 
-def _with_an_open_attempt(agent: Agent) -> dict[str, Any]:
+def _with_an_open_attempt(agent: SignedUp) -> dict[str, Any]:
     _started(agent)
     return {}
 
 
-def _with_a_submitted_attempt(agent: Agent) -> dict[str, Any]:
+def _with_a_submitted_attempt(agent: SignedUp) -> dict[str, Any]:
     attempt_id = int(_started(agent).rsplit("/", 1)[1])
     with agent.client.application.extensions["lms.db"].unit_of_work() as work, work.write() as session:
         session.execute(update(Attempt).where(Attempt.id == attempt_id).values(
@@ -71,18 +57,18 @@ def _with_a_submitted_attempt(agent: Agent) -> dict[str, Any]:
     return {}
 
 
-def _session(change: Callable[[Any], None]) -> Callable[[Agent], dict[str, Any]]:
+def _session(change: Callable[[Any], None]) -> Callable[[SignedUp], dict[str, Any]]:
     return lambda agent: change_session(agent.client, change) or {}
 
 
-FOR_THE_LANE: dict[str, Callable[[Agent], dict[str, Any]]] = {
+FOR_THE_LANE: dict[str, Callable[[SignedUp], dict[str, Any]]] = {
     "not started": lambda agent: {},
     "an attempt open": _with_an_open_attempt,
     "a query string the page does not read": lambda agent: {"query_string": "from=module"},
     "over HTTPS": lambda agent: {"base_url": "https://localhost"},
 }
 
-FOR_FLASK: dict[str, Callable[[Agent], dict[str, Any]]] = {
+FOR_FLASK: dict[str, Callable[[SignedUp], dict[str, Any]]] = {
     "an attempt submitted (listed in the agent's time zone)": _with_a_submitted_attempt,
     "signed out everywhere": lambda agent: sign_out_everywhere(agent.client.application, agent.user_id) or {},
     "the password changed elsewhere": (
@@ -103,7 +89,7 @@ FOR_FLASK: dict[str, Callable[[Agent], dict[str, Any]]] = {
 @pytest.mark.parametrize("case", FOR_THE_LANE)
 def test_the_lane_sends_a_kept_page_as_flask_would(player_app_on_each_database, case):
     app = player_app_on_each_database
-    agent = _agent(app)
+    agent = signed_up(app)
     request = FOR_THE_LANE[case](agent)
     by_flask, flask_handled = _load(app, agent, request, lane=False)  # rendered and kept
     by_lane, handled = _load(app, agent, request, lane=True)
@@ -113,7 +99,7 @@ def test_the_lane_sends_a_kept_page_as_flask_would(player_app_on_each_database, 
 
 @pytest.mark.parametrize("case", FOR_FLASK)
 def test_the_lane_leaves_to_flask_what_it_cannot_be_sure_of(player_app, case, monkeypatch):
-    agent = _agent(player_app)
+    agent = signed_up(player_app)
     request = FOR_FLASK[case](agent)
     monkeypatch.setattr(page_lane, "EXAM_PAGES", EveryPageKept())  # only the lane's own checks stop it
     (_status, _headers, body), handled = _load(player_app, agent, request, lane=True)
@@ -122,7 +108,7 @@ def test_the_lane_leaves_to_flask_what_it_cannot_be_sure_of(player_app, case, mo
 
 
 def test_agents_who_have_not_started_share_one_render(player_app):
-    first, second = _agent(player_app), _agent(player_app)
+    first, second = signed_up(player_app), signed_up(player_app)
     EXAM_PAGES.clear()
     assert _load(player_app, first, {}, lane=True)[1] is True  # rendered by Flask and kept
     (status, _headers, body), handled = _load(player_app, second, {}, lane=True)
@@ -133,13 +119,10 @@ def test_agents_who_have_not_started_share_one_render(player_app):
 
 
 def test_an_error_in_the_lane_leaves_the_request_to_flask(player_app, monkeypatch, caplog):
-    agent = _agent(player_app)
+    agent = signed_up(player_app)
     _load(player_app, agent, {}, lane=False)  # kept
 
-    def fails(*_args, **_kwargs):
-        raise RuntimeError("the database went away")
-
-    monkeypatch.setattr(standings, "shown_standing_if_signed_in", fails)
+    monkeypatch.setattr(standings, "shown_standing_if_signed_in", database_gone)
     (status, _headers, body), handled = _load(player_app, agent, {}, lane=True)
     assert (status, handled) == (200, True) and "<dt>Pass mark</dt>" in body
     assert [entry for entry in caplog.records if entry.name == "lms.web.page_lane"]
