@@ -55,24 +55,48 @@ def _compile(statement: Any, dialect: Any, column_keys: list[str] | None = None)
     compiled = statement.compile(dialect=dialect, column_keys=column_keys)
     if compiled.post_compile_params:
         raise ValueError("a driver statement takes no IN lists: their SQL is only known once the values are")
+    # The parameters as the SQL names them (`compiled.binds` also holds each anonymous one under a second
+    # key, which the driver would be sent for nothing: psycopg parses a statement's SQL again on every run
+    # once it is sent more than 50 parameters).
+    rendered = {name: bind for bind, name in compiled.bind_names.items()}
     binders: dict[str, Callable[[Any], Any]] = {}
-    for name, bind in compiled.binds.items():
+    for name, bind in rendered.items():
         binder = bind.type.dialect_impl(dialect).bind_processor(dialect)
         if binder is not None:
             binders[name] = binder
     defaults = {name: binders[name](bind.value) if name in binders and bind.value is not None else bind.value
-                for name, bind in compiled.binds.items() if not bind.required}
+                for name, bind in rendered.items() if not bind.required}
     filled = [*((column.key, _python_default(column, column.default)) for column in compiled.insert_prefetch),
               *((column.key, _python_default(column, column.onupdate)) for column in compiled.update_prefetch)]
     positions = compiled.positiontup
     return _Compiled(str(compiled), tuple(positions) if positions else None, defaults,
-                     frozenset(name for name, bind in compiled.binds.items() if bind.required), binders,
-                     filled=filled)
+                     frozenset(name for name, bind in rendered.items() if bind.required), binders, filled=filled)
 
 
 def _holds_floats(column_type: Any) -> bool:
     """A column of floats: psycopg refuses a list mixing them with ints."""
     return isinstance(column_type, Float) and not column_type.asdecimal
+
+
+def unnested(table: Any, names: Sequence[str], prefix: str = "") -> Any:
+    """PostgreSQL: rows of `table`'s columns `names` from one list parameter per column (named as the
+    column, after `prefix`), unnested in step: a FROM item whose columns are named as the table's."""
+    columns = table.c
+    lists = func.unnest(*(bindparam(prefix + name, type_=postgresql.ARRAY(columns[name].type)) for name in names))
+    return lists.table_valued(*names).render_derived()
+
+
+def float_columns(table: Any, names: Sequence[str]) -> frozenset[str]:
+    return frozenset(name for name in names if _holds_floats(table.c[name].type))
+
+
+def column_lists(rows: Sequence[Mapping[str, Any]], names: Sequence[str], floats: frozenset[str],
+                 prefix: str = "") -> dict[str, list]:
+    """The lists `unnested` takes for `rows`. One list holds one type: a float column's whole numbers (a
+    score of 0) go as floats too."""
+    return {prefix + name: [float(row[name]) if name in floats and row[name] is not None else row[name]
+                            for row in rows]
+            for name in names}
 
 
 def _python_default(column: Any, default: Any) -> Callable[[], Any]:
@@ -178,19 +202,14 @@ class DriverWrite:
         key = (connection.dialect.name, names)
         found = self._unnested.get(key)
         if found is None:
-            columns = self.statement.table.c
-            lists = func.unnest(*(bindparam(name, type_=postgresql.ARRAY(columns[name].type)) for name in names))
-            source = lists.table_valued(*names).render_derived()
+            source = unnested(self.statement.table, names)
             statement = insert(self.statement.table).from_select(list(names),
                                                                  select(*(source.c[name] for name in names)))
-            found = self._unnested[key] = (_compile(statement, connection.dialect),
-                                           frozenset(name for name in names if _holds_floats(columns[name].type)))
+            found = self._unnested[key] = (_compile(statement, connection.dialect), float_columns(self.statement.table,
+                                                                                                 names))
         compiled, floats = found
-        # One list holds one type: a float column's whole numbers (a score of 0) go as floats too.
-        params = {name: [float(row[name]) if name in floats and row[name] is not None else row[name] for row in filled]
-                  for name in names}
         with _Cursor(connection) as cursor:
-            cursor.execute(compiled.sql, compiled.values(params))
+            cursor.execute(compiled.sql, compiled.values(column_lists(filled, names, floats)))
 
     def _for(self, dialect: Any, params: Mapping[str, Any]) -> _Compiled:
         key = (dialect.name, frozenset(params))

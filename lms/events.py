@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from sqlalchemy import Connection, Select, String, Text, bindparam, cast, func, insert, literal, select
+from sqlalchemy import Connection, Select, String, Text, bindparam, cast, func, insert, literal, literal_column, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import CTE
 
@@ -111,7 +111,11 @@ def inserted_with_event(inserted: CTE, name: str, **data: Any) -> Select:
 
 
 def _json_text(values: dict[str, Any]) -> Any:
-    pairs = itertools.chain.from_iterable((literal(key, String), value) for key, value in values.items())
+    """The JSON object's text, its keys in the order `JSONText` writes them (sorted), as `emit` stores it.
+    The keys (names in the code) are written into the SQL: as parameters they took half of a score's."""
+    if not all(key.isidentifier() for key in values):
+        raise ValueError("an event's keys are names")
+    pairs = itertools.chain.from_iterable((literal_column(f"'{key}'", String), values[key]) for key in sorted(values))
     return cast(func.json_build_object(*pairs), Text)
 
 

@@ -13,16 +13,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, insert, or_, select, update
+from sqlalchemy import and_, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from lms import events
 from lms.content.catalog import Catalog, Exam, Question
 from lms.db import UnitOfWork
-from lms.driver_query import DriverQuery, DriverWrite
+from lms.driver_query import DriverQuery
 from lms.models import Attempt, ExamVersion, User
 from lms.models.types import utcnow
-from lms.services import autosave, item_scores, scoring
+from lms.services import autosave, item_scores, score_write, scoring
 from lms.services.attempt_grants import KeySeen, grant_attempt, locked_exams  # noqa: F401  (the engine's API)
 from lms.services.deadlines import DEADLINE_GRACE, past_deadline
 from lms.services.errors import NotFound, NotSignedIn, RuleError
@@ -37,7 +37,7 @@ from lms.services.standings import (  # noqa: F401  (the exam engine's API)
     shown_standing,
     standing,
 )
-from lms.services.training import record_track_completion
+from lms.services.training import record_track_completion, track_module_keys
 
 
 class TimeIsUp(RuleError):
@@ -296,13 +296,6 @@ _TO_SUBMIT_OF = (select(Attempt.user_id, Attempt.exam_key, Attempt.number, Attem
                  .where(Attempt.id == bindparam("attempt")))
 _TO_SUBMIT = DriverQuery(_TO_SUBMIT_OF)
 _TO_SUBMIT_IF_SIGNED_IN = DriverQuery(_TO_SUBMIT_OF.where(claim_holds()))  # the post lane's (see start_attempt)
-# The usual submission, scored in one UPDATE that only the open, in-time, not-reset attempt matches: a
-# second tab, a deadline passed meanwhile or an admin's reset makes it match nothing and take the long way.
-_SCORE = DriverWrite(update(Attempt)
-                     .where(Attempt.id == bindparam("attempt"), Attempt.status == "in_progress",
-                            Attempt.reset_at.is_(None),
-                            or_(Attempt.deadline.is_(None), Attempt.deadline >= bindparam("cutoff")))
-                     .values(timed_out=False, status="submitted"))  # the score's own columns come with the parameters
 
 
 def submit_attempt(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: int, values: scoring.FormValues | None,
@@ -335,17 +328,19 @@ def submit_attempt(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: 
     # Scored before the write: on SQLite other writers wait while it is open.
     score = score_answers(exam, layout, answers) if answers is not None and not late else None
     # The usual submission is driver statements alone; the ORM session is made only for the long way.
+    module = catalog.module_for_exam(before.exam_key)
     with uow.write_rows() as connection:
         if answers is not None and score is not None:
-            scored = _SCORE.run(connection, {
-                "attempt": attempt_id, "cutoff": now - DEADLINE_GRACE, "answers": answers, "saved_at": now,
-                "submitted_at": now, **score.columns()})
-            if scored == 1:
-                _record_score(uow, catalog, exam, attempt_id, user_id, before.exam_key, before.number, answers,
-                              score, timed_out=False, at=now, counts=True)
+            recorded = score_write.record_score(
+                connection, exam, attempt_id, user_id, before.exam_key, before.number, answers, score,
+                track_modules=track_module_keys(catalog, module) if module is not None else (),
+                cutoff=now - DEADLINE_GRACE, now=now)
+            if recorded is not None:
+                if score.passed and module is not None and recorded.track_may_be_complete:
+                    record_track_completion(uow, catalog, user_id, module, now)
                 return Submitted(attempt_id, before.exam_key, before.number, before.content_hash, before.seed,
-                                 score.points, score.max_points, score.percent,
-                                 score.passed, False, now, score.results, before.deadline)
+                                 score.points, score.max_points, score.percent, score.passed, False, now,
+                                 score.results, before.deadline)
         attempt = attempt_for(uow.session, attempt_id, user_id, lock=True)
         if not attempt.submitted:
             if answers is not None and not expired(attempt, now):

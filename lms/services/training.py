@@ -62,6 +62,12 @@ def complete_module(uow: UnitOfWork, catalog: Catalog, user_id: int, module_key:
     return Completion(progress)
 
 
+def track_module_keys(catalog: Catalog, module: Module) -> tuple[str, ...]:
+    """The modules of `module`'s track, all of which an agent completes to complete the track."""
+    track = catalog.tracks.get(module.track_key)
+    return tuple(each.key for each in catalog.modules_of(track)) if track is not None else ()
+
+
 def _completed_modules(keys: tuple[str, ...]) -> DriverQuery:
     """How many of these modules the agent has completed: one prepared count per track, its keys
     written into the statement (an IN list's SQL would be rendered again on every call)."""
@@ -86,7 +92,7 @@ def record_track_completion(uow: UnitOfWork, catalog: Catalog, user_id: int, mod
         return False
     # Most calls come from passing an exam or reading a module mid-track: one count on the write's
     # connection says "not yet" cheaply, without an ORM session (a submission has none till here).
-    keys = tuple(each.key for each in catalog.modules_of(track))
+    keys = track_module_keys(catalog, module)
     uow.flush()  # a module marked complete in this transaction is counted
     if keys and _completed_modules(keys).one(uow.connection, {"who": user_id}).done < len(keys):
         return False

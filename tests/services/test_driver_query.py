@@ -237,3 +237,42 @@ def test_writes_on_the_driver_store_what_sqlalchemy_would(uow):
                                                 ("renamed", {"é": "ü"}, True)]
     assert before <= rows[0].created_at <= dt.datetime.now(dt.UTC)
     assert rows[1].created_at == rows[2].created_at == dt.datetime(2029, 9, 1, 12, 30, tzinfo=dt.UTC)
+
+
+def _driver_queries() -> list[tuple[str, object]]:
+    """Every DriverQuery the app's modules keep (module attributes, or values of a module's dicts)."""
+    import importlib
+    import pkgutil
+
+    import lms
+    from lms.driver_query import DriverQuery
+
+    found = []
+    for module_info in pkgutil.walk_packages(lms.__path__, "lms."):
+        if ".migrations" in module_info.name:
+            continue
+        module = importlib.import_module(module_info.name)
+        for name, value in vars(module).items():
+            values = value.items() if isinstance(value, dict) else [("", value)]
+            found += [(f"{module_info.name}.{name}[{key}]", each) for key, each in values
+                      if isinstance(each, DriverQuery)]
+    return found
+
+
+def test_every_driver_query_stays_within_what_psycopg_keeps_parsed():
+    """psycopg converts a statement's SQL (finding its parameters) once and keeps it, but only for SQL of at
+    most 4,096 characters sent with at most 50 parameters; past either it converts it again on every run,
+    which cost a submission's one statement about 100 µs when its anonymous parameters were sent twice."""
+    from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH, MAX_CACHED_STATEMENT_PARAMS
+    from sqlalchemy.dialects import postgresql
+
+    from lms.driver_query import _compile
+
+    dialect = postgresql.psycopg.dialect()
+    queries = _driver_queries()
+    assert len(queries) > 20  # the scan finds the hot paths' statements
+    for name, query in queries:
+        compiled = _compile(query.statement, dialect)
+        assert len(compiled.sql) <= MAX_CACHED_STATEMENT_LENGTH, name
+        assert len(compiled.required) + len(compiled.defaults) <= MAX_CACHED_STATEMENT_PARAMS, name
+        assert all(f"%({param})s" in compiled.sql for param in compiled.defaults), name  # only what it names

@@ -93,3 +93,29 @@ def test_a_start_wakes_an_in_process_dispatcher_once_it_commits(uow):
     events.committed_events.clear()
     exams.start_attempt(uow, CATALOG, CATALOG.exams["py2030/core/rules"], agent.id, NOW)  # resumed: no event
     assert not events.committed_events.is_set()
+
+
+@pytest.mark.parametrize("right", [True, False])
+def test_a_scores_audit_entry_and_outbox_row_hold_the_same_values_on_each_database(uow, right):
+    # On PostgreSQL the score, its per-question rows and its event are one statement (score_write), on
+    # SQLite three: the event's values must not depend on which.
+    agent = accounts.create_account(uow, "agent@example.com", TEST_PASSWORD)
+    exam = CATALOG.exams["py2030/core/rules"]
+    attempt = exams.start_attempt(uow, CATALOG, exam, agent.id, NOW)
+    version, layout = exams.attempt_exam(uow.session, attempt)
+    events.committed_events.clear()
+    scored = exams.submit_attempt(uow, CATALOG, attempt.id, agent.id, getter(answer_values(version, layout, right)),
+                                  NOW)
+    assert events.committed_events.is_set()  # the dispatcher is woken once the score commits
+    session = uow.session
+    audit = session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+    outbox = session.scalars(select(OutboxEvent).order_by(OutboxEvent.id.desc())).first()
+    details = {"attempt": attempt.id, "exam": exam.key, "number": 1, "percent": scored.percent,
+               "passed": right, "timed_out": False}
+    assert scored.percent == (100.0 if right else 0.0)
+    assert (audit.action, audit.actor_id, audit.subject_user_id, audit.details) == (
+        "attempt.scored", agent.id, agent.id, details)
+    assert (outbox.name, outbox.payload, outbox.fanned_out) == (
+        "attempt.scored", {"actor_id": agent.id, "subject_user_id": agent.id, **details}, False)
+    # Stored as JSONText stores every other event, its keys sorted, whichever statement wrote it.
+    assert list(audit.details) == sorted(details) and list(outbox.payload) == sorted(outbox.payload)

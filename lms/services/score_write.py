@@ -1,0 +1,100 @@
+"""A usual submission's writes: the attempt's score, one `attempt_items` row per question, the event.
+
+The score is an UPDATE that only the open, in-time, not-reset attempt matches: a second tab's
+submission, a deadline passed meanwhile or an admin's reset makes it match nothing, and then nothing
+is written here and the caller takes the long way (`exams.submit_attempt`).
+
+On SQLite the three writes are driver statements run inside the process, with nothing to wait for
+between them. On PostgreSQL each was a round trip of the worker and a statement of the server; there
+the UPDATE … RETURNING is a data-modifying CTE and the rows and the event are made from the row it
+returns, in one statement.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, String, any_, bindparam, func, insert, literal, or_, select, true, update
+from sqlalchemy.dialects import postgresql
+
+from lms import events
+from lms.content.catalog import Exam
+from lms.driver_query import DriverQuery, DriverWrite, column_lists, float_columns, unnested
+from lms.models import Attempt, AttemptItem, ModuleProgress
+from lms.models.types import utcnow
+from lms.services import item_scores
+from lms.services.scoring import Score
+
+_COLUMNS = Attempt.__table__.c
+_OPEN_IN_TIME = (Attempt.id == bindparam("attempt"), Attempt.status == "in_progress", Attempt.reset_at.is_(None),
+                 or_(Attempt.deadline.is_(None), Attempt.deadline >= bindparam("cutoff", type_=_COLUMNS.deadline.type)))
+# SQLite: the score's own columns come with the parameters.
+_SCORE = DriverWrite(update(Attempt).where(*_OPEN_IN_TIME).values(timed_out=False, status="submitted"))
+
+_SCORE_COLUMNS = ("answers", "saved_at", "submitted_at", "points", "max_points", "percent", "passed", "results")
+_ITEM_COLUMNS = ("question_id", "points", "max_points", "picked")
+_ITEM_LISTS = "item_"  # the per-question lists' parameters (item_points, ...), apart from the score's
+_ITEM_FLOATS = float_columns(AttemptItem.__table__, _ITEM_COLUMNS)
+
+
+def _in_one_statement() -> Any:
+    new = {name: bindparam(f"new_{name}", type_=_COLUMNS[name].type) for name in _SCORE_COLUMNS}
+    scored = (update(Attempt).where(*_OPEN_IN_TIME).values(timed_out=False, status="submitted", **new)
+              .returning(Attempt.id).cte("scored"))
+    lists = unnested(AttemptItem.__table__, _ITEM_COLUMNS, _ITEM_LISTS)
+    items = insert(AttemptItem).from_select(
+        ["attempt_id", "content_hash", *_ITEM_COLUMNS],
+        select(scored.c.id, bindparam("content_hash", type_=AttemptItem.content_hash.type),
+               *(lists.c[name] for name in _ITEM_COLUMNS)).select_from(scored.join(lists, true()))).cte("items")
+    # How many of the track's modules the agent has completed: with a pass, fewer than all says at once
+    # that the track is not complete yet (training.record_track_completion counts the same way).
+    completed = (select(func.count()).select_from(ModuleProgress)
+                 .where(ModuleProgress.user_id == bindparam("who"), ModuleProgress.completed_at.is_not(None),
+                        ModuleProgress.module_key == any_(bindparam("track_modules", type_=postgresql.ARRAY(String))))
+                 .scalar_subquery())
+    # The event's data in the order `emit` is given it on SQLite, below.
+    return events.inserted_with_event(
+        scored, "attempt.scored", attempt=scored.c.id, exam=bindparam("exam_key", type_=_COLUMNS.exam_key.type),
+        number=bindparam("number", type_=_COLUMNS.number.type), percent=new["percent"], passed=new["passed"],
+        timed_out=literal(False)).add_cte(items).add_columns(completed.label("completed_modules"))
+
+
+_SCORE_ROWS_AND_EVENT = DriverQuery(_in_one_statement())
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A score written. False: the agent's track is certainly not complete yet (a module is still to read)."""
+
+    track_may_be_complete: bool
+
+
+def record_score(connection: Connection, exam: Exam, attempt_id: int, user_id: int, exam_key: str, number: int,
+                 answers: Mapping[str, Any], score: Score, *, track_modules: Sequence[str], cutoff: dt.datetime,
+                 now: dt.datetime) -> Recorded | None:
+    """In the write transaction of `connection`: the attempt scored with `answers`, its per-question rows and
+    its "attempt.scored" event, if it is open, not reset and its deadline not before `cutoff`; else None,
+    with nothing written. `track_modules`: the keys of the exam's track's modules."""
+    if connection.dialect.name == "sqlite":
+        if _SCORE.run(connection, {"attempt": attempt_id, "cutoff": cutoff, "answers": answers, "saved_at": now,
+                                   "submitted_at": now, **score.columns()}) != 1:
+            return None
+        item_scores.record(connection, attempt_id, exam, answers, score.results)
+        events.emit(connection, "attempt.scored", actor_id=user_id, subject_user_id=user_id, attempt=attempt_id,
+                    exam=exam_key, number=number, percent=score.percent, passed=score.passed, timed_out=False)
+        return Recorded(track_may_be_complete=True)  # counted by the caller's next statement, in the process
+    rows = item_scores.item_rows(attempt_id, exam.content_hash, exam, answers, score.results)
+    found = _SCORE_ROWS_AND_EVENT.first(connection, {
+        "attempt": attempt_id, "cutoff": cutoff, "content_hash": exam.content_hash, "exam_key": exam_key,
+        "number": number, "actor_id": user_id, "subject_user_id": user_id, "at": utcnow(), "new_answers": answers,
+        "new_saved_at": now, "new_submitted_at": now,
+        **{f"new_{name}": value for name, value in score.columns().items()},
+        **column_lists(rows, _ITEM_COLUMNS, _ITEM_FLOATS, _ITEM_LISTS), "who": user_id,
+        "track_modules": list(track_modules)})
+    if found is None:
+        return None
+    events.note_emitted(connection)
+    return Recorded(track_may_be_complete=found.completed_modules >= len(track_modules))
