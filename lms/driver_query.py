@@ -35,11 +35,30 @@ class _Compiled:
     readers: Sequence[Processor] | None = None  # per result column; set at the first run (PostgreSQL's depend on it)
     filled: Sequence[tuple[str, Callable[[], Any]]] = ()  # columns whose Python-side default fills them (writes)
 
+    def __post_init__(self) -> None:
+        # For drivers that take parameters by place (sqlite3): where each place's value comes from, worked
+        # out once, so a call is one pass over the places (a submission makes thirteen such lists).
+        filled = {name for name, _ in self.filled}
+        self._places = None if self.positions is None else tuple(
+            (name, self.binders.get(name), name in self.defaults and name not in filled, self.defaults.get(name),
+             name in filled)
+            for name in self.positions)
+
     def values(self, params: Mapping[str, Any]) -> list[Any] | dict[str, Any]:
         """The parameters as the driver takes them: processed by their types, defaults filled, in order."""
         missing = self.required - params.keys()
         if missing:
             raise KeyError(f"parameters not given: {', '.join(sorted(missing))}")
+        if self._places is not None:
+            made = {name: default() for name, default in self.filled} if self.filled else params
+            by_place = []
+            for name, binder, constant, value, filled in self._places:
+                if not constant:
+                    value = made[name] if filled else params[name]
+                    if binder is not None and value is not None:
+                        value = binder(value)
+                by_place.append(value)
+            return by_place
         values = dict(self.defaults)
         for name, value in params.items():
             binder = self.binders.get(name)
@@ -48,7 +67,7 @@ class _Compiled:
             value = default()
             binder = self.binders.get(name)
             values[name] = binder(value) if binder is not None and value is not None else value
-        return [values[name] for name in self.positions] if self.positions is not None else values
+        return values
 
 
 def _compile(statement: Any, dialect: Any, column_keys: list[str] | None = None) -> _Compiled:

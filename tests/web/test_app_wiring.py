@@ -59,3 +59,23 @@ def test_a_site_served_under_a_path_links_under_it_after_serving_the_same_page_a
     under = client.get("/account/sign-in", base_url="http://localhost/training/").get_data(as_text=True)
     assert 'href="/account/sign-up"' in at_root
     assert 'href="/training/account/sign-up"' in under and 'href="/account/sign-up"' not in under
+
+
+def test_the_app_collects_young_garbage_less_often_and_keeps_a_higher_setting(tmp_path, monkeypatch, sqlite_url):
+    # A submission made a few young collections each at CPython's 700; see lms.app.GC_YOUNG_THRESHOLD.
+    import gc
+
+    from lms import app as app_module
+    from tests.support.apps import make_app
+
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        made = make_app(tmp_path, monkeypatch, sqlite_url)
+        assert gc.get_threshold() == (app_module.GC_YOUNG_THRESHOLD, 10, 10)
+        made.extensions["lms.db"].dispose()
+        gc.set_threshold(50_000, 5, 5)
+        app_module._collect_garbage_less_often()
+        assert gc.get_threshold() == (50_000, 5, 5)
+    finally:
+        gc.set_threshold(*before)
