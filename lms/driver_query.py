@@ -224,8 +224,8 @@ class DriverWrite:
             source = unnested(self.statement.table, names)
             statement = insert(self.statement.table).from_select(list(names),
                                                                  select(*(source.c[name] for name in names)))
-            found = self._unnested[key] = (_compile(statement, connection.dialect), float_columns(self.statement.table,
-                                                                                                 names))
+            floats = float_columns(self.statement.table, names)
+            found = self._unnested[key] = (_compile(statement, connection.dialect), floats)
         compiled, floats = found
         with _Cursor(connection) as cursor:
             cursor.execute(compiled.sql, compiled.values(column_lists(filled, names, floats)))

@@ -55,7 +55,7 @@ def _in_one_statement() -> Any:
                  .where(ModuleProgress.user_id == bindparam("who"), ModuleProgress.completed_at.is_not(None),
                         ModuleProgress.module_key == any_(bindparam("track_modules", type_=postgresql.ARRAY(String))))
                  .scalar_subquery())
-    # The event's data in the order `emit` is given it on SQLite, below.
+    # The event's data as `emit` is given it on SQLite, below (stored with its keys sorted either way).
     return events.inserted_with_event(
         scored, "attempt.scored", attempt=scored.c.id, exam=bindparam("exam_key", type_=_COLUMNS.exam_key.type),
         number=bindparam("number", type_=_COLUMNS.number.type), percent=new["percent"], passed=new["passed"],
