@@ -22,7 +22,7 @@ from lms.db import UnitOfWork
 from lms.driver_query import DriverQuery
 from lms.models import Attempt, ExamVersion, User
 from lms.models.types import utcnow
-from lms.services import autosave, item_scores, score_write, scoring
+from lms.services import autosave, score_write, scoring
 from lms.services.attempt_grants import KeySeen, grant_attempt, locked_exams  # noqa: F401  (the engine's API)
 from lms.services.deadlines import DEADLINE_GRACE, past_deadline
 from lms.services.errors import NotFound, NotSignedIn, RuleError
@@ -372,9 +372,8 @@ def _record_score(uow: UnitOfWork, catalog: Catalog, exam: Exam, attempt_id: int
                   number: int, answers: dict[str, Any], score: Score, *, timed_out: bool, at: dt.datetime,
                   counts: bool) -> None:
     """What follows a score: per-question rows, the event, and the track's completion after a pass that counts."""
-    item_scores.record(uow.connection, attempt_id, exam, answers, score.results)
-    events.emit(uow.connection, "attempt.scored", actor_id=user_id, subject_user_id=user_id, attempt=attempt_id,
-                exam=exam_key, number=number, percent=score.percent, passed=score.passed, timed_out=timed_out)
+    score_write.record_rows_and_event(uow.connection, exam, attempt_id, user_id, exam_key, number, answers, score,
+                                      timed_out=timed_out)
     module = catalog.module_for_exam(exam_key)
     if score.passed and module is not None and counts:
         record_track_completion(uow, catalog, user_id, module, at)

@@ -82,9 +82,7 @@ def record_score(connection: Connection, exam: Exam, attempt_id: int, user_id: i
         if _SCORE.run(connection, {"attempt": attempt_id, "cutoff": cutoff, "answers": answers, "saved_at": now,
                                    "submitted_at": now, **score.columns()}) != 1:
             return None
-        item_scores.record(connection, attempt_id, exam, answers, score.results)
-        events.emit(connection, "attempt.scored", actor_id=user_id, subject_user_id=user_id, attempt=attempt_id,
-                    exam=exam_key, number=number, percent=score.percent, passed=score.passed, timed_out=False)
+        record_rows_and_event(connection, exam, attempt_id, user_id, exam_key, number, answers, score, timed_out=False)
         return Recorded(track_may_be_complete=True)  # counted by the caller's next statement, in the process
     rows = item_scores.item_rows(attempt_id, exam.content_hash, exam, answers, score.results)
     found = _SCORE_ROWS_AND_EVENT.first(connection, {
@@ -98,3 +96,12 @@ def record_score(connection: Connection, exam: Exam, attempt_id: int, user_id: i
         return None
     events.note_emitted(connection)
     return Recorded(track_may_be_complete=found.completed_modules >= len(track_modules))
+
+
+def record_rows_and_event(connection: Connection, exam: Exam, attempt_id: int, user_id: int, exam_key: str,
+                          number: int, answers: Mapping[str, Any], score: Score, *, timed_out: bool) -> None:
+    """A score's per-question rows and its "attempt.scored" event, for a score written by a statement of its
+    own: SQLite's usual submission above, and the long way (`exams`: a deadline passed, a second tab)."""
+    item_scores.record(connection, attempt_id, exam, answers, score.results)
+    events.emit(connection, "attempt.scored", actor_id=user_id, subject_user_id=user_id, attempt=attempt_id,
+                exam=exam_key, number=number, percent=score.percent, passed=score.passed, timed_out=timed_out)
