@@ -343,6 +343,27 @@ class UnitOfWork:
         finally:
             self.database.take_back(connection)
 
+    @contextlib.contextmanager
+    def statement_alone(self) -> Iterator[Connection]:
+        """PostgreSQL: a connection in autocommit, outside any write, for a write that is one statement
+        (a data-modifying CTE), so that the statement is its own transaction and waits for the disk: a
+        round trip, where BEGIN, the statement and COMMIT were three. Events it emitted wake an
+        in-process dispatcher, as a write's commit does."""
+        if self.is_sqlite or self._writing is not None:
+            raise RuntimeError("statement_alone is for PostgreSQL, outside a write")
+        # The bare reads' connection runs in autocommit; an ORM session's connection is in a transaction.
+        lent = self._reads is None or self._reader is not None
+        connection = self.database.lend_reads() if lent else self._reads
+        assert connection is not None
+        try:
+            yield connection
+        finally:
+            emitted = connection.info.pop(EMITTED_EVENTS, False)
+            if lent:
+                self.database.take_back(connection)
+        if emitted:
+            committed_events.set()
+
     def make_durable(self) -> None:
         """The open write turns out to matter (a score, say): its commit waits for the disk after all."""
         if self._writing is not None and not self._durable:

@@ -2,8 +2,10 @@
 
 Starting and submitting are safe under double-clicks and concurrent requests: each runs in one
 write transaction that takes the write lock first (BEGIN IMMEDIATE on SQLite, row locks on
-PostgreSQL), and a unique (user, exam, number) constraint backs that up. Reading the exam and the
-learner's form happens before that transaction, so the lock is held for the write alone.
+PostgreSQL), or, for a score on PostgreSQL that cannot complete the track, as one statement whose
+UPDATE only an open attempt matches (see score_write); a unique (user, exam, number) constraint
+backs that up. Reading the exam and the learner's form happens before the write, so the lock is
+held for the write alone.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, insert, select
+from sqlalchemy import Connection, and_, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from lms import events
@@ -281,6 +283,12 @@ class Submitted:
     deadline: dt.datetime | None = None
 
     @classmethod
+    def scored(cls, attempt_id: int, before: Any, score: Score, now: dt.datetime) -> Submitted:
+        """A usual submission's: the attempt as read before its score (`before`), scored now, in time."""
+        return cls(attempt_id, before.exam_key, before.number, before.content_hash, before.seed, score.points,
+                   score.max_points, score.percent, score.passed, False, now, score.results, before.deadline)
+
+    @classmethod
     def of(cls, attempt: Attempt) -> Submitted:
         """From an attempt, or from a plain row with the same columns (the result page's)."""
         assert attempt.submitted_at is not None, "only a scored attempt"
@@ -288,14 +296,6 @@ class Submitted:
                    attempt.points or 0.0, attempt.max_points or 0.0, attempt.percent or 0.0,
                    bool(attempt.passed), attempt.timed_out, attempt.submitted_at, dict(attempt.results or {}),
                    attempt.deadline)
-
-
-# What submission reads before its write, in one prepared statement: no ORM object for a hot path.
-_TO_SUBMIT_OF = (select(Attempt.user_id, Attempt.exam_key, Attempt.number, Attempt.content_hash, Attempt.seed,
-                        Attempt.status, Attempt.deadline, Attempt.answers)
-                 .where(Attempt.id == bindparam("attempt")))
-_TO_SUBMIT = DriverQuery(_TO_SUBMIT_OF)
-_TO_SUBMIT_IF_SIGNED_IN = DriverQuery(_TO_SUBMIT_OF.where(claim_holds()))  # the post lane's (see start_attempt)
 
 
 def submit_attempt(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: int, values: scoring.FormValues | None,
@@ -307,10 +307,7 @@ def submit_attempt(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: 
     answer stop the submission: the answers are saved and Unanswered says which. With a session's
     `claim` (see start_attempt) the first read checks it too: NotFound when it no longer holds.
     """
-    if claim is None:
-        before = _TO_SUBMIT.first(uow.connection, {"attempt": attempt_id})
-    else:
-        before = _TO_SUBMIT_IF_SIGNED_IN.first(uow.connection, {"attempt": attempt_id, **claim.params()})
+    before = score_write.read_before_score(uow.connection, attempt_id, claim)
     if before is None or before.user_id != user_id or (claim is not None and claim.user_id != user_id):
         raise NotFound("There is no such attempt.")
     if before.status == "submitted":  # a repeat: no write, so no wait for the write lock
@@ -329,18 +326,29 @@ def submit_attempt(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: 
     score = score_answers(exam, layout, answers) if answers is not None and not late else None
     # The usual submission is driver statements alone; the ORM session is made only for the long way.
     module = catalog.module_for_exam(before.exam_key)
+    track_modules = track_module_keys(catalog, module) if module is not None else ()
+
+    def record(connection: Connection) -> score_write.Recorded | None:
+        assert answers is not None and score is not None
+        return score_write.record_score(connection, exam, attempt_id, user_id, before.exam_key, before.number,
+                                        answers, score, track_modules=track_modules, cutoff=now - DEADLINE_GRACE,
+                                        now=now)
+
+    if score is not None and score_write.may_commit_alone(uow.is_sqlite, before, score, module, track_modules):
+        with uow.statement_alone() as connection:
+            recorded = record(connection)
+        if recorded is not None:
+            if score.passed and module is not None and recorded.track_may_be_complete:
+                with uow.write_rows():  # the track's last module was completed meanwhile, in another tab
+                    record_track_completion(uow, catalog, user_id, module, now)
+            return Submitted.scored(attempt_id, before, score, now)
     with uow.write_rows() as connection:
-        if answers is not None and score is not None:
-            recorded = score_write.record_score(
-                connection, exam, attempt_id, user_id, before.exam_key, before.number, answers, score,
-                track_modules=track_module_keys(catalog, module) if module is not None else (),
-                cutoff=now - DEADLINE_GRACE, now=now)
+        if score is not None:
+            recorded = record(connection)
             if recorded is not None:
                 if score.passed and module is not None and recorded.track_may_be_complete:
                     record_track_completion(uow, catalog, user_id, module, now)
-                return Submitted(attempt_id, before.exam_key, before.number, before.content_hash, before.seed,
-                                 score.points, score.max_points, score.percent, score.passed, False, now,
-                                 score.results, before.deadline)
+                return Submitted.scored(attempt_id, before, score, now)
         attempt = attempt_for(uow.session, attempt_id, user_id, lock=True)
         if not attempt.submitted:
             if answers is not None and not expired(attempt, now):

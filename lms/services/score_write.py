@@ -7,7 +7,9 @@ is written here and the caller takes the long way (`exams.submit_attempt`).
 On SQLite the three writes are driver statements run inside the process, with nothing to wait for
 between them. On PostgreSQL each was a round trip of the worker and a statement of the server; there
 the UPDATE … RETURNING is a data-modifying CTE and the rows and the event are made from the row it
-returns, in one statement.
+returns, in one statement. A statement is atomic by itself: when the score cannot complete the exam's
+track (`may_commit_alone`) it runs in autocommit, its own durable transaction, without the BEGIN and
+COMMIT round trips around it (the usual submission is then two round trips: the read before, and this).
 """
 
 from __future__ import annotations
@@ -21,12 +23,13 @@ from sqlalchemy import Connection, String, any_, bindparam, func, insert, litera
 from sqlalchemy.dialects import postgresql
 
 from lms import events
-from lms.content.catalog import Exam
+from lms.content.catalog import Exam, Module
 from lms.driver_query import DriverQuery, DriverWrite, column_lists, float_columns, unnested
 from lms.models import Attempt, AttemptItem, ModuleProgress
 from lms.models.types import utcnow
 from lms.services import item_scores
 from lms.services.scoring import Score
+from lms.services.sessions import Claim, claim_holds
 
 _COLUMNS = Attempt.__table__.c
 _OPEN_IN_TIME = (Attempt.id == bindparam("attempt"), Attempt.status == "in_progress", Attempt.reset_at.is_(None),
@@ -63,6 +66,38 @@ def _in_one_statement() -> Any:
 
 
 _SCORE_ROWS_AND_EVENT = DriverQuery(_in_one_statement())
+
+
+# What a submission reads before its write, in one prepared statement: no ORM object for a hot path.
+_BEFORE_OF = (select(Attempt.user_id, Attempt.exam_key, Attempt.number, Attempt.content_hash, Attempt.seed,
+                     Attempt.status, Attempt.deadline, Attempt.answers)
+              .where(Attempt.id == bindparam("attempt")))
+# PostgreSQL's also lists the modules the agent has completed (see may_commit_alone).
+_COMPLETED_MODULES = (select(func.array_agg(ModuleProgress.module_key))
+                      .where(ModuleProgress.user_id == Attempt.user_id, ModuleProgress.completed_at.is_not(None))
+                      .scalar_subquery().label("completed_modules"))
+_BEFORE = {"sqlite": DriverQuery(_BEFORE_OF), "postgresql": DriverQuery(_BEFORE_OF.add_columns(_COMPLETED_MODULES))}
+# The post lane's, checking the session's claim in the same statement (see exams.start_attempt).
+_BEFORE_IF_SIGNED_IN = {name: DriverQuery(read.statement.where(claim_holds())) for name, read in _BEFORE.items()}
+
+
+def read_before_score(connection: Connection, attempt_id: int, claim: Claim | None) -> Any:
+    """The attempt's row as a submission needs it before scoring, or None (also when `claim` no longer holds)."""
+    if claim is None:
+        return _BEFORE[connection.dialect.name].first(connection, {"attempt": attempt_id})
+    return _BEFORE_IF_SIGNED_IN[connection.dialect.name].first(connection, {"attempt": attempt_id, **claim.params()})
+
+
+def may_commit_alone(is_sqlite: bool, before: Any, score: Score, module: Module | None,
+                     track_modules: Sequence[str]) -> bool:
+    """PostgreSQL: whether `record_score` may run as a statement committing by itself
+    (`UnitOfWork.statement_alone`), because the score cannot complete the exam's track: a fail, or a
+    module still to read when `before` was read. A pass that may complete the track is recorded in the
+    same transaction as the track's completion. SQLite has no round trips to save: its scores stay in
+    a write transaction, behind the write gate."""
+    if is_sqlite:
+        return False
+    return not (score.passed and module is not None and set(track_modules) <= set(before.completed_modules or ()))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,132 @@
+"""On PostgreSQL a score that cannot complete its track (a fail, or a module still to read) is one statement
+that commits by itself, with no transaction around it; a pass that may complete the track records the
+completion in the same transaction as the pass. SQLite keeps every score in a write transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import event, select, text
+
+from lms import db
+from lms.db import Database
+from lms.models import Attempt, OutboxEvent, TrackCompletion
+from lms.services import accounts, exams, score_write, training
+from tests.support.apps import TEST_PASSWORD, truncate_all
+from tests.support.player_tree import answer_values, getter, player_catalog
+
+CATALOG = player_catalog()
+EXAM = CATALOG.exams["py2030/core/rules"]  # the last step of the track py2030/core, after its two modules
+NOW = dt.datetime(2029, 9, 1, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def commits(uow):
+    """Each write transaction the unit of work's database commits."""
+    seen: list[int] = []
+
+    def committed(_connection):
+        seen.append(1)
+
+    event.listen(uow.database.engine, "commit", committed)
+    yield seen
+    event.remove(uow.database.engine, "commit", committed)
+
+
+def agent_with(uow, email: str, modules: tuple[str, ...]) -> int:
+    agent = accounts.create_account(uow, email, TEST_PASSWORD).id
+    for key in modules:
+        training.complete_module(uow, CATALOG, agent, key, None, NOW)
+    return agent
+
+
+def submit(uow, agent: int, right: bool) -> exams.Submitted:
+    attempt = exams.start_attempt(uow, CATALOG, EXAM, agent, NOW)
+    version, layout = exams.attempt_exam(uow.session, attempt)
+    values = getter(answer_values(version, layout, right))
+    uow.end_reads()
+    return exams.submit_attempt(uow, CATALOG, attempt.id, agent, values, NOW)
+
+
+def event_names(uow, agent: int) -> list[str]:
+    uow.end_reads()
+    return [row.name for row in uow.session.scalars(select(OutboxEvent).order_by(OutboxEvent.id))
+            if row.payload.get("subject_user_id") == agent]
+
+
+@pytest.mark.parametrize("right", [False, True], ids=["a fail", "a pass with a module still to read"])
+def test_a_score_that_cannot_complete_the_track_commits_alone_on_postgresql(uow, commits, right):
+    agent = agent_with(uow, "alone@example.com", ("py2030/core/intro",))
+    attempt = exams.start_attempt(uow, CATALOG, EXAM, agent, NOW)
+    version, layout = exams.attempt_exam(uow.session, attempt)
+    values = getter(answer_values(version, layout, right))
+    uow.end_reads()
+    db.committed_events.clear()
+    before = len(commits)
+    submitted = exams.submit_attempt(uow, CATALOG, attempt.id, agent, values, NOW)
+    assert len(commits) - before == (1 if uow.is_sqlite else 0)
+    assert db.committed_events.is_set()  # an in-process dispatcher is woken, as after a commit
+    assert submitted.passed is right
+    # Seen from a connection of its own: the score and its event are committed, the track is not complete.
+    with uow.database.engine.connect() as other:
+        assert other.execute(select(Attempt.status, Attempt.passed).where(Attempt.id == attempt.id)).one() == (
+            "submitted", right)
+        assert other.scalar(select(TrackCompletion.id).where(TrackCompletion.user_id == agent)) is None
+        assert other.scalar(text("SELECT count(*) FROM attempt_items WHERE attempt_id = :id"),
+                            {"id": attempt.id}) == len(layout.questions)
+    assert event_names(uow, agent)[-2:] == ["attempt.started", "attempt.scored"]
+
+
+def test_the_score_alone_waits_for_the_disk(postgres_url):
+    """PostgreSQL's alone: SQLite's scores are always in a write transaction."""
+    truncate_all(postgres_url)
+    database = Database(postgres_url)
+    try:
+        with database.unit_of_work() as work:
+            with work.statement_alone() as connection:
+                assert connection.connection.driver_connection.autocommit
+                assert connection.exec_driver_sql("SHOW synchronous_commit").scalar_one() == "on"
+            with work.write_rows(), pytest.raises(RuntimeError), work.statement_alone():
+                pass  # never inside a write: it would not be alone
+    finally:
+        database.dispose()
+
+
+def test_a_pass_that_completes_the_track_records_it_in_the_same_transaction(uow):
+    agent = agent_with(uow, "last@example.com", ("py2030/core/intro", "py2030/core/rules"))
+    attempt = exams.start_attempt(uow, CATALOG, EXAM, agent, NOW)
+    version, layout = exams.attempt_exam(uow.session, attempt)
+    values = getter(answer_values(version, layout, True))
+    uow.end_reads()
+    seen_before_commits: list[str] = []
+
+    def about_to_commit(_connection):  # what another connection sees just before each commit
+        with uow.database.engine.connect() as other:
+            seen_before_commits.append(other.scalar(select(Attempt.status).where(Attempt.id == attempt.id)))
+
+    event.listen(uow.database.engine, "commit", about_to_commit)
+    try:
+        assert exams.submit_attempt(uow, CATALOG, attempt.id, agent, values, NOW).passed
+    finally:
+        event.remove(uow.database.engine, "commit", about_to_commit)
+    # One commit, the pass and the track's completion in it: never a pass seen without the completion.
+    assert seen_before_commits == ["in_progress"]
+    assert event_names(uow, agent)[-3:] == ["attempt.started", "attempt.scored", "track.completed"]
+
+
+def test_the_tracks_last_module_completed_meanwhile_in_another_tab_still_completes_the_track(uow, monkeypatch):
+    agent = agent_with(uow, "race@example.com", ("py2030/core/intro",))
+    decide = score_write.may_commit_alone
+
+    def other_tab_completes_the_last_module(*args):
+        alone = decide(*args)  # decided while a module was still to read
+        with uow.database.unit_of_work() as other_tab:
+            training.complete_module(other_tab, CATALOG, agent, "py2030/core/rules", None, NOW)
+        return alone
+
+    monkeypatch.setattr(score_write, "may_commit_alone", other_tab_completes_the_last_module)
+    assert submit(uow, agent, True).passed
+    completions = uow.session.scalars(select(TrackCompletion.track_key).where(TrackCompletion.user_id == agent))
+    assert list(completions) == ["py2030/core"]
+    assert event_names(uow, agent)[-3:] == ["module.completed", "attempt.scored", "track.completed"]
