@@ -328,19 +328,16 @@ def submit_attempt(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: 
     module = catalog.module_for_exam(before.exam_key)
     track_modules = track_module_keys(catalog, module) if module is not None else ()
 
-    def record(connection: Connection) -> score_write.Recorded | None:
+    def record(connection: Connection, *, alone: bool = False) -> score_write.Recorded | None:
         assert answers is not None and score is not None
         return score_write.record_score(connection, exam, attempt_id, user_id, before.exam_key, before.number,
                                         answers, score, track_modules=track_modules, cutoff=now - DEADLINE_GRACE,
-                                        now=now)
+                                        now=now, alone=alone)
 
-    if score is not None and score_write.may_commit_alone(uow.is_sqlite, before, score, module, track_modules):
+    if score is not None and not uow.is_sqlite:  # PostgreSQL: a statement committing by itself, if it may
         with uow.statement_alone() as connection:
-            recorded = record(connection)
+            recorded = record(connection, alone=True)
         if recorded is not None:
-            if score.passed and module is not None and recorded.track_may_be_complete:
-                with uow.write_rows():  # the track's last module was completed meanwhile, in another tab
-                    record_track_completion(uow, catalog, user_id, module, now)
             return Submitted.scored(attempt_id, before, score, now)
     with uow.write_rows() as connection:
         if score is not None:

@@ -7,9 +7,9 @@ is written here and the caller takes the long way (`exams.submit_attempt`).
 On SQLite the three writes are driver statements run inside the process, with nothing to wait for
 between them. On PostgreSQL each was a round trip of the worker and a statement of the server; there
 the UPDATE … RETURNING is a data-modifying CTE and the rows and the event are made from the row it
-returns, in one statement. A statement is atomic by itself: when the score cannot complete the exam's
-track (`may_commit_alone`) it runs in autocommit, its own durable transaction, without the BEGIN and
-COMMIT round trips around it (the usual submission is then two round trips: the read before, and this).
+returns, in one statement. A statement is atomic by itself: unless the score may complete the exam's
+track, it runs in autocommit, its own durable transaction, without the BEGIN and COMMIT round trips
+around it (`alone`); the usual submission is then two round trips, the read before and this one.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from sqlalchemy import Connection, String, any_, bindparam, func, insert, litera
 from sqlalchemy.dialects import postgresql
 
 from lms import events
-from lms.content.catalog import Exam, Module
+from lms.content.catalog import Exam
 from lms.driver_query import DriverQuery, DriverWrite, column_lists, float_columns, unnested
 from lms.models import Attempt, AttemptItem, ModuleProgress
 from lms.models.types import utcnow
@@ -43,21 +43,24 @@ _ITEM_LISTS = "item_"  # the per-question lists' parameters (item_points, ...), 
 _ITEM_FLOATS = float_columns(AttemptItem.__table__, _ITEM_COLUMNS)
 
 
-def _in_one_statement() -> Any:
+def _in_one_statement(*, unless_it_completes_the_track: bool) -> Any:
     new = {name: bindparam(f"new_{name}", type_=_COLUMNS[name].type) for name in _SCORE_COLUMNS}
-    scored = (update(Attempt).where(*_OPEN_IN_TIME).values(timed_out=False, status="submitted", **new)
-              .returning(Attempt.id).cte("scored"))
+    track_modules = bindparam("track_modules", type_=postgresql.ARRAY(String))
+    # How many of the track's modules the agent has completed: with a pass, fewer than all says at once
+    # that the track is not complete yet (training.record_track_completion counts the same way).
+    completed = (select(func.count()).select_from(ModuleProgress)
+                 .where(ModuleProgress.user_id == bindparam("who"), ModuleProgress.completed_at.is_not(None),
+                        ModuleProgress.module_key == any_(track_modules))
+                 .scalar_subquery())
+    scoring = update(Attempt).where(*_OPEN_IN_TIME)
+    if unless_it_completes_the_track:
+        scoring = scoring.where(completed < func.cardinality(track_modules))
+    scored = (scoring.values(timed_out=False, status="submitted", **new).returning(Attempt.id).cte("scored"))
     lists = unnested(AttemptItem.__table__, _ITEM_COLUMNS, _ITEM_LISTS)
     items = insert(AttemptItem).from_select(
         ["attempt_id", "content_hash", *_ITEM_COLUMNS],
         select(scored.c.id, bindparam("content_hash", type_=AttemptItem.content_hash.type),
                *(lists.c[name] for name in _ITEM_COLUMNS)).select_from(scored.join(lists, true()))).cte("items")
-    # How many of the track's modules the agent has completed: with a pass, fewer than all says at once
-    # that the track is not complete yet (training.record_track_completion counts the same way).
-    completed = (select(func.count()).select_from(ModuleProgress)
-                 .where(ModuleProgress.user_id == bindparam("who"), ModuleProgress.completed_at.is_not(None),
-                        ModuleProgress.module_key == any_(bindparam("track_modules", type_=postgresql.ARRAY(String))))
-                 .scalar_subquery())
     # The event's data as `emit` is given it on SQLite, below (stored with its keys sorted either way).
     return events.inserted_with_event(
         scored, "attempt.scored", attempt=scored.c.id, exam=bindparam("exam_key", type_=_COLUMNS.exam_key.type),
@@ -65,39 +68,24 @@ def _in_one_statement() -> Any:
         timed_out=literal(False)).add_cte(items).add_columns(completed.label("completed_modules"))
 
 
-_SCORE_ROWS_AND_EVENT = DriverQuery(_in_one_statement())
-
+_SCORE_ROWS_AND_EVENT = DriverQuery(_in_one_statement(unless_it_completes_the_track=False))
+# A pass in a statement of its own, committing by itself: only while the track has a module still to read,
+# since a pass that may complete it is recorded in one transaction with the track's completion.
+_PASS_ROWS_AND_EVENT_ALONE = DriverQuery(_in_one_statement(unless_it_completes_the_track=True))
 
 # What a submission reads before its write, in one prepared statement: no ORM object for a hot path.
-_BEFORE_OF = (select(Attempt.user_id, Attempt.exam_key, Attempt.number, Attempt.content_hash, Attempt.seed,
-                     Attempt.status, Attempt.deadline, Attempt.answers)
-              .where(Attempt.id == bindparam("attempt")))
-# PostgreSQL's also lists the modules the agent has completed (see may_commit_alone).
-_COMPLETED_MODULES = (select(func.array_agg(ModuleProgress.module_key))
-                      .where(ModuleProgress.user_id == Attempt.user_id, ModuleProgress.completed_at.is_not(None))
-                      .scalar_subquery().label("completed_modules"))
-_BEFORE = {"sqlite": DriverQuery(_BEFORE_OF), "postgresql": DriverQuery(_BEFORE_OF.add_columns(_COMPLETED_MODULES))}
+_BEFORE = DriverQuery(select(Attempt.user_id, Attempt.exam_key, Attempt.number, Attempt.content_hash, Attempt.seed,
+                             Attempt.status, Attempt.deadline, Attempt.answers)
+                      .where(Attempt.id == bindparam("attempt")))
 # The post lane's, checking the session's claim in the same statement (see exams.start_attempt).
-_BEFORE_IF_SIGNED_IN = {name: DriverQuery(read.statement.where(claim_holds())) for name, read in _BEFORE.items()}
+_BEFORE_IF_SIGNED_IN = DriverQuery(_BEFORE.statement.where(claim_holds()))
 
 
 def read_before_score(connection: Connection, attempt_id: int, claim: Claim | None) -> Any:
     """The attempt's row as a submission needs it before scoring, or None (also when `claim` no longer holds)."""
     if claim is None:
-        return _BEFORE[connection.dialect.name].first(connection, {"attempt": attempt_id})
-    return _BEFORE_IF_SIGNED_IN[connection.dialect.name].first(connection, {"attempt": attempt_id, **claim.params()})
-
-
-def may_commit_alone(is_sqlite: bool, before: Any, score: Score, module: Module | None,
-                     track_modules: Sequence[str]) -> bool:
-    """PostgreSQL: whether `record_score` may run as a statement committing by itself
-    (`UnitOfWork.statement_alone`), because the score cannot complete the exam's track: a fail, or a
-    module still to read when `before` was read. A pass that may complete the track is recorded in the
-    same transaction as the track's completion. SQLite has no round trips to save: its scores stay in
-    a write transaction, behind the write gate."""
-    if is_sqlite:
-        return False
-    return not (score.passed and module is not None and set(track_modules) <= set(before.completed_modules or ()))
+        return _BEFORE.first(connection, {"attempt": attempt_id})
+    return _BEFORE_IF_SIGNED_IN.first(connection, {"attempt": attempt_id, **claim.params()})
 
 
 @dataclass(frozen=True)
@@ -109,18 +97,25 @@ class Recorded:
 
 def record_score(connection: Connection, exam: Exam, attempt_id: int, user_id: int, exam_key: str, number: int,
                  answers: Mapping[str, Any], score: Score, *, track_modules: Sequence[str], cutoff: dt.datetime,
-                 now: dt.datetime) -> Recorded | None:
+                 now: dt.datetime, alone: bool = False) -> Recorded | None:
     """In the write transaction of `connection`: the attempt scored with `answers`, its per-question rows and
     its "attempt.scored" event, if it is open, not reset and its deadline not before `cutoff`; else None,
-    with nothing written. `track_modules`: the keys of the exam's track's modules."""
+    with nothing written. `track_modules`: the keys of the exam's track's modules.
+
+    `alone` (PostgreSQL): `connection` is in autocommit (`UnitOfWork.statement_alone`), so the statement is
+    its own transaction; a pass is then written only while the track has a module still to read (None
+    otherwise: the caller records it in a transaction with the track's completion)."""
     if connection.dialect.name == "sqlite":
+        if alone:
+            raise ValueError("SQLite's scores are written in a write transaction, behind the write gate")
         if _SCORE.run(connection, {"attempt": attempt_id, "cutoff": cutoff, "answers": answers, "saved_at": now,
                                    "submitted_at": now, **score.columns()}) != 1:
             return None
         record_rows_and_event(connection, exam, attempt_id, user_id, exam_key, number, answers, score, timed_out=False)
         return Recorded(track_may_be_complete=True)  # counted by the caller's next statement, in the process
     rows = item_scores.item_rows(attempt_id, exam.content_hash, exam, answers, score.results)
-    found = _SCORE_ROWS_AND_EVENT.first(connection, {
+    guarded = alone and score.passed and bool(track_modules)
+    found = (_PASS_ROWS_AND_EVENT_ALONE if guarded else _SCORE_ROWS_AND_EVENT).first(connection, {
         "attempt": attempt_id, "cutoff": cutoff, "content_hash": exam.content_hash, "exam_key": exam_key,
         "number": number, "actor_id": user_id, "subject_user_id": user_id, "at": utcnow(), "new_answers": answers,
         "new_saved_at": now, "new_submitted_at": now,

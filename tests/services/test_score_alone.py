@@ -12,7 +12,7 @@ from sqlalchemy import event, select, text
 from lms import db
 from lms.db import Database
 from lms.models import Attempt, OutboxEvent, TrackCompletion
-from lms.services import accounts, exams, score_write, training
+from lms.services import accounts, exams, training
 from tests.support.apps import TEST_PASSWORD, truncate_all
 from tests.support.player_tree import answer_values, getter, player_catalog
 
@@ -117,15 +117,14 @@ def test_a_pass_that_completes_the_track_records_it_in_the_same_transaction(uow)
 
 def test_the_tracks_last_module_completed_meanwhile_in_another_tab_still_completes_the_track(uow, monkeypatch):
     agent = agent_with(uow, "race@example.com", ("py2030/core/intro",))
-    decide = score_write.may_commit_alone
+    score = exams.score_answers
 
-    def other_tab_completes_the_last_module(*args):
-        alone = decide(*args)  # decided while a module was still to read
-        with uow.database.unit_of_work() as other_tab:
+    def scored_while_another_tab_completes_the_last_module(*args):
+        with uow.database.unit_of_work() as other_tab:  # after the submission's read, before its write
             training.complete_module(other_tab, CATALOG, agent, "py2030/core/rules", None, NOW)
-        return alone
+        return score(*args)
 
-    monkeypatch.setattr(score_write, "may_commit_alone", other_tab_completes_the_last_module)
+    monkeypatch.setattr(exams, "score_answers", scored_while_another_tab_completes_the_last_module)
     assert submit(uow, agent, True).passed
     completions = uow.session.scalars(select(TrackCompletion.track_key).where(TrackCompletion.user_id == agent))
     assert list(completions) == ["py2030/core"]
