@@ -233,11 +233,14 @@ class UnitOfWork:
         if self._reader is not None:
             return self._reader.connection()
         if self._reads is None:
-            reads = self.database.lend_reads()
-            if not self.is_sqlite and not _plans_fresh(reads):
-                reads.exec_driver_sql("DEALLOCATE ALL")
-            self._reads = reads
+            self._reads = self._lend_reads()
         return self._reads
+
+    def _lend_reads(self) -> Connection:
+        reads = self.database.lend_reads()
+        if not self.is_sqlite and not _plans_fresh(reads):
+            reads.exec_driver_sql("DEALLOCATE ALL")
+        return reads
 
     @property
     def session(self) -> Session:
@@ -353,7 +356,7 @@ class UnitOfWork:
             raise RuntimeError("statement_alone is for PostgreSQL, outside a write")
         # The bare reads' connection runs in autocommit; an ORM session's connection is in a transaction.
         lent = self._reads is None or self._reader is not None
-        connection = self.database.lend_reads() if lent else self._reads
+        connection = self._lend_reads() if lent else self._reads
         assert connection is not None
         try:
             yield connection

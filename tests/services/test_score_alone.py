@@ -89,6 +89,11 @@ def test_the_score_alone_waits_for_the_disk(postgres_url):
                 assert connection.exec_driver_sql("SHOW synchronous_commit").scalar_one() == "on"
             with work.write_rows(), pytest.raises(RuntimeError), work.statement_alone():
                 pass  # never inside a write: it would not be alone
+        with database.unit_of_work() as work:
+            work.session.execute(text("SELECT 1"))  # an ORM session's reads hold a transaction open
+            with work.statement_alone() as connection:
+                assert connection.connection.driver_connection.autocommit
+                assert connection is not work.connection
     finally:
         database.dispose()
 
