@@ -15,23 +15,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, insert, select
+from sqlalchemy import Connection, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from lms import events
 from lms.content.catalog import Catalog, Exam, Question
 from lms.db import UnitOfWork
 from lms.driver_query import DriverQuery
-from lms.models import Attempt, ExamVersion, User
-from lms.models.types import utcnow
-from lms.services import autosave, score_write, scoring
+from lms.models import Attempt, User
+from lms.services import autosave, exam_start, score_write, scoring
 from lms.services.attempt_grants import KeySeen, grant_attempt, locked_exams  # noqa: F401  (the engine's API)
 from lms.services.deadlines import DEADLINE_GRACE, past_deadline
 from lms.services.errors import NotFound, NotSignedIn, RuleError
+from lms.services.exam_start import Started
 from lms.services.exam_versions import ensure_version, load_version
 from lms.services.layout import AttemptLayout, layout_for, new_seed
 from lms.services.scoring import Score, read_answers, score_answers, unanswered  # noqa: F401  (the engine's API)
-from lms.services.sessions import Claim, claim_holds
+from lms.services.sessions import Claim
 from lms.services.standings import (  # noqa: F401  (the exam engine's API)
     Standing,
     attempts_allowed,
@@ -89,48 +89,11 @@ def attempt_for(session: Session, attempt_id: int, user_id: int, *, lock: bool =
     return attempt
 
 
-@dataclass(frozen=True)
-class Started:
-    """The attempt a start leads to: the agent's open one, or the one just begun."""
-
-    id: int
-    number: int
-    content_hash: str
-    seed: int
-    started_at: dt.datetime
-    deadline: dt.datetime | None
-
-
-# Every attempt of one agent at one exam, the reset ones too (numbers go on after a reset); a handful of rows.
-# What a start decides on, in one statement: the agent's attempts at the exam and whether this version of
-# the exam is stored. Read from the agent's row, so an agent without attempts gets one row (of NULLs).
-_START_FACTS_OF = (
-    select(select(ExamVersion.content_hash).where(ExamVersion.content_hash == bindparam("content_hash"))
-           .exists().label("stored"),
-           Attempt.id, Attempt.number, Attempt.status, Attempt.reset_at, Attempt.content_hash, Attempt.seed,
-           Attempt.started_at, Attempt.deadline)
-    .select_from(User)
-    .outerjoin(Attempt, and_(Attempt.user_id == User.id, Attempt.exam_key == bindparam("exam")))
-    .where(User.id == bindparam("who"))
-    .order_by(Attempt.number))
-_START_FACTS = DriverQuery(_START_FACTS_OF)
-# The post lane's start: no rows at all when the session's claim no longer holds (see sessions.claim_holds).
-_START_FACTS_IF_SIGNED_IN = DriverQuery(_START_FACTS_OF.where(claim_holds()))
 # Serialises starts by the same agent on PostgreSQL, in a statement of its own: under READ COMMITTED a
 # statement that waited for the lock still reads from the snapshot it began with, so the attempts read
 # in the same statement would miss the one the other start just made (tested with parallel starts).
 _LOCK_AGENT = DriverQuery(select(User.id).where(User.id == bindparam("who")).with_for_update())
 _NEW_ATTEMPT = insert(Attempt)
-_STARTED_COLUMNS = ("user_id", "exam_key", "number", "content_hash", "seed", "status", "started_at", "deadline",
-                    "answers", "timed_out", "results")
-_NEW_ATTEMPT_ROW = (insert(Attempt).values({name: bindparam(name, type_=Attempt.__table__.c[name].type)
-                                             for name in _STARTED_COLUMNS})
-                    .returning(Attempt.id).cte("new_attempt"))
-# On PostgreSQL the new attempt and its "attempt.started" event are one statement: a round trip fewer.
-_NEW_ATTEMPT_AND_EVENT = DriverQuery(events.inserted_with_event(
-    _NEW_ATTEMPT_ROW, "attempt.started", attempt=_NEW_ATTEMPT_ROW.c.id,
-    exam=bindparam("exam_key", type_=Attempt.exam_key.type), number=bindparam("number", type_=Attempt.number.type),
-    content_hash=bindparam("content_hash", type_=Attempt.content_hash.type)))
 
 
 def start_attempt(uow: UnitOfWork, catalog: Catalog, exam: Exam, user_id: int, now: dt.datetime, *,
@@ -144,14 +107,18 @@ def start_attempt(uow: UnitOfWork, catalog: Catalog, exam: Exam, user_id: int, n
     With a session's `claim` (the post lane, which has not read who is signed in) the start's first
     read checks it too, and NotSignedIn is raised, with nothing written, when it no longer holds.
     """
+    if not uow.is_sqlite:
+        started = exam_start.start_alone(uow, exam, user_id, now, claim)
+        if started is not None:
+            return started
     with uow.write_rows() as connection:  # an ORM session only for the rare branches
         if not uow.is_sqlite:  # SQLite's BEGIN IMMEDIATE already holds the only write lock there is
             _LOCK_AGENT.all(connection, {"who": user_id})
         asked = {"who": user_id, "exam": exam.key, "content_hash": exam.content_hash}
         if claim is None:
-            facts = _START_FACTS.all(connection, asked)
+            facts = exam_start.START_FACTS.all(connection, asked)
         else:
-            facts = _START_FACTS_IF_SIGNED_IN.all(connection, {**asked, **claim.params()})
+            facts = exam_start.START_FACTS_IF_SIGNED_IN.all(connection, {**asked, **claim.params()})
             if not facts or claim.user_id != user_id:  # an agent's row is always there, attempts or not
                 raise NotSignedIn()
         stored = bool(facts) and facts[0].stored
@@ -190,17 +157,14 @@ def _insert_attempt(uow: UnitOfWork, exam: Exam, user_id: int, number: int, now:
                     version_stored: bool) -> Started:
     if not version_stored:
         ensure_version(uow.session, exam)
+    connection: Any = uow.connection
+    if not uow.is_sqlite:
+        return exam_start.inserted_with_event(connection, exam, user_id, number, now)
     deadline = now + dt.timedelta(minutes=exam.time_limit_minutes) if exam.time_limit_minutes else None
     seed = new_seed()
-    connection: Any = uow.connection
     values = {"user_id": user_id, "exam_key": exam.key, "number": number, "content_hash": exam.content_hash,
               "seed": seed, "status": "in_progress", "started_at": now, "deadline": deadline, "answers": {},
               "timed_out": False, "results": {}}
-    if not uow.is_sqlite:
-        attempt_id = _NEW_ATTEMPT_AND_EVENT.one(connection, {**values, "actor_id": user_id,
-                                                             "subject_user_id": user_id, "at": utcnow()}).id
-        events.note_emitted(connection)
-        return Started(attempt_id, number, exam.content_hash, seed, now, deadline)
     attempt_id = connection.execute(_NEW_ATTEMPT, values).inserted_primary_key[0]
     events.emit(connection, "attempt.started", actor_id=user_id, subject_user_id=user_id, attempt=attempt_id,
                 exam=exam.key, number=number, content_hash=exam.content_hash)

@@ -1,6 +1,7 @@
-"""On PostgreSQL a score that cannot complete its track (a fail, or a module still to read) is one statement
-that commits by itself, with no transaction around it; a pass that may complete the track records the
-completion in the same transaction as the pass. SQLite keeps every score in a write transaction."""
+"""On PostgreSQL the usual start and the usual score are each one statement that commits by itself, with
+no transaction around it. A pass that may complete its track records the completion in the same
+transaction as the pass, and two starts at once still make one attempt. SQLite keeps every write in a
+write transaction."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy import event, select, text
 from lms import db
 from lms.db import Database
 from lms.models import Attempt, OutboxEvent, TrackCompletion
-from lms.services import accounts, exams, training
+from lms.services import accounts, exam_start, exams, training
 from tests.support.apps import TEST_PASSWORD, truncate_all
 from tests.support.player_tree import answer_values, getter, player_catalog
 
@@ -134,3 +135,44 @@ def test_the_tracks_last_module_completed_meanwhile_in_another_tab_still_complet
     completions = uow.session.scalars(select(TrackCompletion.track_key).where(TrackCompletion.user_id == agent))
     assert list(completions) == ["py2030/core"]
     assert event_names(uow, agent)[-3:] == ["module.completed", "attempt.scored", "track.completed"]
+
+
+def test_a_start_commits_alone_on_postgresql_and_resuming_writes_nothing(uow, commits):
+    exams.start_attempt(uow, CATALOG, EXAM, agent_with(uow, "first@example.com", ()), NOW)  # stores the version
+    agent = agent_with(uow, "starts@example.com", ())
+    before = len(commits)
+    started = exams.start_attempt(uow, CATALOG, EXAM, agent, NOW)
+    assert len(commits) - before == (1 if uow.is_sqlite else 0)
+    with uow.database.engine.connect() as other:  # committed, as its own transaction
+        assert other.scalar(select(Attempt.number).where(Attempt.id == started.id)) == 1
+    before = len(commits)
+    again = exams.start_attempt(uow, CATALOG, EXAM, agent, NOW + dt.timedelta(minutes=1))
+    assert again == started
+    if not uow.is_sqlite:
+        assert len(commits) == before  # the open attempt, read: nothing to write
+    assert event_names(uow, agent) == ["account.created", "attempt.started"]
+
+
+def test_another_tabs_start_between_the_read_and_the_insert_leaves_one_attempt(uow, monkeypatch):
+    exams.start_attempt(uow, CATALOG, EXAM, agent_with(uow, "first@example.com", ()), NOW)  # stores the version
+    agent = agent_with(uow, "tabs@example.com", ())
+    seed = exam_start.new_seed
+    other_tab: list[exams.Started] = []
+    seeds: list[int] = []
+
+    def seed_while_another_tab_starts():
+        seeds.append(1)
+        if len(seeds) == 1:  # after this start read no attempt, before it inserts one
+            with uow.database.unit_of_work() as tab:
+                other_tab.append(exams.start_attempt(tab, CATALOG, EXAM, agent, NOW))
+        return seed()
+
+    monkeypatch.setattr(exam_start, "new_seed", seed_while_another_tab_starts)
+    if uow.is_sqlite:  # SQLite's start reads and inserts behind its write gate: no other tab gets between
+        with uow.database.unit_of_work() as tab:
+            other_tab.append(exams.start_attempt(tab, CATALOG, EXAM, agent, NOW))
+    started = exams.start_attempt(uow, CATALOG, EXAM, agent, NOW)
+    assert started.id == other_tab[0].id
+    uow.end_reads()
+    assert list(uow.session.scalars(select(Attempt.number).where(Attempt.user_id == agent))) == [1]
+    assert event_names(uow, agent) == ["account.created", "attempt.started"]
