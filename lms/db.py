@@ -292,6 +292,10 @@ class UnitOfWork:
             with self.database.write_turn():
                 try:
                     with connection.begin():
+                        if not self.is_sqlite and not _plans_fresh(connection):
+                            # A worker's write connection lives for days: plans made while a table was
+                            # nearly empty (a new site) would otherwise stay, as the reads' once did.
+                            connection.exec_driver_sql("DEALLOCATE ALL")
                         self._writing, self._durable = connection, True
                         try:
                             if not durable:
