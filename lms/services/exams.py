@@ -2,9 +2,10 @@
 
 Starting and submitting are safe under double-clicks and concurrent requests: each runs in one
 write transaction that takes the write lock first (BEGIN IMMEDIATE on SQLite, row locks on
-PostgreSQL), or, for a score on PostgreSQL that cannot complete the track, as one statement whose
-UPDATE only an open attempt matches (see score_write); a unique (user, exam, number) constraint
-backs that up. Reading the exam and the learner's form happens before the write, so the lock is
+PostgreSQL), or, as they usually go on PostgreSQL, as one statement that commits by itself: a start
+whose number the unique (user, exam, number) constraint guards (see exam_start), a score that cannot
+complete the track, whose UPDATE only an open attempt matches (see score_write). That constraint
+backs every start up. Reading the exam and the learner's form happens before the write, so the lock is
 held for the write alone.
 """
 

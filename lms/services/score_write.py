@@ -65,7 +65,9 @@ def _in_one_statement(*, unless_it_completes_the_track: bool) -> Any:
     return events.inserted_with_event(
         scored, "attempt.scored", attempt=scored.c.id, exam=bindparam("exam_key", type_=_COLUMNS.exam_key.type),
         number=bindparam("number", type_=_COLUMNS.number.type), percent=new["percent"], passed=new["passed"],
-        timed_out=literal(False)).add_cte(items).add_columns(completed.label("completed_modules"))
+        timed_out=literal(False)).add_cte(items).add_columns(
+            # Guarded, a pass written at all had a module still to read: nothing to count again.
+            (literal(0) if unless_it_completes_the_track else completed).label("completed_modules"))
 
 
 _SCORE_ROWS_AND_EVENT = DriverQuery(_in_one_statement(unless_it_completes_the_track=False))
