@@ -42,11 +42,17 @@ def agent_with(uow, email: str, modules: tuple[str, ...]) -> int:
     return agent
 
 
-def submit(uow, agent: int, right: bool) -> exams.Submitted:
+def started_with_answers(uow, agent: int, right: bool):
+    """A new attempt, its layout and the form answering it (all right, or all wrong)."""
     attempt = exams.start_attempt(uow, CATALOG, EXAM, agent, NOW)
     version, layout = exams.attempt_exam(uow.session, attempt)
     values = getter(answer_values(version, layout, right))
     uow.end_reads()
+    return attempt, layout, values
+
+
+def submit(uow, agent: int, right: bool) -> exams.Submitted:
+    attempt, _layout, values = started_with_answers(uow, agent, right)
     return exams.submit_attempt(uow, CATALOG, attempt.id, agent, values, NOW)
 
 
@@ -59,10 +65,7 @@ def event_names(uow, agent: int) -> list[str]:
 @pytest.mark.parametrize("right", [False, True], ids=["a fail", "a pass with a module still to read"])
 def test_a_score_that_cannot_complete_the_track_commits_alone_on_postgresql(uow, commits, right):
     agent = agent_with(uow, "alone@example.com", ("py2030/core/intro",))
-    attempt = exams.start_attempt(uow, CATALOG, EXAM, agent, NOW)
-    version, layout = exams.attempt_exam(uow.session, attempt)
-    values = getter(answer_values(version, layout, right))
-    uow.end_reads()
+    attempt, layout, values = started_with_answers(uow, agent, right)
     db.committed_events.clear()
     before = len(commits)
     submitted = exams.submit_attempt(uow, CATALOG, attempt.id, agent, values, NOW)
@@ -101,10 +104,7 @@ def test_the_score_alone_waits_for_the_disk(postgres_url):
 
 def test_a_pass_that_completes_the_track_records_it_in_the_same_transaction(uow):
     agent = agent_with(uow, "last@example.com", ("py2030/core/intro", "py2030/core/rules"))
-    attempt = exams.start_attempt(uow, CATALOG, EXAM, agent, NOW)
-    version, layout = exams.attempt_exam(uow.session, attempt)
-    values = getter(answer_values(version, layout, True))
-    uow.end_reads()
+    attempt, _layout, values = started_with_answers(uow, agent, True)
     seen_before_commits: list[str] = []
 
     def about_to_commit(_connection):  # what another connection sees just before each commit
