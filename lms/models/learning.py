@@ -61,12 +61,15 @@ class Attempt(Base):
     __table_args__ = (
         UniqueConstraint("user_id", "exam_key", "number", name="uq_attempt_number"),
         CheckConstraint(f"status IN {ATTEMPT_STATUSES}", name="ck_attempts_status"),
+        # The admin's lists by exam; the agent as second column, so that "this agent's attempts at this
+        # exam" reaches only them by either index, whatever the planner's statistics say (migration 0013).
+        Index("ix_attempts_exam_user", "exam_key", "user_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Found by uq_attempt_number, whose index leads with user_id: a second index would only be written.
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    exam_key: Mapped[str] = mapped_column(String(200), index=True)
+    exam_key: Mapped[str] = mapped_column(String(200))
     number: Mapped[int] = mapped_column(Integer)
     content_hash: Mapped[str] = mapped_column(ForeignKey("exam_versions.content_hash"))
     seed: Mapped[int] = mapped_column(BigInteger)  # 62 random bits: never guessable from the page
@@ -131,10 +134,11 @@ class TrackCompletion(Base):
     """An agent finished a track (every module read, every exam passed), recorded once when it happened."""
 
     __tablename__ = "track_completions"
-    __table_args__ = (UniqueConstraint("user_id", "track_key", name="uq_track_completion"),)
+    __table_args__ = (UniqueConstraint("user_id", "track_key", name="uq_track_completion"),
+                      Index("ix_track_completions_program_user", "program_key", "user_id"))  # see migration 0013
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     track_key: Mapped[str] = mapped_column(String(128))
-    program_key: Mapped[str] = mapped_column(String(64), index=True)
+    program_key: Mapped[str] = mapped_column(String(64))
     completed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.db import Base
@@ -20,11 +20,12 @@ class RegistrationCompletion(Base):
 
     __tablename__ = "registration_completions"
     __table_args__ = (UniqueConstraint("user_id", "program_key", "registration_key",
-                                       name="uq_registration_completion"),)
+                                       name="uq_registration_completion"),
+                      Index("ix_registration_completions_program_user", "program_key", "user_id"))  # migration 0013
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    program_key: Mapped[str] = mapped_column(String(64), index=True)
+    program_key: Mapped[str] = mapped_column(String(64))
     registration_key: Mapped[str] = mapped_column(String(64), default="individual")
     npn: Mapped[str | None] = mapped_column(String(10), index=True)
     completed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -52,11 +53,12 @@ class AgreementAcceptance(Base):
     """
 
     __tablename__ = "agreement_acceptances"
+    __table_args__ = (Index("ix_agreement_acceptances_agreement_user", "agreement_key", "user_id"),)  # migration 0013
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     program_key: Mapped[str] = mapped_column(String(64))
-    agreement_key: Mapped[str] = mapped_column(String(128), index=True)
+    agreement_key: Mapped[str] = mapped_column(String(128))
     title: Mapped[str] = mapped_column(String(255))
     version: Mapped[str] = mapped_column(String(64))
     text_html: Mapped[str] = mapped_column(Text)
