@@ -5,9 +5,9 @@ attempts, registration_completions, track_completions and agreement_acceptances 
 their key alone, for the admin's lists, beside a unique index leading with user_id for the agent's
 pages. Without statistics (a new site, or autovacuum off) PostgreSQL costs the two the same for "this
 agent, this exam" and may take the key's index, reading every attempt at the exam and filtering by
-agent: on a module page with 256 agents' attempts, 299 rows read for one (and 80 µs more of the
-server's CPU a page). With the agent as the key index's second column, either index reaches the
-agent's rows directly; the admin's lists by key use the same index as before.
+agent: the benchmark's module page filtered away 256 readers' attempts to find the agent's one
+(about 80 µs more of the server's CPU a page). With the agent as the key index's second column,
+either index reaches the agent's rows directly; the admin's lists by key use the same index as before.
 
 Revision ID: 0013
 Revises: 0012
