@@ -67,19 +67,25 @@ _NEW_ATTEMPT_AND_EVENT = DriverQuery(events.inserted_with_event(
     content_hash=bindparam("content_hash", type_=Attempt.content_hash.type)))
 
 
+def start_facts(connection: Connection, exam: Exam, user_id: int, claim: Claim | None) -> list:
+    """`START_FACTS` for the agent (never empty: an agent's row is there, attempts or not), checking a
+    session's `claim` in the same statement when one is given: NotSignedIn when it no longer holds."""
+    asked = {"who": user_id, "exam": exam.key, "content_hash": exam.content_hash}
+    if claim is None:
+        return START_FACTS.all(connection, asked)
+    facts = START_FACTS_IF_SIGNED_IN.all(connection, {**asked, **claim.params()})
+    if not facts or claim.user_id != user_id:
+        raise NotSignedIn()
+    return facts
+
+
 def start_alone(uow: UnitOfWork, exam: Exam, user_id: int, now: dt.datetime, claim: Claim | None) -> Started | None:
     """PostgreSQL, as a start usually goes, without a transaction: the facts read in autocommit, then the
     agent's open attempt, or a new one inserted with its event by a statement that commits by itself.
     Two starts at once read the same attempts and pick the same number, and the unique (user, exam,
     number) lets one insert; the other, like anything unusual (an attempt out of time to score, no
     attempt left, an exam version not stored yet), returns None for the locked way to decide."""
-    asked = {"who": user_id, "exam": exam.key, "content_hash": exam.content_hash}
-    if claim is None:
-        facts = START_FACTS.all(uow.connection, asked)
-    else:
-        facts = START_FACTS_IF_SIGNED_IN.all(uow.connection, {**asked, **claim.params()})
-        if not facts or claim.user_id != user_id:
-            raise NotSignedIn()
+    facts = start_facts(uow.connection, exam, user_id, claim)
     rows = [row for row in facts if row.id is not None]
     if not facts or not facts[0].stored or any(row.status != "submitted" and past_deadline(row.deadline, now)
                                                for row in rows):

@@ -27,7 +27,7 @@ from lms.models import Attempt, User
 from lms.services import autosave, exam_start, score_write, scoring
 from lms.services.attempt_grants import KeySeen, grant_attempt, locked_exams  # noqa: F401  (the engine's API)
 from lms.services.deadlines import DEADLINE_GRACE, past_deadline
-from lms.services.errors import NotFound, NotSignedIn, RuleError
+from lms.services.errors import NotFound, RuleError
 from lms.services.exam_start import Started
 from lms.services.exam_versions import ensure_version, load_version
 from lms.services.layout import AttemptLayout, layout_for, new_seed
@@ -115,13 +115,7 @@ def start_attempt(uow: UnitOfWork, catalog: Catalog, exam: Exam, user_id: int, n
     with uow.write_rows() as connection:  # an ORM session only for the rare branches
         if not uow.is_sqlite:  # SQLite's BEGIN IMMEDIATE already holds the only write lock there is
             _LOCK_AGENT.all(connection, {"who": user_id})
-        asked = {"who": user_id, "exam": exam.key, "content_hash": exam.content_hash}
-        if claim is None:
-            facts = exam_start.START_FACTS.all(connection, asked)
-        else:
-            facts = exam_start.START_FACTS_IF_SIGNED_IN.all(connection, {**asked, **claim.params()})
-            if not facts or claim.user_id != user_id:  # an agent's row is always there, attempts or not
-                raise NotSignedIn()
+        facts = exam_start.start_facts(connection, exam, user_id, claim)
         stored = bool(facts) and facts[0].stored
         rows = [row for row in facts if row.id is not None]
         scored = None
