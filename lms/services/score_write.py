@@ -19,12 +19,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, String, any_, bindparam, func, insert, literal, or_, select, true, update
+from sqlalchemy import Connection, String, Text, any_, bindparam, cast, func, insert, literal, or_, select, true, update
 from sqlalchemy.dialects import postgresql
 
 from lms import events
 from lms.content.catalog import Exam
-from lms.driver_query import DriverQuery, DriverWrite, column_lists, float_columns, unnested
+from lms.driver_query import DriverQuery, DriverWrite, json_rows, rows_as_json, text_array
 from lms.models import Attempt, AttemptItem, ModuleProgress
 from lms.models.types import utcnow
 from lms.services import item_scores
@@ -39,13 +39,11 @@ _SCORE = DriverWrite(update(Attempt).where(*_OPEN_IN_TIME).values(timed_out=Fals
 
 _SCORE_COLUMNS = ("answers", "saved_at", "submitted_at", "points", "max_points", "percent", "passed", "results")
 _ITEM_COLUMNS = ("question_id", "points", "max_points", "picked")
-_ITEM_LISTS = "item_"  # the per-question lists' parameters (item_points, ...), apart from the score's
-_ITEM_FLOATS = float_columns(AttemptItem.__table__, _ITEM_COLUMNS)
 
 
 def _in_one_statement(*, unless_it_completes_the_track: bool) -> Any:
     new = {name: bindparam(f"new_{name}", type_=_COLUMNS[name].type) for name in _SCORE_COLUMNS}
-    track_modules = bindparam("track_modules", type_=postgresql.ARRAY(String))
+    track_modules = cast(bindparam("track_modules", type_=Text), postgresql.ARRAY(String))
     # How many of the track's modules the agent has completed: with a pass, fewer than all says at once
     # that the track is not complete yet (training.record_track_completion counts the same way).
     completed = (select(func.count()).select_from(ModuleProgress)
@@ -56,11 +54,11 @@ def _in_one_statement(*, unless_it_completes_the_track: bool) -> Any:
     if unless_it_completes_the_track:
         scoring = scoring.where(completed < func.cardinality(track_modules))
     scored = (scoring.values(timed_out=False, status="submitted", **new).returning(Attempt.id).cte("scored"))
-    lists = unnested(AttemptItem.__table__, _ITEM_COLUMNS, _ITEM_LISTS)
+    given = json_rows(AttemptItem.__table__, _ITEM_COLUMNS, "items")
     items = insert(AttemptItem).from_select(
         ["attempt_id", "content_hash", *_ITEM_COLUMNS],
         select(scored.c.id, bindparam("content_hash", type_=AttemptItem.content_hash.type),
-               *(lists.c[name] for name in _ITEM_COLUMNS)).select_from(scored.join(lists, true()))).cte("items")
+               *(given.c[name] for name in _ITEM_COLUMNS)).select_from(scored.join(given, true()))).cte("items")
     # The event's data as `emit` is given it on SQLite, below (stored with its keys sorted either way).
     return events.inserted_with_event(
         scored, "attempt.scored", attempt=scored.c.id, exam=bindparam("exam_key", type_=_COLUMNS.exam_key.type),
@@ -122,8 +120,8 @@ def record_score(connection: Connection, exam: Exam, attempt_id: int, user_id: i
         "number": number, "actor_id": user_id, "subject_user_id": user_id, "at": utcnow(), "new_answers": answers,
         "new_saved_at": now, "new_submitted_at": now,
         **{f"new_{name}": value for name, value in score.columns().items()},
-        **column_lists(rows, _ITEM_COLUMNS, _ITEM_FLOATS, _ITEM_LISTS), "who": user_id,
-        "track_modules": list(track_modules)})
+        "items": rows_as_json(rows, _ITEM_COLUMNS), "who": user_id,
+        "track_modules": text_array(tuple(track_modules))})
     if found is None:
         return None
     events.note_emitted(connection)

@@ -182,6 +182,39 @@ def test_rows_mixing_whole_numbers_floats_and_nulls_are_written_as_given(uow):
         table.drop(uow.database.engine)
 
 
+def test_rows_and_lists_sent_as_text_arrive_as_given(postgres_url):
+    """A submission's per-question rows go to PostgreSQL as one JSON text (`json_rows`) and its track's
+    module keys as an array's text (`text_array`), since psycopg dumps a list in Python: keys with
+    quotes, backslashes, commas, braces, spaces and accents, whole and fractional floats, NULL and an
+    integer past 32 bits arrive as given, in order."""
+    from sqlalchemy import BigInteger, Column, Float, MetaData, String, Table, Text, bindparam, cast, func, select
+    from sqlalchemy.dialects import postgresql
+
+    from lms.driver_query import DriverQuery, json_rows, rows_as_json, text_array
+
+    table = Table("driver_text_rows", MetaData(), Column("label", String(40)), Column("points", Float),
+                  Column("picked", BigInteger))
+    awkward = ['plain', 'with "quotes"', "back\\slash", "a,b {c}", "NULL", " spaced ", "café ünï", ""]
+    rows = [{"label": label, "points": [0, 0.5, 1, 2.25, 1e-9, 3, 0.1, 7][n],
+             "picked": [None, 2 ** 40, 0, 1, None, 2 ** 62 - 1, 5, 6][n], "ignored": object()}
+            for n, label in enumerate(awkward)]
+    given = json_rows(table, ("label", "points", "picked"), "rows")
+    rows_query = DriverQuery(select(given.c.label, given.c.points, given.c.picked))
+    keys = func.unnest(cast(bindparam("keys", type_=Text), postgresql.ARRAY(String))).table_valued("key").render_derived()
+    keys_query = DriverQuery(select(keys.c.key))
+    database = Database(postgres_url, pool_size=1, max_overflow=0)
+    try:
+        with database.unit_of_work() as uow:
+            found = rows_query.all(uow.connection, {"rows": rows_as_json(rows, ("label", "points", "picked"))})
+            assert [tuple(row) for row in found] == [(row["label"], float(row["points"]), row["picked"])
+                                                     for row in rows]
+            listed = keys_query.all(uow.connection, {"keys": text_array(tuple(awkward))})
+            assert [row.key for row in listed] == awkward
+            assert keys_query.all(uow.connection, {"keys": text_array(())}) == []
+    finally:
+        database.dispose()
+
+
 def test_rows_of_any_number_and_pattern_share_one_prepared_statement(postgres_url):
     """psycopg prepares a statement on its fifth run with the same SQL and parameter types. Rows as
     `VALUES (…), (…)` were a statement per row count and per pattern of NULLs and number sizes, so a
