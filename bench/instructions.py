@@ -20,12 +20,16 @@ URL-encoded, asking for JSON). `result` is each agent's first look at a scored a
 as after a submission: every other one passed, the rest failed with the sections to re-read listed.
 
 Environment: BENCH_GC=off turns the garbage collector off for the measured requests (the work
-itself, without the collections its allocations bring on). Needs valgrind (Debian's package). A
-figure, not a test; not part of `make bench`.
+itself, without the collections its allocations bring on). BENCH_POSTGRES=1 runs on a fresh
+PostgreSQL database (LMS_BENCH_DATABASE_URL's server, see bench/harness.py) instead of SQLite: then
+the count is the worker's side alone (the driver, its parameters and results), since the server's
+work happens in its own processes. Needs valgrind (Debian's package). A figure, not a test; not
+part of `make bench`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 import os
@@ -34,11 +38,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fixtures import create_agents, open_attempts, random_secret, seat_tokens, signed_sessions  # noqa: E402
-from harness import app_env, form, sqlite_database  # noqa: E402
+from harness import app_env, form, postgres_database, sqlite_database  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 from web import EXAM_KEY, MODULE_KEY  # noqa: E402  (the same module and exam as the web benchmark)
 
@@ -129,8 +134,24 @@ def measure(kind: str, count: int) -> None:
     from lms.app import create_app
 
     work = Path(tempfile.mkdtemp(prefix="lms-instructions-"))
-    os.environ.update(app_env(sqlite_database(work, "bench.db"), random_secret(), work))
-    app = create_app()
+    with _database(work) as url:
+        os.environ.update(app_env(url, random_secret(), work))
+        _measure_on(create_app(), kind, count)
+    shutil.rmtree(work, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _database(work: Path) -> Iterator[str]:
+    if not os.environ.get("BENCH_POSTGRES"):
+        yield sqlite_database(work, "bench.db")
+        return
+    with postgres_database(f"lms_bench_instructions_{os.getpid()}") as url:
+        if url is None:
+            sys.exit("BENCH_POSTGRES is set but no PostgreSQL server answers")
+        yield url
+
+
+def _measure_on(app, kind: str, count: int) -> None:
     pages = (*PAGES, *AGENT_PAGES, "attempt", "result", "autosave")
     expected = 200 if kind in pages else 204 if kind == "heartbeat" else 302
     every = requests(app, kind, WARM_UP + count)
@@ -144,7 +165,7 @@ def measure(kind: str, count: int) -> None:
         if send().status_code != expected:
             sys.exit("a measured request failed")
     subprocess.run(["callgrind_control", "--instr=off", str(os.getpid())], check=True, capture_output=True)
-    shutil.rmtree(work, ignore_errors=True)
+    app.extensions["lms.db"].dispose()  # before its database is dropped
 
 
 def main() -> None:
@@ -165,8 +186,9 @@ def main() -> None:
         totals = re.search(r"^totals: (\d+)", out.read_text(), re.MULTILINE)
     if totals is None:
         sys.exit("callgrind wrote no totals")
+    where = "PostgreSQL, the worker's side" if os.environ.get("BENCH_POSTGRES") else "SQLite"
     print(f"{kind}: {int(totals.group(1)) / count:,.0f} instructions a request "
-          f"({count} requests, garbage collector {os.environ.get('BENCH_GC', 'on')})")
+          f"({count} requests on {where}, garbage collector {os.environ.get('BENCH_GC', 'on')})")
 
 
 if __name__ == "__main__":
