@@ -12,14 +12,16 @@ would; a submission's five writes cost about half as much this way.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Float, Text, bindparam, cast, column, func, insert, select
+from sqlalchemy import Connection, Text, bindparam, cast, column, func, insert, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.dml import Insert, Update, ValuesBase
@@ -94,42 +96,44 @@ def _compile(statement: Any, dialect: Any, column_keys: list[str] | None = None)
                      frozenset(name for name, bind in rendered.items() if bind.required), binders, filled=filled)
 
 
-def _holds_floats(column_type: Any) -> bool:
-    """A column of floats: psycopg refuses a list mixing them with ints."""
-    return isinstance(column_type, Float) and not column_type.asdecimal
-
-
-def unnested(table: Any, names: Sequence[str], prefix: str = "") -> Any:
-    """PostgreSQL: rows of `table`'s columns `names` from one list parameter per column (named as the
-    column, after `prefix`), unnested in step: a FROM item whose columns are named as the table's."""
-    columns = table.c
-    lists = func.unnest(*(bindparam(prefix + name, type_=postgresql.ARRAY(columns[name].type)) for name in names))
-    return lists.table_valued(*names).render_derived()
-
-
-def float_columns(table: Any, names: Sequence[str]) -> frozenset[str]:
-    return frozenset(name for name in names if _holds_floats(table.c[name].type))
-
-
-def column_lists(rows: Sequence[Mapping[str, Any]], names: Sequence[str], floats: frozenset[str],
-                 prefix: str = "") -> dict[str, list]:
-    """The lists `unnested` takes for `rows`. One list holds one type: a float column's whole numbers (a
-    score of 0) go as floats too."""
-    return {prefix + name: [float(row[name]) if name in floats and row[name] is not None else row[name]
-                            for row in rows]
-            for name in names}
-
-
 def json_rows(table: Any, names: Sequence[str], parameter: str) -> Any:
     """PostgreSQL: rows of `table`'s columns `names` from one JSON text parameter (`rows_as_json`): a FROM
     item whose columns are named and typed as the table's.
 
     One text rather than a list per column: psycopg dumps a list parameter in Python, element by element
-    (about 150 µs for a submission's lists of eight), and a text in C."""
+    (about 150 µs for a submission's lists of eight), and a text in C. And one text has one type,
+    whatever the rows hold, where psycopg types a list of integers by their size: a statement's SQL and
+    parameter types stay the same, so psycopg prepares it once per connection."""
     columns = table.c
     given = cast(bindparam(parameter, type_=Text), postgresql.JSON)
     return (func.json_to_recordset(given)
             .table_valued(*(column(name, columns[name].type) for name in names)).render_derived(with_types=True))
+
+
+def column_binders(table: Any, names: Sequence[str], dialect: Any) -> dict[str, Callable[[Any], Any]]:
+    """The bind processors of those of `table`'s columns `names` that have one (a JSON column's, a UTC
+    time's), for `rows_as_json`."""
+    found = {name: table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names}
+    return {name: binder for name, binder in found.items() if binder is not None}
+
+
+def rows_as_json(rows: Sequence[Mapping[str, Any]], names: Sequence[str],
+                 binders: Mapping[str, Callable[[Any], Any]] | None = None) -> str:
+    """The text `json_rows` takes for `rows` (mappings holding at least `names`), each value through its
+    column's bind processor (`column_binders`) where one is given; times go as ISO 8601 text, which
+    PostgreSQL reads back as the same instant."""
+    binders = binders or {}
+    return json.dumps([{name: binders[name](row[name]) if name in binders and row[name] is not None else row[name]
+                        for name in names} for row in rows], separators=(",", ":"), allow_nan=False,
+                      default=_json_value)
+
+
+def _json_value(value: Any) -> str:
+    if isinstance(value, dt.date):  # a datetime too
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"a {type(value).__name__} has no JSON form for a driver write")
 
 
 @functools.lru_cache(maxsize=256)
@@ -137,11 +141,6 @@ def text_array(values: tuple[str, ...]) -> str:
     """PostgreSQL's text form of an array of `values`, for a parameter cast to an array type: for a list
     that is the same on every call (a track's module keys), made once instead of dumped each time."""
     return "{" + ",".join('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values) + "}"
-
-
-def rows_as_json(rows: Sequence[Mapping[str, Any]], names: Sequence[str]) -> str:
-    """The text `json_rows` takes for `rows` (mappings holding at least `names`)."""
-    return json.dumps([{name: row[name] for name in names} for row in rows], separators=(",", ":"))
 
 
 def _python_default(column: Any, default: Any) -> Callable[[], Any]:
@@ -202,15 +201,15 @@ class DriverWrite:
     """One INSERT or UPDATE, its values (SET columns, inserted columns) named by the parameters given.
 
     `run` writes one row of parameters and returns the driver's row count; `run_many` writes several
-    rows, which must name the same columns: on PostgreSQL an INSERT that sets no values of its own
-    as one statement taking a list per column (`INSERT … SELECT … FROM unnest(…)`), anything else
-    in one executemany. Never a RETURNING clause: these writes read nothing back."""
+    rows, which must name the same columns: on PostgreSQL an INSERT that sets no values of its own as
+    one statement taking the rows as one JSON text (`INSERT … SELECT … FROM json_to_recordset(…)`),
+    anything else in one executemany. Never a RETURNING clause: these writes read nothing back."""
 
     def __init__(self, statement: Insert | Update):
         self.statement: ValuesBase = statement.inline() if isinstance(statement, Insert) else statement
         self._compiled: dict[tuple[str, frozenset[str]], _Compiled] = {}
-        # The unnested INSERT of each set of columns, with those of its columns that hold floats.
-        self._unnested: dict[tuple[str, tuple[str, ...]], tuple[_Compiled, frozenset[str]]] = {}
+        # The INSERT from one JSON text of each set of columns, with those columns' bind processors.
+        self._as_one: dict[tuple[str, tuple[str, ...]], tuple[_Compiled, dict[str, Callable[[Any], Any]]]] = {}
         # An INSERT that sets values of its own cannot take a list of rows after them: executemany.
         self._rows_as_one = isinstance(statement, Insert) and not statement._values
 
@@ -228,33 +227,33 @@ class DriverWrite:
             raise KeyError("every row of one executemany must name the same columns")
         compiled = self._for(connection.dialect, rows[0])
         if self._rows_as_one and connection.dialect.name == "postgresql":
-            self._run_unnested(connection, compiled, rows)
+            self._run_as_one(connection, compiled, rows)
             return
         with _Cursor(connection) as cursor:
             cursor.executemany(compiled.sql, [compiled.values(row) for row in rows])
 
-    def _run_unnested(self, connection: Connection, single: _Compiled, rows: Sequence[Mapping[str, Any]]) -> None:
-        """One INSERT of every row, a list per column unnested into rows; Python-side defaults filled per
-        row, as `run` does.
+    def _run_as_one(self, connection: Connection, single: _Compiled, rows: Sequence[Mapping[str, Any]]) -> None:
+        """One INSERT of every row, from one JSON text (`json_rows`); Python-side defaults filled per row,
+        as `run` does.
 
-        Its SQL and its parameters' types are the same whatever the rows hold, so psycopg prepares it
-        once per connection. Rows as `VALUES (…), (…)` made a statement for each row count, and since
-        psycopg types each integer by its size and NULL apart, for each pattern of values: a submission's
+        Its SQL and its parameter's type are the same whatever the rows hold, so psycopg prepares it once
+        per connection. Rows as `VALUES (…), (…)` made a statement for each row count, and since psycopg
+        types each integer by its size and NULL apart, for each pattern of values: a submission's
         per-question rows found a statement not yet prepared in about half the runs (28 prepared
         variants in 500 submissions), which PostgreSQL parsed and planned anew."""
         filled = [{**row, **{name: default() for name, default in single.filled}} for row in rows]
         names = tuple(sorted(filled[0]))
         key = (connection.dialect.name, names)
-        found = self._unnested.get(key)
+        found = self._as_one.get(key)
         if found is None:
-            source = unnested(self.statement.table, names)
-            statement = insert(self.statement.table).from_select(list(names),
-                                                                 select(*(source.c[name] for name in names)))
-            floats = float_columns(self.statement.table, names)
-            found = self._unnested[key] = (_compile(statement, connection.dialect), floats)
-        compiled, floats = found
+            table = self.statement.table
+            source = json_rows(table, names, "rows")
+            statement = insert(table).from_select(list(names), select(*(source.c[name] for name in names)))
+            found = self._as_one[key] = (_compile(statement, connection.dialect),
+                                         column_binders(table, names, connection.dialect))
+        compiled, binders = found
         with _Cursor(connection) as cursor:
-            cursor.execute(compiled.sql, compiled.values(column_lists(filled, names, floats)))
+            cursor.execute(compiled.sql, compiled.values({"rows": rows_as_json(filled, names, binders)}))
 
     def _for(self, dialect: Any, params: Mapping[str, Any]) -> _Compiled:
         key = (dialect.name, frozenset(params))

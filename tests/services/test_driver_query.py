@@ -134,8 +134,8 @@ def test_rows_come_back_as_sqlalchemy_gives_them(uow):
 
 
 def test_many_rows_written_at_once_keep_their_values_and_defaults(uow):
-    """PostgreSQL takes the rows as one INSERT of a list per column, whatever their number: every row
-    lands with its own values and its own defaults, as SQLite's executemany writes them."""
+    """PostgreSQL takes the rows as one INSERT from one JSON text, whatever their number: every row lands
+    with its own values and its own defaults (a JSON payload, a time), as SQLite's executemany writes them."""
     import datetime as dt
 
     from sqlalchemy import insert, select
@@ -161,7 +161,7 @@ def test_many_rows_written_at_once_keep_their_values_and_defaults(uow):
 
 def test_rows_mixing_whole_numbers_floats_and_nulls_are_written_as_given(uow):
     """A float column given 0 in one row and 0.5 in the next, and an integer column given NULL, a small
-    number and one past 32 bits: psycopg takes no list of mixed types, so the float column's are floats."""
+    number and one past 32 bits, all land as given (PostgreSQL: in one JSON text, read by the columns' types)."""
     from sqlalchemy import BigInteger, Column, Float, Integer, MetaData, String, Table, insert, select
 
     from lms.driver_query import DriverWrite
