@@ -133,6 +133,30 @@ def test_rows_come_back_as_sqlalchemy_gives_them(uow):
         DriverQuery(select(Attempt.id).where(Attempt.status.in_(["a", "b"]))).all(uow.connection, {})
 
 
+def test_statements_one_after_another_on_a_connection_each_answer_their_own(uow):
+    """A driver statement's rows are its own: not what an earlier one left unread (`first` reads one row of
+    several), nor lost after an earlier statement failed in the same transaction and it was rolled back."""
+    from sqlalchemy import bindparam, select
+
+    from lms.driver_query import DriverQuery, DriverWrite
+    from lms.models import User
+
+    ids = [accounts.create_account(uow, f"row{number}@example.com", TEST_PASSWORD).id for number in range(3)]
+    emails = DriverQuery(select(User.id, User.email).where(User.id >= bindparam("lowest")).order_by(User.id))
+    assert emails.first(uow.connection, {"lowest": ids[0]}).id == ids[0]  # two rows left unread
+    assert [row.email for row in emails.all(uow.connection, {"lowest": ids[1]})] == ["row1@example.com",
+                                                                                    "row2@example.com"]
+    renamed = DriverWrite(User.__table__.update().where(User.id == bindparam("who")).values(
+        email=bindparam("new_email")))
+    with pytest.raises(Exception, match="(?i)unique|duplicate"), uow.write_rows() as connection:
+        renamed.run(connection, {"who": ids[0], "new_email": "row2@example.com"})
+    with uow.write_rows() as connection:
+        assert renamed.run(connection, {"who": ids[0], "new_email": "first@example.com"}) == 1
+        assert emails.first(connection, {"lowest": ids[0]}).email == "first@example.com"
+    assert [row.email for row in emails.all(uow.connection, {"lowest": ids[0]})] == [
+        "first@example.com", "row1@example.com", "row2@example.com"]
+
+
 def test_many_rows_written_at_once_keep_their_values_and_defaults(uow):
     """PostgreSQL takes the rows as one INSERT from one JSON text, whatever their number: every row lands
     with its own values and its own defaults (a JSON payload, a time), as SQLite's executemany writes them."""
