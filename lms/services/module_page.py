@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, and_, bindparam, func, literal_column, select
 
 from lms.content.catalog import Catalog, Exam, Module
 from lms.driver_query import DriverQuery
@@ -52,24 +52,27 @@ _RESULT = {
 }
 
 
-def _progress(column: Any) -> Any:
-    return (select(column).where(ModuleProgress.user_id == bindparam("who"),
-                                 ModuleProgress.module_key == bindparam("module")).scalar_subquery())
+# The agent's progress row at the module, or NULLs when there is none: one row always, so the page's other
+# values ride on it as columns. Joined once rather than a scalar subquery per column, which looked the row
+# up three times (on PostgreSQL about 8 µs of the server's CPU a page).
+_ONE_ROW = select(literal_column("1")).subquery("one_row")
+_WITH_PROGRESS = _ONE_ROW.outerjoin(ModuleProgress, and_(ModuleProgress.user_id == bindparam("who"),
+                                                          ModuleProgress.module_key == bindparam("module")))
+
+
+def _page_read(*columns: Any) -> DriverQuery:
+    return DriverQuery(select(*columns, ModuleProgress.completed_at, ModuleProgress.seconds_spent,
+                              ModuleProgress.user_id.label("seen")).select_from(_WITH_PROGRESS))
 
 
 # One statement (one round trip) per page: the progress row's two columns (and whether it exists), and the
 # exam's result when the module has an exam.
-_PROGRESS_COLUMNS = (_progress(ModuleProgress.completed_at).label("completed_at"),
-                     _progress(ModuleProgress.seconds_spent).label("seconds_spent"),
-                     _progress(ModuleProgress.user_id).label("seen"))
-_PAGE = {grading: DriverQuery(select(*_PROGRESS_COLUMNS, result.label("result")))
-         for grading, result in _RESULT.items()}
-_PROGRESS_ONLY = DriverQuery(select(*_PROGRESS_COLUMNS))
+_PAGE = {grading: _page_read(result.label("result")) for grading, result in _RESULT.items()}
+_PROGRESS_ONLY = _page_read()
 # The same, with the role of who is signed in while a session cookie's claim holds (else NULL).
 _ROLE = sessions.claimed_role().label("role")
-_PAGE_IF_SIGNED_IN = {grading: DriverQuery(select(_ROLE, *_PROGRESS_COLUMNS, result.label("result")))
-                      for grading, result in _RESULT.items()}
-_PROGRESS_ONLY_IF_SIGNED_IN = DriverQuery(select(_ROLE, *_PROGRESS_COLUMNS))
+_PAGE_IF_SIGNED_IN = {grading: _page_read(_ROLE, result.label("result")) for grading, result in _RESULT.items()}
+_PROGRESS_ONLY_IF_SIGNED_IN = _page_read(_ROLE)
 
 
 def module_page(connection: Connection, catalog: Catalog, user_id: int, module: Module) -> ModulePage:

@@ -57,6 +57,17 @@ def test_reading_time_completion_and_a_passed_exam(uow, agent):
     assert page.completed and page.exam_passed and page.progress.seconds_spent == 240
 
 
+def test_only_the_agents_own_progress_at_this_module_shows(uow, agent):
+    first = CATALOG.modules_of(CATALOG.tracks[RULES.track_key])[0]
+    other = accounts.create_account(uow, "other@example.com", TEST_PASSWORD).id
+    training.complete_module(uow, CATALOG, agent, first.key, NOW - dt.timedelta(minutes=3), NOW)
+    training.complete_module(uow, CATALOG, other, RULES.key, NOW - dt.timedelta(minutes=5), NOW)
+    assert agrees_with_the_orm_path(uow, agent, RULES).progress is None
+    page = agrees_with_the_orm_path(uow, agent, first)
+    assert page.completed and page.progress.seconds_spent == 180 and page.position == 1
+    assert agrees_with_the_orm_path(uow, other, RULES).progress.seconds_spent == 300
+
+
 def test_the_exams_grading_method_decides_and_reset_attempts_do_not_count(uow, agent):
     exam = CATALOG.exams[RULES.exam_key]
     last_counts = dataclasses.replace(exam, grading="last")
