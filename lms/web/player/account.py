@@ -10,7 +10,7 @@ from lms.services import help_on_demand, profiles, programs, registration
 from lms.services.errors import FieldErrors
 from lms.services.profiles import NPN_STATUS_WORDS, ProfileInput, save_profile
 from lms.services.time_zones import UTC_NAME
-from lms.web.context import current_program_or_404
+from lms.web.context import current_program_or_404, signed_in
 from lms.web.database import db_session, uow
 from lms.web.errors import redirect_on_rule_error, show_field_errors
 from lms.web.forms import ProfileForm
@@ -20,9 +20,9 @@ from lms.web.player import bp
 @bp.get("/tracker")
 @login_required
 def tracker():
-    program = current_program_or_404()
-    status = registration.registration_status(db_session(), catalog(), current_user, program)
-    hod = help_on_demand.status(db_session(), catalog(), program, current_user.id,
+    program, agent = current_program_or_404(), signed_in()
+    status = registration.registration_status(db_session(), catalog(), agent, program)
+    hod = help_on_demand.status(db_session(), catalog(), program, agent.id,
                                 current_app.config.get("HOD_ACCEPTANCE_THRESHOLD", help_on_demand.DEFAULT_THRESHOLD))
     return render_template("player/tracker.html", program=program, status=status, hod=hod)
 
@@ -52,7 +52,7 @@ def profile():
             return redirect(url_for("player.profile"))
     status_words = NPN_STATUS_WORDS[existing.npn_status] if existing else None
     program = current_program_or_404()
-    confirm = registration.confirm_step(db_session(), current_user, program)
+    confirm = registration.confirm_step(db_session(), signed_in(), program)
     # Until a zone is chosen, the profile page may offer the browser's own.
     suggest_zone = request.method == "GET" and not (existing and existing.time_zone)
     return render_template("player/profile.html", form=form, profile=existing, npn_words=status_words,
@@ -72,11 +72,11 @@ def confirm_profile():
 @bp.get("/training-choice")
 @login_required
 def choose_training():
-    session, program = db_session(), current_program_or_404()
+    session, program, agent = db_session(), current_program_or_404(), signed_in()
     return render_template("player/choose_training.html", program=program,
-                           options=programs.track_options(session, catalog(), current_user, program),
-                           current=programs.chosen_track(session, catalog(), current_user, program),
-                           eligible=programs.completed_previous_year(session, current_user, program))
+                           options=programs.track_options(session, catalog(), agent, program),
+                           current=programs.chosen_track(session, catalog(), agent, program),
+                           eligible=programs.completed_previous_year(session, agent, program))
 
 
 @bp.post("/training-choice")

@@ -9,6 +9,7 @@ from markupsafe import Markup
 from lms.extensions import catalog, clock
 from lms.services import attempt_page, exams, result_page, scoring
 from lms.services.review import review_items, sections
+from lms.web.context import signed_in
 from lms.web.database import db_session, uow
 from lms.web.errors import redirect_on_rule_error, wants_json
 from lms.web.kept_pages import (
@@ -46,7 +47,7 @@ def _open_exam(known, agent, exam_key: str):
 @login_required
 def exam(exam_key: str):
     known = catalog()
-    agent = current_user._get_current_object()  # one lookup for the page's uses
+    agent = signed_in()
     found, module, refused = _open_exam(known, agent, exam_key)
     if refused:
         return refused
@@ -67,7 +68,7 @@ def exam(exam_key: str):
 @login_required
 @redirect_on_rule_error("player.exam")
 def start(exam_key: str):
-    known, agent = catalog(), current_user._get_current_object()
+    known, agent = catalog(), signed_in()
     found, _module, refused = _open_exam(known, agent, exam_key)
     if refused:
         return refused
@@ -83,7 +84,7 @@ def start(exam_key: str):
 @login_required
 def attempt(attempt_id: int):
     now = clock().now()
-    agent = current_user._get_current_object()  # one lookup for the page's two uses
+    agent = signed_in()
     page = attempt_page.attempt_page(uow(), catalog(), attempt_id, agent.id, now)
     if page is None:
         return redirect(url_for("player.result", attempt_id=attempt_id))

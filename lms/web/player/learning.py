@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from lms.extensions import catalog as current_catalog
 from lms.extensions import clock
 from lms.services import module_page, player, progress, tokens, training
-from lms.web.context import current_program_or_404
+from lms.web.context import current_program_or_404, signed_in
 from lms.web.database import uow
 from lms.web.kept_pages import MODULE_PAGES, OPENED_MARK, module_page_key
 from lms.web.page_cache import CSRF_MARK
@@ -42,7 +42,7 @@ def _refusal(track, available: bool, unlock):
 @login_required
 def home():
     program = current_program_or_404()
-    page = player.home_page(uow(), current_catalog(), current_user, program)
+    page = player.home_page(uow(), current_catalog(), signed_in(), program)
     return render_template("player/home.html", program=program, views=page.views, status=page.status,
                            next_up=page.next_up, can_switch=page.can_switch)
 
@@ -51,7 +51,7 @@ def home():
 def continue_training():
     catalog = current_catalog()
     program = current_program_or_404()
-    target = player.continue_target(player.home_tracks(uow(), catalog, current_user, program))
+    target = player.continue_target(player.home_tracks(uow(), catalog, signed_in(), program))
     if target is None:
         flash("You have finished every training open to you.", "success")
         return redirect(url_for("player.home"))
@@ -69,7 +69,7 @@ def module_url(module) -> str:
 def track(program: str, track: str):
     catalog = current_catalog()
     found = _track_or_404(catalog, program, track)
-    view = player.track_view(uow(), catalog, current_user, catalog.programs[program], found)
+    view = player.track_view(uow(), catalog, signed_in(), catalog.programs[program], found)
     refused = _refusal(found, view.available, view.unlock)
     if refused:
         return refused
@@ -92,7 +92,7 @@ def _opened_at(module_key: str) -> dt.datetime | None:
 @login_required
 def module(program: str, track: str, module: str):
     catalog = current_catalog()
-    agent = current_user._get_current_object()  # one lookup for the page's uses
+    agent = signed_in()
     found, track_found, refused = _open_module(catalog, agent, program, track, module)
     if refused:
         return refused
@@ -115,7 +115,7 @@ def module(program: str, track: str, module: str):
 @login_required
 def complete_module(program: str, track: str, module: str):
     catalog = current_catalog()
-    found, _track, refused = _open_module(catalog, current_user._get_current_object(), program, track, module)
+    found, _track, refused = _open_module(catalog, signed_in(), program, track, module)
     if refused:
         return refused
     done = training.complete_module(uow(), catalog, current_user.id, found.key, _opened_at(found.key), clock().now())
@@ -135,7 +135,7 @@ def complete_module(program: str, track: str, module: str):
 @login_required
 def heartbeat(program: str, track: str, module: str):
     """Seat time while the page stays open (sent by player.js every minute when visible)."""
-    agent = current_user._get_current_object()
+    agent = signed_in()
     found, _track, refused = _open_module(current_catalog(), agent, program, track, module)
     if refused:
         return refused
