@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-from lms.driver_query import DriverWrite
+from lms.driver_query import DIRECT_STATEMENTS, DriverWrite, forget_prepared, watch_prepared
 from lms.kept_connections import KeptConnection
 from lms.sqlite_writes import WAL_SIZE_LIMIT_BYTES, Checkpoints, WriteGate
 
@@ -77,8 +77,10 @@ def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10, pool_r
     On SQLite, `checkpoints_elsewhere` turns off the checkpoints commits would run (lms.sqlite_writes)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=pool_pre_ping, pool_size=pool_size, max_overflow=max_overflow,
-                             pool_recycle=pool_recycle)
+        engine = create_engine(url, pool_pre_ping=pool_pre_ping, pool_size=pool_size, max_overflow=max_overflow,
+                               pool_recycle=pool_recycle)
+        watch_prepared(engine)
+        return engine
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False})
@@ -114,7 +116,8 @@ def make_quick_write_engine(url: str, *, pool_size: int = 10, max_overflow: int 
     `synchronous_commit` off for the whole connection, so no SET LOCAL is sent each time. Nothing
     else runs on them."""
     engine = create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=pool_pre_ping, pool_size=pool_size,
-                           max_overflow=max_overflow, pool_recycle=pool_recycle)
+                           max_overflow=max_overflow, pool_recycle=pool_recycle,
+                           execution_options={DIRECT_STATEMENTS: True})  # never rolled back: what is prepared stays
 
     @event.listens_for(engine, "connect")
     def asynchronous_commit(dbapi_connection: Any, _record: Any) -> None:
@@ -135,7 +138,7 @@ class Database:
         self.write_engine = self.engine.execution_options(**{WRITE_INTENT: True})
         self.quick_writes = None if self.is_sqlite else make_quick_write_engine(url, **engine_options)
         self._kept_reads = KeptConnection(self._reads_connection)
-        self._kept_writes = KeptConnection(self.write_engine.connect)
+        self._kept_writes = KeptConnection(self._writes_connection)
 
     @property
     def is_sqlite(self) -> bool:
@@ -186,8 +189,14 @@ class Database:
 
     def _reads_connection(self) -> Connection:
         connection = self.engine.connect()
-        if not self.is_sqlite:
-            connection.execution_options(isolation_level="AUTOCOMMIT")  # the pool restores it on return
+        if not self.is_sqlite:  # the pool restores the isolation level on return
+            connection.execution_options(isolation_level="AUTOCOMMIT", **{DIRECT_STATEMENTS: True})
+        return connection
+
+    def _writes_connection(self) -> Connection:
+        connection = self.write_engine.connect()
+        if not self.is_sqlite:  # kept, committing its writes: what it prepares stays prepared (lms.pg_direct)
+            connection.execution_options(**{DIRECT_STATEMENTS: True})
         return connection
 
 
@@ -240,6 +249,7 @@ class UnitOfWork:
         reads = self.database.lend_reads()
         if not self.is_sqlite and not _plans_fresh(reads):
             reads.exec_driver_sql("DEALLOCATE ALL")
+            forget_prepared(reads)
         return reads
 
     @property
@@ -296,6 +306,7 @@ class UnitOfWork:
                             # A worker's write connection lives for days: plans made while a table was
                             # nearly empty (a new site) would otherwise stay, as the reads' once did.
                             connection.exec_driver_sql("DEALLOCATE ALL")
+                            forget_prepared(connection)
                         self._writing, self._durable = connection, True
                         try:
                             if not durable:

@@ -26,6 +26,13 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.dml import Insert, Update, ValuesBase
 
+try:
+    from lms import pg_direct
+except ModuleNotFoundError as missing:  # psycopg is not installed: SQLite alone
+    if missing.name is None or not missing.name.startswith("psycopg"):
+        raise
+    pg_direct = None  # type: ignore[assignment]
+
 Processor = Callable[[Any], Any] | None
 
 
@@ -179,12 +186,19 @@ class DriverQuery:
         if compiled is None:
             compiled = self._compiled[dialect.name] = _compile(self.statement, dialect)
         values = compiled.values(params)
-        with _Cursor(connection) as cursor:
-            cursor.execute(compiled.sql, values)
-            found = [cursor.fetchone()] if first else cursor.fetchall()
-            if compiled.readers is None:
-                compiled.readers = self._readers(dialect, cursor.description)
+        if dialect.name == "postgresql" and _direct(connection):
+            found, types = pg_direct.rows(connection, compiled.sql, values, first=first,
+                                          described=compiled.readers is not None)
+            if types is not None:
+                compiled.readers = self._readers(dialect, types)
+        else:
+            with _Cursor(connection) as cursor:
+                cursor.execute(compiled.sql, values)
+                found = [cursor.fetchone()] if first else cursor.fetchall()
+                if compiled.readers is None:
+                    compiled.readers = self._readers(dialect, cursor.description)
         readers = compiled.readers
+        assert readers is not None  # set by the statement's first run on this dialect
         return [self.row(*(value if reader is None or value is None else reader(value)
                            for reader, value in zip(readers, row, strict=True)))
                 for row in found if row is not None]
@@ -215,6 +229,8 @@ class DriverWrite:
 
     def run(self, connection: Connection, params: Mapping[str, Any]) -> int:
         compiled = self._for(connection.dialect, params)
+        if connection.dialect.name == "postgresql" and _direct(connection):
+            return pg_direct.row_count(connection, compiled.sql, compiled.values(params))
         with _Cursor(connection) as cursor:
             cursor.execute(compiled.sql, compiled.values(params))
             return cursor.rowcount
@@ -252,8 +268,12 @@ class DriverWrite:
             found = self._as_one[key] = (_compile(statement, connection.dialect),
                                          column_binders(table, names, connection.dialect))
         compiled, binders = found
+        values = compiled.values({"rows": rows_as_json(filled, names, binders)})
+        if _direct(connection):
+            pg_direct.row_count(connection, compiled.sql, values)
+            return
         with _Cursor(connection) as cursor:
-            cursor.execute(compiled.sql, compiled.values({"rows": rows_as_json(filled, names, binders)}))
+            cursor.execute(compiled.sql, values)
 
     def _for(self, dialect: Any, params: Mapping[str, Any]) -> _Compiled:
         key = (dialect.name, frozenset(params))
@@ -261,6 +281,28 @@ class DriverWrite:
         if compiled is None:
             compiled = self._compiled[key] = _compile(self.statement, dialect, sorted(params))
         return compiled
+
+
+# PostgreSQL: the execution option of connections whose driver statements go straight to libpq (lms.pg_direct).
+DIRECT_STATEMENTS = "lms_direct_statements"
+
+
+def _direct(connection: Connection) -> bool:
+    """PostgreSQL: this statement may go straight to libpq (see lms.pg_direct)."""
+    return (pg_direct is not None and bool(connection.get_execution_options().get(DIRECT_STATEMENTS))
+            and pg_direct.usable(connection))
+
+
+def forget_prepared(connection: Connection) -> None:
+    """PostgreSQL: the connection's prepared statements were dropped (DEALLOCATE ALL)."""
+    if pg_direct is not None:
+        pg_direct.forget_prepared(connection)
+
+
+def watch_prepared(engine: Any) -> None:
+    """PostgreSQL: keep what lms.pg_direct knows of each connection's prepared statements true."""
+    if pg_direct is not None and engine.dialect.name == "postgresql":
+        pg_direct.watch(engine)
 
 
 # The pool record's info, where a PostgreSQL connection's cursor is kept (cleared when it reconnects).
