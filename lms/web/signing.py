@@ -28,6 +28,7 @@ import time
 from typing import Any
 
 from flask import Flask, Request, Response, current_app, g, session
+from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_wtf.csrf import generate_csrf
 from itsdangerous import URLSafeTimedSerializer
@@ -83,12 +84,18 @@ class SessionCookies(SecureCookieSessionInterface):
         if found is None:
             return None
         try:
-            values = self.serializer.loads(found[0])
+            values = json.loads(found[0])
+            # Flask's tags are dicts: values that are all plain carry none, nor does a session of other
+            # than one key (a tagged session is `{" di": {...}}`); anything else goes through its untagging.
+            plain = isinstance(values, dict) and all(type(value) in _PLAIN for value in values.values())
+            if not plain or len(values) == 1 or type(self.serializer) is not TaggedJSONSerializer:
+                values = self.serializer.loads(found[0])
+                plain = isinstance(values, dict) and all(type(value) in _PLAIN for value in values.values())
         except Exception:  # noqa: BLE001 - a well-signed cookie that does not parse: Flask decides
             return None
         if not isinstance(values, dict):
             return None
-        if all(type(value) in _PLAIN for value in values.values()):
+        if plain:
             # Each session made from it copies it; the keys are the same few names in every session.
             self._opened.put(known_as, (found[1], {sys.intern(key): value for key, value in values.items()}))
         return self.session_class(values)

@@ -3,12 +3,14 @@ effect at once, tokens stay what Flask-WTF checks, and every response carries it
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import pytest
 from flask import g, session
 from flask_login import login_required
 from flask_wtf.csrf import validate_csrf
+from markupsafe import Markup
 from wtforms import ValidationError
 
 from lms.signatures import signing_for
@@ -61,6 +63,24 @@ def test_a_cookie_remembered_under_the_old_key_does_not_open_under_a_new_one(app
     assert interface.open_certainly_good(app, cookie)["_user_id"] == "7:1"
     app.secret_key = app.config["SECRET_KEY"] = "a new key " + "n" * 40
     assert interface.open_certainly_good(app, cookie) is None  # Flask's own code decides: the fallbacks
+
+
+@pytest.mark.parametrize("values", [
+    {"_user_id": "7:1", "_fresh": False, "csrf_token": "raw", "n": 3, "x": 1.5, "none": None},
+    {"_user_id": "7:1"}, {}, {" t": "a key Flask tags"}, {" di": "another"},
+    {"_user_id": "7:1", "pair": (1, 2)}, {"_user_id": "7:1", "raw": b"\x00\xff"},
+    {"_user_id": "7:1", "when": dt.datetime(2030, 1, 2, 3, 4, 5, tzinfo=dt.UTC)},
+    {"_user_id": "7:1", "nested": {" t": [1, 2]}}, {"_user_id": "7:1", "page": Markup("<b>x</b>")},
+])
+def test_a_cookie_opens_to_what_flask_would_open(app, values):
+    """Plain values are read as JSON without Flask's untagging; anything Flask tags is read by Flask's own
+    serializer, whose answer the quick way must match."""
+    cookie = _session_cookie(app, values)
+    expected = app.session_interface.get_signing_serializer(app).loads(cookie)
+    assert expected == values
+    for _ in range(2):  # opened afresh, then (plain sessions) as remembered
+        opened = app.session_interface.open_certainly_good(app, cookie)
+        assert dict(opened) == expected and all(type(opened[key]) is type(value) for key, value in expected.items())
 
 
 def test_a_session_holding_a_list_is_opened_afresh_each_time(app):
