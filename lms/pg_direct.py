@@ -2,21 +2,22 @@
 
 Through a psycopg cursor, a hot request's one statement cost its worker more in psycopg's Python than
 in the round trip: the query converted again, a new transformer, the prepare manager's counting, the
-generators and the wait loop around one send and one receive (the module page's worker: 985,802
-instructions a request, 934,686 this way). Here the SQL gets its `$n` places once per statement, is
-prepared on a connection the first time it runs there, and each run is the send, a poll and the
-receive. Parameters are dumped and rows loaded by psycopg's own adapters, as a cursor would: the same
-forms, the same types (one prepared statement per set of them), the same values back.
+generators and the wait loop around one send and one receive (the module page's worker: 985,076
+instructions a request, 935,008 this way; a submission's 2,851,950 and 2,653,287). Here the SQL
+gets its `$n` places once per statement, is prepared on a connection the first time it runs there,
+and each run is the send, a poll and the receive. Parameters are dumped and rows loaded by
+psycopg's own adapters, as a cursor would: the same forms, the same types (one prepared statement
+per set of them), the same values back.
 
 Only where psycopg has nothing to add, and where prepared statements last: on the connections a
 worker keeps (`Database`'s reads, in autocommit, and its writes) and the quick writes', each marked
 with the execution option `lms.driver_query.DIRECT_STATEMENTS`, when in autocommit or in a
 transaction already begun. The first statement of a transaction goes through the cursor, which
 begins it with the connection's settings. psycopg drops every prepared statement of a connection
-(DEALLOCATE ALL) when it rolls back a transaction or to a savepoint, if it prepared any itself;
-`watch` forgets this module's then too. An ORM session's connection rolls back at the end of every
-request, so its statements would be prepared anew each time, a round trip more than psycopg's
-unprepared one: those stay on the cursor.
+(DEALLOCATE ALL) when it rolls back a transaction, and may when it rolls back to a savepoint, if it
+prepared any itself; `watch` forgets this module's then too. An ORM session's connection rolls back
+at the end of every request, so its statements would be prepared anew each time, a round trip more
+than psycopg's unprepared one: those stay on the cursor.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from psycopg.adapt import PyFormat, Transformer
 from sqlalchemy import Connection, Engine, event
 
 # Where a connection's state is kept: the pool record's info, which SQLAlchemy clears when it reconnects.
-_STATE = "lms_direct_statements"
+_STATE = "lms_direct_state"
 _CAN_CLOSE = capabilities.has_send_close_prepared()  # libpq 17 and later
 _PLACE = re.compile(r"%\((\w+)\)s|%%")
 
