@@ -13,7 +13,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from fixtures import create_agents, random_secret, right_answers, signed_sessions
+from fixtures import attempt_form, create_agents, random_secret, signed_sessions
 from harness import Gunicorn, app_env, form, postgres_database
 from sqlalchemy import func, select
 
@@ -77,7 +77,7 @@ def postgres_burst(work: Path) -> None:
             calls = []
             for user_id, (cookie, token) in agents:
                 attempt = attempts[user_id]
-                body = form({**right_answers(exam, attempt.seed), "csrf_token": [token]})
+                body = form({**attempt_form(app, exam, attempt.id, attempt.seed), "csrf_token": [token]})
                 calls.append(lambda a=attempt, c=cookie, b=body: _post(server.base, f"/attempts/{a.id}/submit", c, b))
             submit_s, submits = _burst(calls)
         finally:

@@ -39,7 +39,14 @@ from werkzeug.datastructures import MultiDict
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import checks  # noqa: E402
-from fixtures import create_agents, open_attempts, random_secret, right_answers, signed_sessions  # noqa: E402
+from fixtures import (  # noqa: E402
+    attempt_form,
+    create_agents,
+    open_attempts,
+    random_secret,
+    right_answers,
+    signed_sessions,
+)
 from harness import HERE, Gunicorn, app_env, form, postgres_database, sqlite_database, stolen_cpu_seconds  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
@@ -130,10 +137,11 @@ class Population:
             "attempt page": [["GET", f"/attempts/{attempt}", cookie, "", html]
                              for (cookie, _), attempt in zip(taker_cookies, self.open, strict=True)],
             "autosave": [["POST", f"/attempts/{attempt}/save", cookie,
-                          form({**right_answers(self.exam, seed), "csrf_token": [token]}), json_]
+                          form({**attempt_form(app, self.exam, attempt, seed), "csrf_token": [token]}), json_]
                          for (cookie, token), attempt, seed in zip(taker_cookies, self.open, seeds, strict=True)],
             "submit": [["POST", f"/attempts/{attempt}/submit", cookie,
-                        form({**right_answers(self.exam, seed), "confirm": ["yes"], "csrf_token": [token]}), html]
+                        form({**attempt_form(app, self.exam, attempt, seed), "confirm": ["yes"],
+                              "csrf_token": [token]}), html]
                        for (cookie, token), attempt, seed in zip(signed_sessions(app, submitters), self.submitting,
                                                                  submit_seeds, strict=True)],
             "result page": [["GET", f"/attempts/{attempt}/result", cookie, "", html]

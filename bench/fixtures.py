@@ -94,5 +94,11 @@ def right_answers(exam, seed: int) -> dict[str, list[str]]:
     return scoring.form_for(exam, layout_for(exam, seed), right=True)
 
 
+def attempt_form(app: Flask, exam, attempt_id: int, seed: int, right: bool = True) -> dict[str, list[str]]:
+    """What the attempt page's form sends when it is submitted: the answers and the page's layout note."""
+    note = tokens.layout_note(app.config["SECRET_KEY"], attempt_id, exam.content_hash, seed)
+    return {**scoring.form_for(exam, layout_for(exam, seed), right=right), tokens.LAYOUT_NOTE_FIELD: [note]}
+
+
 def random_secret() -> str:
     return secrets.token_hex(32)

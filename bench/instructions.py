@@ -42,14 +42,20 @@ from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fixtures import create_agents, open_attempts, random_secret, seat_tokens, signed_sessions  # noqa: E402
+from fixtures import (  # noqa: E402
+    attempt_form,
+    create_agents,
+    open_attempts,
+    random_secret,
+    seat_tokens,
+    signed_sessions,
+)
 from harness import app_env, form, postgres_database, sqlite_database  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 from web import EXAM_KEY, MODULE_KEY  # noqa: E402  (the same module and exam as the web benchmark)
 
 from lms.models import RegistrationCompletion, User  # noqa: E402
-from lms.services import demo, scoring  # noqa: E402
-from lms.services.layout import layout_for  # noqa: E402
+from lms.services import demo  # noqa: E402
 
 WARM_UP = 200
 PAGES = {"module": f"/learn/{MODULE_KEY}", "intro": f"/exams/{EXAM_KEY}"}
@@ -90,7 +96,7 @@ def requests(app, kind: str, count: int):
         ids = create_agents(app, 100, "save-")
         attempts, seeds = open_attempts(app, exam, ids)
         saves = [(f"/attempts/{attempt}/save", cookie,
-                  form({**scoring.form_for(exam, layout_for(exam, seed)), "csrf_token": [token]}))
+                  form({**attempt_form(app, exam, attempt, seed), "csrf_token": [token]}))
                  for (cookie, token), attempt, seed in zip(signed_sessions(app, ids), attempts, seeds, strict=True)]
         return [lambda i=i: client.post(saves[i % 100][0], data=saves[i % 100][2], headers={
             "Cookie": saves[i % 100][1], "Accept": "application/json",
@@ -105,7 +111,7 @@ def requests(app, kind: str, count: int):
     made = []
     for number, ((cookie, token), attempt, seed) in enumerate(zip(signed_sessions(app, ids), attempts, seeds,
                                                                   strict=True)):
-        answers = scoring.form_for(exam, layout_for(exam, seed), right=kind == "submit" or number % 2 == 0)
+        answers = attempt_form(app, exam, attempt, seed, right=kind == "submit" or number % 2 == 0)
         body = form({**answers, "confirm": ["yes"], "csrf_token": [token]})
         made.append(lambda attempt=attempt, cookie=cookie, body=body: client.post(
             f"/attempts/{attempt}/submit", data=body,

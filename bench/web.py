@@ -30,7 +30,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import checks  # noqa: E402
 from burst import postgres_burst  # noqa: E402
-from fixtures import create_agents, open_attempts, random_secret, right_answers, seat_tokens, signed_sessions  # noqa: E402
+from fixtures import (  # noqa: E402
+    attempt_form,
+    create_agents,
+    open_attempts,
+    random_secret,
+    seat_tokens,
+    signed_sessions,
+)
 from harness import (  # noqa: E402
     WARMUP_SECONDS,
     CpuMeter,
@@ -107,7 +114,7 @@ class Scenarios:
         ids, cookies = self._agents(count, "submit")
         attempts, seeds = open_attempts(self.app, self.exam, ids)
         lines = [f"POST\t/attempts/{attempt}/submit\t{cookie}\t"
-                 + form({**right_answers(self.exam, seed), "confirm": ["yes"], "csrf_token": [token]})
+                 + form({**attempt_form(self.app, self.exam, attempt, seed), "confirm": ["yes"], "csrf_token": [token]})
                  for (cookie, token), attempt, seed in zip(cookies, attempts, seeds, strict=True)]
         self.prepared["submit"] += count
         return lines, attempts
@@ -173,7 +180,7 @@ class Scenarios:
         ids, cookies = self._agents(POOL, "autosave")
         attempts, seeds = open_attempts(self.app, self.exam, ids)
         lines = [f"POST\t/attempts/{attempt}/save\t{cookie}\t"
-                 + form({**right_answers(self.exam, seed), "csrf_token": [token]})
+                 + form({**attempt_form(self.app, self.exam, attempt, seed), "csrf_token": [token]})
                  for (cookie, token), attempt, seed in zip(cookies, attempts, seeds, strict=True)]
         warm, result = self.wrk.measure(base, lines, EXPECT["autosave"], self.meter)
         sent = consumed(len(lines), warm["sent_by_thread"]) | consumed(len(lines), result["sent_by_thread"])

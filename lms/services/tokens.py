@@ -1,19 +1,24 @@
-"""Signed, expiring links sent by email: confirming an address and resetting a password.
+"""Signed, expiring links sent by email (confirming an address, resetting a password), and the notes
+a page carries for the requests it sends back (when a module page was opened, an attempt's layout).
 
-Tokens are made when the email is sent (never stored), and each names what it is for (its salt),
-so a link made for one purpose never works for another.
+Tokens are made when the email is sent or the page rendered (never stored), and each names what it
+is for (its salt), so a token made for one purpose never works for another.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+import hmac
+from dataclasses import dataclass
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from lms.models import User
 from lms.services.errors import RuleError
+from lms.services.layout import SEED_BITS
 from lms.signatures import signing_for
 
 RESET_MAX_AGE = 3600  # one hour
@@ -84,3 +89,46 @@ def page_opened_at(secret_key: str, token: str, user_id: int, module_key: str) -
         except BadSignature:  # SignatureExpired included
             return None
     return signed_at if value == f"{user_id}:{module_key}".encode() else None
+
+
+# --- the attempt's layout --------------------------------------------------------------------------
+# The attempt page's form carries its attempt's exam version and seed, so that a submission can be
+# scored without first reading the attempt (on PostgreSQL a round trip fewer). The seed decides which
+# file position each option token stands for, so the page must not show it: it goes masked with a key
+# only the server knows, one mask per attempt (whose seed never changes), which hides it as a one-time
+# pad does. Nothing is trusted because of the note: the score's write matches only the attempt with
+# that version and seed, so a changed or someone else's note writes nothing, and the submission is then
+# read and scored as it always was.
+LAYOUT_NOTE_FIELD = "layout_note"  # the form field that carries it
+_LAYOUT = b"lms.layout-note"
+_HEX = frozenset("0123456789abcdef")
+
+
+@dataclass(frozen=True)
+class LayoutNote:
+    """The exam version and seed an attempt page says its attempt has."""
+
+    content_hash: str
+    seed: int
+
+
+@functools.lru_cache(maxsize=4)
+def _layout_key(secret_key: str) -> bytes:
+    return hmac.digest(secret_key.encode(), _LAYOUT, "sha256")
+
+
+def _mask(secret_key: str, attempt_id: int) -> int:
+    return int.from_bytes(hmac.digest(_layout_key(secret_key), b"%d" % attempt_id, "sha256")[:8], "big")
+
+
+def layout_note(secret_key: str, attempt_id: int, content_hash: str, seed: int) -> str:
+    return f"{seed ^ _mask(secret_key, attempt_id):016x}.{content_hash}"
+
+
+def read_layout_note(secret_key: str, note: str, attempt_id: int) -> LayoutNote | None:
+    """What the note of attempt `attempt_id`'s page says, or None when it is not such a note."""
+    masked, dot, content_hash = note.partition(".")
+    if not dot or len(masked) != 16 or not 0 < len(content_hash) <= 64 or not _HEX.issuperset(masked + content_hash):
+        return None
+    seed = int(masked, 16) ^ _mask(secret_key, attempt_id)
+    return LayoutNote(content_hash, seed) if seed < 1 << SEED_BITS else None

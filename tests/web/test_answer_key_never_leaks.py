@@ -6,8 +6,10 @@ import html
 import re
 
 import pytest
+from sqlalchemy import select
 
 from lms.content.catalog import Exam
+from lms.models import Attempt
 from tests.support.web import csrf_token, post_form, sign_up
 
 
@@ -69,6 +71,19 @@ def test_nothing_of_the_key_appears_before_review_is_allowed(player_app, player_
     markers = key_markers(exam)
     for step, body in walk_until_submitted(client, "/learn/py2030/core/rules", exam.key):
         assert leaks(body, markers) == [], step
+
+
+def test_no_page_shows_the_attempts_seed(player_app, player_catalog):
+    """The seed says which position in the exam's file each option token stands for (an ordering question's
+    file order is its answer): the attempt page's layout note carries it masked, and no page shows it."""
+    client = player_app.test_client()
+    sign_up(client)
+    walked = walk_until_submitted(client, "/learn/py2030/core/rules", "py2030/core/rules")
+    with player_app.extensions["lms.db"].reading() as session:
+        (seed,) = session.scalars(select(Attempt.seed)).all()
+    shown = [step for step, body in walked if str(seed) in body or format(seed, "x") in body]
+    assert shown == []
+    assert any('name="layout_note"' in body for _step, body in walked)  # the note is there, masked
 
 
 def test_the_same_walk_shows_the_key_once_review_is_allowed(player_app, player_catalog):

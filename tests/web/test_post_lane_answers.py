@@ -39,6 +39,7 @@ class Taker:
     user_id: int
     attempt_id: int
     token: str  # the CSRF token on the agent's attempt page
+    note: str  # the layout note on it
     right: dict[str, list[str]]  # the attempt page's form answered right, as the agent's browser sends it
     wrong: dict[str, list[str]]
     first: set[str]  # the fields of the question the attempt shows first
@@ -57,8 +58,10 @@ def _taker(app: Flask) -> Taker:
     shown_first = exam.questions_by_id[layout.questions[0].question_id]
     first = question_type(shown_first.type).form_values(shown_first.data, layout.questions[0],
                                                         scoring.field_name(shown_first), True)
-    return Taker(client, user_id, attempt_id, csrf_token(client, page), scoring.form_for(exam, layout, right=True),
-                 scoring.form_for(exam, layout, right=False), set(first))
+    note = re.search(r'name="layout_note" value="([0-9a-f.]+)"', client.get(page).get_data(as_text=True))
+    assert note is not None, "no layout note on the attempt page"
+    return Taker(client, user_id, attempt_id, csrf_token(client, page), note.group(1),
+                 scoring.form_for(exam, layout, right=True), scoring.form_for(exam, layout, right=False), set(first))
 
 
 def _recorded(app: Flask, attempt_id: int) -> tuple:
@@ -81,12 +84,29 @@ def _send(app: Flask, taker: Taker, build: Callable[[Taker], dict[str, Any]], la
 
 
 def _answers(taker: Taker, right: bool = True, **more: str) -> dict[str, Any]:
-    return {"data": {**(taker.right if right else taker.wrong), "csrf_token": taker.token, **more}}
+    """The attempt page's form as the browser sends it: the answers, the CSRF token and the layout note."""
+    return {"data": {**(taker.right if right else taker.wrong), "csrf_token": taker.token,
+                     "layout_note": taker.note, **more}}
 
 
 def _one_left_out(taker: Taker) -> dict[str, Any]:
     return {"data": {**{name: values for name, values in taker.right.items() if name not in taker.first},
-                     "csrf_token": taker.token}}
+                     "csrf_token": taker.token, "layout_note": taker.note}}
+
+
+def _another_attempts_note(taker: Taker) -> dict[str, Any]:
+    return _answers(taker, layout_note=_taker(taker.client.application).note)
+
+
+def _note_changed(taker: Taker) -> dict[str, Any]:
+    masked, _, version = taker.note.partition(".")
+    return _answers(taker, layout_note=f"{int(masked, 16) ^ 1:016x}.{version}")
+
+
+def _without_note(taker: Taker) -> dict[str, Any]:
+    answers = _answers(taker)
+    del answers["data"]["layout_note"]
+    return answers
 
 
 def _scored_before(taker: Taker) -> dict[str, Any]:
@@ -125,6 +145,9 @@ CASES: dict[str, tuple[Callable[[Taker], dict[str, Any]], bool]] = {
     "every question answered, from the attempt page": (_answers, True),
     "confirmed, as the confirmation page sends it": (lambda taker: _answers(taker, confirm="yes"), True),
     "wrong answers (a fail)": (lambda taker: _answers(taker, right=False), True),
+    "no layout note (a page rendered before there was one)": (_without_note, True),
+    "another attempt's layout note": (_another_attempts_note, True),
+    "a layout note changed": (_note_changed, True),
     "the confirmation page's form: the saved answers scored": (_saved_first, True),
     "already scored (a second tab)": (_scored_before, True),
     "past the deadline (scored as timed out, with the answers saved before)": (_past_deadline, True),
@@ -167,7 +190,8 @@ def test_the_lane_scores_as_flask_would(player_app, case, caplog):
 
 @pytest.mark.parametrize("case", ["every question answered, from the attempt page", "already scored (a second tab)",
                                   "a question left unanswered (the confirmation page follows)",
-                                  "signed out everywhere meanwhile"])
+                                  "signed out everywhere meanwhile", "another attempt's layout note",
+                                  "wrong answers (a fail)"])
 def test_the_lane_scores_as_flask_would_on_each_database(player_app_on_each_database, case, caplog):
     _scores_as_flask_would(player_app_on_each_database, case, caplog)
 

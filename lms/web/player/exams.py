@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from lms.extensions import catalog, clock
-from lms.services import attempt_page, exams, result_page, scoring
+from lms.services import attempt_page, exams, result_page, scoring, tokens
 from lms.services.review import review_items, sections
 from lms.web.context import signed_in
 from lms.web.database import db_session, uow
@@ -96,7 +96,10 @@ def attempt(attempt_id: int):
         return render_template("player/attempt.html", attempt=page, exam=page.exam, layout=page.layout,
                                questions_html=_questions_html(page, answers), seconds_left=SECONDS_LEFT_MARK,
                                minutes_left=MINUTES_LEFT_MARK, last_attempt=page.last_attempt,
-                               unanswered=page.unanswered, csrf_token=lambda: CSRF_MARK)
+                               unanswered=page.unanswered, csrf_token=lambda: CSRF_MARK,
+                               layout_note_field=tokens.LAYOUT_NOTE_FIELD,
+                               layout_note=tokens.layout_note(current_app.config["SECRET_KEY"], page.id,
+                                                              page.exam.content_hash, page.seed))
 
     return ATTEMPT_PAGES.render(key, page.exam, render, {CSRF_MARK: csrf_token(), **time_left(page, now)})
 
