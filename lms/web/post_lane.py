@@ -184,10 +184,7 @@ class PostLane:
         # From the confirmation page the saved answers are scored as they are (its form carries none).
         values = None if post.first("saved") == "yes" else post.values
         with unit_of_work(self.app) as work:  # the attempt's read checks who is signed in (NotFound when not)
-            # The attempt page's form says which version and seed it showed: on PostgreSQL it is scored
-            # without that read (SQLite's costs no round trip, and the note's HMAC would cost more).
-            note = None if work.is_sqlite else tokens.read_layout_note(
-                self.app.config["SECRET_KEY"], post.first(tokens.LAYOUT_NOTE_FIELD), attempt_id)
+            note = self._layout_note(work, post, attempt_id)
             exams.submit_attempt(work, self.app.extensions[CATALOG].catalog, attempt_id, claim.user_id, values,
                                  self.app.extensions[CLOCK].now(), confirmed=post.first("confirm") == "yes",
                                  claim=claim, note=note)
@@ -216,7 +213,8 @@ class PostLane:
             return None
         now = self.app.extensions[CLOCK].now()
         with unit_of_work(self.app) as work:
-            saved = autosave.save_if_signed_in(work, claim, attempt_id, post.values, now)
+            saved = autosave.save_if_signed_in(work, claim, attempt_id, post.values, now,
+                                               note=self._layout_note(work, post, attempt_id))
             if saved is None:  # not as it usually goes (signed out, out of time, ...): the view's way
                 identity = self._identity(work, post)
                 if identity is None:
@@ -235,6 +233,13 @@ class PostLane:
         body = response.get_data()
         return Answer(response.status, [("Content-Type", response.content_type), ("Content-Length", str(len(body))),
                                          *SIGNED_IN_HEADERS], body)
+
+    def _layout_note(self, work: UnitOfWork, post: _Post, attempt_id: int) -> tokens.LayoutNote | None:
+        """The version and seed the attempt page's form says it showed, so that PostgreSQL need not read them
+        first (SQLite reads them in the process, for less than the note's HMAC costs)."""
+        if work.is_sqlite:
+            return None
+        return tokens.read_layout_note(self.app.config["SECRET_KEY"], post.first(tokens.LAYOUT_NOTE_FIELD), attempt_id)
 
     @staticmethod
     def _claim(post: _Post) -> sessions.Claim | None:

@@ -1,8 +1,9 @@
 """The attempt page's form carries a layout note (its attempt's exam version and seed, the seed masked), so
-that on PostgreSQL the usual submission is scored without reading the attempt first. The note decides
-nothing by itself: the score is written only to the claimed agent's open, in-time attempt with that
-version and seed, and anything else (another attempt's note, a changed one, a signed-out claim, a
-deadline passed, a pass that completes the track) is read and handled the usual way."""
+that on PostgreSQL the usual submission is scored, and an attempt's first autosave in a worker kept,
+without reading the attempt first. The note decides nothing by itself: the score or the answers are
+written only to the claimed agent's open, in-time attempt with that version and seed, and anything
+else (another attempt's note, a changed one, a signed-out claim, a deadline passed, a pass that
+completes the track) is read and handled the usual way."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ import pytest
 from sqlalchemy import func, select, update
 
 from lms.models import Attempt, AttemptItem, OutboxEvent, TrackCompletion
-from lms.services import exams, score_write, tokens, training
+from lms.services import autosave, exams, score_write, tokens, training
 from lms.services.errors import NotFound
+from lms.services.recent import Recent
 from lms.services.tokens import LayoutNote
 from tests.services.test_claimed_writes import NO_LONGER_HOLDS, Agent, signed_in
 from tests.support.player_tree import answer_values, getter, player_catalog
@@ -22,6 +24,12 @@ CATALOG = player_catalog()
 NOW = dt.datetime(2029, 9, 1, 12, 0, tzinfo=dt.UTC)
 EXAM = "py2030/core/rules"  # the last step of the track py2030/core, after its two modules
 SECRET = "test-secret"
+
+
+@pytest.fixture(autouse=True)
+def nothing_remembered(monkeypatch):
+    """Attempt ids start again in every test's database: what one test's worker remembered is not the next's."""
+    monkeypatch.setattr(autosave, "_REMEMBERED", Recent(size=100))
 
 
 def started(uow, agent: Agent) -> tuple[Attempt, str, dict[str, list[str]], dict[str, list[str]]]:
@@ -182,3 +190,67 @@ def test_a_pass_that_completes_the_track_with_a_note_records_the_completion(uow,
     assert uow.session.scalar(select(TrackCompletion.track_key).where(TrackCompletion.user_id == agent.user_id)) == (
         "py2030/core")
     assert len(recorded(uow, attempt.id)[-1]) == 1
+
+
+# --- the autosave ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def facts_read(monkeypatch) -> list[int]:
+    """Each time an autosave reads its attempt's owner, version and seed."""
+    seen: list[int] = []
+    real = autosave.attempt_facts
+
+    def counted(connection, attempt_id):
+        seen.append(attempt_id)
+        return real(connection, attempt_id)
+
+    monkeypatch.setattr(autosave, "attempt_facts", counted)
+    return seen
+
+
+def saved_answers(uow, attempt_id: int) -> dict | None:
+    uow.end_reads()
+    return uow.session.get(Attempt, attempt_id, populate_existing=True).answers
+
+
+def autosave_with(uow, agent: Agent, attempt_id: int, values: dict[str, list[str]], note: str | None):
+    read = tokens.read_layout_note(SECRET, note, attempt_id) if note is not None else None
+    return autosave.save_if_signed_in(uow, agent.claim, attempt_id, getter(values), NOW, note=read)
+
+
+def test_a_first_autosave_with_its_pages_note_keeps_the_answers_without_reading_the_attempt(uow, facts_read):
+    agent = signed_in(uow, "noted@example.com")
+    attempt, note, right_values, wrong_values = started(uow, agent)
+    assert autosave_with(uow, agent, attempt.id, right_values, note) == NOW
+    kept = saved_answers(uow, attempt.id)
+    assert autosave_with(uow, agent, attempt.id, wrong_values, None) == NOW  # remembered: no note needed
+    assert facts_read == []
+    version, layout = exams.attempt_exam(uow.session, attempt)
+    assert kept == exams.read_answers(version, layout, getter(right_values)) != saved_answers(uow, attempt.id)
+
+
+@pytest.mark.parametrize("case", ["another attempt's note", "another seed", "a version never stored",
+                                  "masked with another key"])
+def test_an_autosave_with_a_note_not_of_the_attempt_writes_nothing_and_is_left_to_the_usual_way(uow, facts_read,
+                                                                                                 case):
+    agent = signed_in(uow, "noted@example.com")
+    attempt, note, right_values, _wrong = started(uow, agent)
+    given = NOT_THIS_ATTEMPTS[case](uow, agent, attempt, note)
+    if tokens.read_layout_note(SECRET, given, attempt.id) is None:  # unmasked to no seed at all: as if none was sent
+        assert autosave_with(uow, agent, attempt.id, right_values, given) == NOW
+        assert facts_read == [attempt.id]
+        return
+    assert autosave_with(uow, agent, attempt.id, right_values, given) is None
+    assert saved_answers(uow, attempt.id) in (None, {})
+    # What the note said was not remembered: the next autosave reads the attempt and keeps the answers.
+    assert autosave_with(uow, agent, attempt.id, right_values, None) == NOW
+    assert facts_read == [attempt.id] and saved_answers(uow, attempt.id)
+
+
+def test_an_autosave_with_a_note_for_someone_no_longer_signed_in_writes_nothing(uow):
+    agent = signed_in(uow, "noted@example.com")
+    attempt, note, right_values, _wrong = started(uow, agent)
+    claim = NO_LONGER_HOLDS["signed out everywhere"](uow, agent)
+    assert autosave_with(uow, Agent(agent.user_id, claim), attempt.id, right_values, note) is None
+    assert saved_answers(uow, attempt.id) in (None, {})

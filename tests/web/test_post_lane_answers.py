@@ -238,9 +238,18 @@ def test_an_error_in_the_lane_leaves_the_submission_to_flask_and_it_counts_once(
 
 
 def _autosave(taker: Taker, **more: Any) -> dict[str, Any]:
-    """As the page's script sends it: the form (token included), JSON asked for, the token in a header too."""
-    return {"data": {**taker.right, "csrf_token": taker.token}, "headers": {"Accept": "application/json",
-                                                                              "X-CSRFToken": taker.token, **more}}
+    """As the page's script sends it: the form (token and layout note included), JSON asked for, the token
+    in a header too."""
+    return {"data": {**taker.right, "csrf_token": taker.token, "layout_note": taker.note},
+            "headers": {"Accept": "application/json", "X-CSRFToken": taker.token, **more}}
+
+
+def _autosave_noted(note: Callable[[Taker], str]) -> Callable[[Taker], dict[str, Any]]:
+    def build(taker: Taker) -> dict[str, Any]:
+        sent = _autosave(taker)
+        sent["data"]["layout_note"] = note(taker)
+        return sent
+    return build
 
 
 def _autosave_late(taker: Taker) -> dict[str, Any]:
@@ -274,6 +283,8 @@ def _someone_elses(taker: Taker) -> dict[str, Any]:
 SAVES: dict[str, tuple[Callable[[Taker], dict[str, Any]], bool]] = {
     # name: (the request, whether the lane answers it)
     "the page's autosave": (_autosave, True),
+    "with another attempt's layout note": (_autosave_noted(lambda taker: _taker(taker.client.application).note), True),
+    "with a layout note changed": (_autosave_noted(lambda taker: _note_changed(taker)["data"]["layout_note"]), True),
     "the token in the header alone": (
         lambda taker: {"data": taker.right, "headers": {"Accept": "application/json", "X-CSRFToken": taker.token}},
         True),
@@ -302,7 +313,8 @@ def test_the_lane_saves_as_flask_would(player_app, case, caplog):
 @pytest.mark.parametrize("case", ["the page's autosave", "past the deadline (scored, and the page told where the "
                                                          "result is)",
                                   "after an autosave (the attempt's layout remembered)",
-                                  "after an autosave, signed out everywhere meanwhile"])
+                                  "after an autosave, signed out everywhere meanwhile",
+                                  "with another attempt's layout note", "with a layout note changed"])
 def test_the_lane_saves_as_flask_would_on_each_database(player_app_on_each_database, case, caplog):
     _scores_as_flask_would(player_app_on_each_database, case, caplog, action="save")
 
