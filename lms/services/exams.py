@@ -269,7 +269,7 @@ def submit_attempt(uow: UnitOfWork, catalog: Catalog, attempt_id: int, user_id: 
     `claim` (see start_attempt) the first read checks it too: NotFound when it no longer holds. With the
     attempt page's layout `note` as well, PostgreSQL first tries to score without reading the attempt.
     """
-    if note is not None and claim is not None and values is not None and not uow.is_sqlite:
+    if note is not None and claim is not None and claim.user_id == user_id and values is not None and not uow.is_sqlite:
         submitted = _submit_from_note(uow, catalog, attempt_id, claim, note, values, now, confirmed)
         if submitted is not None:
             return submitted

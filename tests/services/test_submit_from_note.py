@@ -168,6 +168,16 @@ def test_another_agents_claim_with_the_note_scores_nothing(uow):
     assert recorded(uow, attempt.id)[0] == "in_progress"
 
 
+def test_a_note_and_claim_for_another_agent_than_the_one_submitting_score_nothing(uow):
+    agent = signed_in(uow, "noted@example.com")
+    attempt, note, right_values, _wrong = started(uow, agent)
+    someone = signed_in(uow, "someone@example.com")
+    with pytest.raises(NotFound):
+        exams.submit_attempt(uow, CATALOG, attempt.id, someone.user_id, getter(right_values), NOW, True,
+                             claim=agent.claim, note=tokens.read_layout_note(SECRET, note, attempt.id))
+    assert recorded(uow, attempt.id)[0] == "in_progress"
+
+
 def test_a_question_left_unanswered_with_a_note_still_asks_first(uow):
     agent = signed_in(uow, "noted@example.com")
     attempt, note, right_values, _wrong = started(uow, agent)
