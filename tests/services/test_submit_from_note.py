@@ -8,6 +8,7 @@ completes the track) is read and handled the usual way."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import func, select, update
@@ -16,6 +17,7 @@ from lms.models import Attempt, AttemptItem, OutboxEvent, TrackCompletion
 from lms.services import autosave, exams, score_write, tokens, training
 from lms.services.errors import NotFound
 from lms.services.recent import Recent
+from lms.services.sessions import Claim
 from lms.services.tokens import LayoutNote
 from tests.services.test_claimed_writes import NO_LONGER_HOLDS, Agent, signed_in
 from tests.support.player_tree import answer_values, getter, player_catalog
@@ -149,32 +151,32 @@ def test_a_note_that_does_not_describe_the_open_attempt_leaves_it_to_the_usual_w
     assert (status, percent, passed, timed_out, len(events)) == ("submitted", scored.percent, not late, late, 1)
 
 
-@pytest.mark.parametrize("meanwhile", NO_LONGER_HOLDS)
-def test_a_note_scores_nothing_once_the_claim_no_longer_holds(uow, meanwhile):
-    agent = signed_in(uow, "noted@example.com")
-    attempt, note, right_values, _wrong = started(uow, agent)
-    claim = NO_LONGER_HOLDS[meanwhile](uow, agent)
-    with pytest.raises(NotFound):
-        submit(uow, Agent(agent.user_id, claim), attempt.id, right_values, note)
-    assert recorded(uow, attempt.id)[0] == "in_progress"
-
-
-def test_another_agents_claim_with_the_note_scores_nothing(uow):
-    agent = signed_in(uow, "noted@example.com")
-    attempt, note, right_values, _wrong = started(uow, agent)
+def _someone_elses_claim(uow, agent: Agent) -> tuple[int, Claim]:
     someone = signed_in(uow, "someone@example.com")
-    with pytest.raises(NotFound):
-        submit(uow, someone, attempt.id, right_values, note)
-    assert recorded(uow, attempt.id)[0] == "in_progress"
+    return someone.user_id, someone.claim
 
 
-def test_a_note_and_claim_for_another_agent_than_the_one_submitting_score_nothing(uow):
+def _claim_for_someone_else(uow, agent: Agent) -> tuple[int, Claim]:
+    """The agent's own claim, handed in with another agent's id as the one submitting."""
+    return signed_in(uow, "someone@example.com").user_id, agent.claim
+
+
+NOT_THE_AGENTS_OWN: dict[str, Callable[..., tuple[int, Claim]]] = {
+    **{name: (lambda uow, agent, meanwhile=meanwhile: (agent.user_id, meanwhile(uow, agent)))
+       for name, meanwhile in NO_LONGER_HOLDS.items()},
+    "another agent's claim, submitting as themselves": _someone_elses_claim,
+    "the agent's claim, another agent submitting": _claim_for_someone_else,
+}
+
+
+@pytest.mark.parametrize("case", NOT_THE_AGENTS_OWN)
+def test_a_note_scores_nothing_unless_the_claim_holds_for_the_agent_submitting(uow, case):
     agent = signed_in(uow, "noted@example.com")
     attempt, note, right_values, _wrong = started(uow, agent)
-    someone = signed_in(uow, "someone@example.com")
+    submitting, claim = NOT_THE_AGENTS_OWN[case](uow, agent)
     with pytest.raises(NotFound):
-        exams.submit_attempt(uow, CATALOG, attempt.id, someone.user_id, getter(right_values), NOW, True,
-                             claim=agent.claim, note=tokens.read_layout_note(SECRET, note, attempt.id))
+        exams.submit_attempt(uow, CATALOG, attempt.id, submitting, getter(right_values), NOW, True,
+                             claim=claim, note=tokens.read_layout_note(SECRET, note, attempt.id))
     assert recorded(uow, attempt.id)[0] == "in_progress"
 
 
