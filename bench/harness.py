@@ -146,7 +146,7 @@ def sqlite_database(work: Path, name: str) -> str:
 
 
 class Gunicorn:
-    """2 sync workers on loopback unless told otherwise; `threads` only for the concurrency burst."""
+    """2 sync workers on loopback unless told otherwise; `threads` for the concurrency burst, or when asked."""
 
     def __init__(self, target: str, env: dict, threads: int = 1, workers: int = 2):
         self.port = free_port()

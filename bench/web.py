@@ -15,6 +15,8 @@ Environment:
   BENCH_SECONDS      measured seconds per scenario and repeat (default 10; warm-up 2 s more)
   BENCH_REPEATS      repeats of the whole set (default 3)
   BENCH_CONNECTIONS  wrk connections (default 16)
+  BENCH_THREADS      threads per worker, hello and app alike (default 1: the sync workers the targets are set
+                     for); more runs gunicorn's gthread workers, whose threads overlap a wait for the database
   LMS_BENCH_DATABASE_URL  the PostgreSQL server (see bench/harness.py); database lms_bench_web is made and dropped
 """
 
@@ -58,6 +60,7 @@ from lms.sqlite_writes import WAL_SIZE_LIMIT_BYTES  # noqa: E402
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
+THREADS = int(os.environ.get("BENCH_THREADS", "1"))
 # Which databases to run ("sqlite,pg" by default): one alone, to compare two checkouts in half the time.
 DATABASES = os.environ.get("BENCH_DATABASES", "sqlite,pg").split(",")
 # SQLite's log is cut back to its limit each time it starts over, and grows by a second's writes in
@@ -192,8 +195,8 @@ class Scenarios:
 def run_database(label: str, url: str, wrk: Wrk, work: Path) -> tuple[list[dict[str, dict]], Scenarios, list]:
     scenarios = Scenarios(label, url, wrk, work)
     scenarios.app.extensions["lms.db"].dispose()
-    hello = Gunicorn("hello_app:app", scenarios.env)
-    server = Gunicorn("lms.app:create_app()", scenarios.env)
+    hello = Gunicorn("hello_app:app", scenarios.env, threads=THREADS)
+    server = Gunicorn("lms.app:create_app()", scenarios.env, threads=THREADS)
     repeats = []
     try:
         for repeat in range(1, REPEATS + 1):
@@ -276,7 +279,8 @@ def main() -> None:
         sys.exit(f"BENCH_DATABASES names sqlite, pg or both (comma-separated), not {', '.join(sorted(unknown))}")
     wrk_path = ensure_wrk()
     print(f"web benchmark: {REPEATS} repeats of wrk -t2 -c{CONNECTIONS} -d{SECONDS}s (after {WARMUP_SECONDS} s "
-          f"warm-up) against gunicorn --workers 2 on loopback", flush=True)
+          f"warm-up) against gunicorn --workers 2{f' --threads {THREADS}' if THREADS > 1 else ''} on loopback",
+          flush=True)
     verdicts = []
     with tempfile.TemporaryDirectory(prefix="lms-web-bench-") as folder:
         work = Path(folder)
