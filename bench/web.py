@@ -153,13 +153,17 @@ class Scenarios:
             self.log_peak = max(self.log_peak, self.log.stat().st_size)
 
     def _unique(self, name: str, base: str, hello: float, make, check) -> dict:
-        """A write where no request may repeat: the warm-up's rate (or the fastest repeat so far) sizes
-        the measured pool of fresh attempts or agents, with a margin; running out is reported."""
-        known = self.rates.get(name)
-        warm_lines, warm_ids = make(int((known or 0.3 * hello) * WARMUP_SECONDS) + 200)
+        """A write where no request may repeat: the faster of the warm-up's rate and the fastest repeat so
+        far sizes the measured pool of fresh attempts or agents, with half again as margin (this machine's
+        rate moves by half between repeats); running out is reported."""
+        known = self.rates.get(name, 0.0)
+        guess = max(known, 0.3 * hello)
+        warm_lines, warm_ids = make(int(guess * 1.5 * WARMUP_SECONDS) + 200)
         warm = self.wrk.run(base, warm_lines, WARMUP_SECONDS, EXPECT[name], True)
-        rate = known or (0.6 * hello if warm["exhausted"] else sum(warm["sent_by_thread"]) / WARMUP_SECONDS)
-        lines, ids = make(int(rate * SECONDS * 1.3) + 200)
+        # A warm-up that ran out went faster than its pool allowed: at least that, and likely more.
+        warm_rate = (max(0.6 * hello, 2 * guess) if warm["exhausted"]
+                     else sum(warm["sent_by_thread"]) / WARMUP_SECONDS)
+        lines, ids = make(int(max(known, warm_rate) * SECONDS * 1.5) + 200)
         result = self.wrk.run(base, lines, SECONDS, EXPECT[name], True, self.meter)
         sent = sum(warm["sent_by_thread"]) + sum(result["sent_by_thread"])
         self.used[name] += sent
