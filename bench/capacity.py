@@ -1,8 +1,9 @@
 """Capacity: how many agents one machine serves under a realistic mix, on SQLite and on PostgreSQL.
 
 An open-model load (requests arrive at a fixed rate, Poisson, whether or not the server keeps up;
-bench/openload.py, in CAPACITY_CLIENTS separate processes) is stepped up until p95 latency, measured
-from each request's scheduled time, reaches 150 ms or any request fails. The highest passing rate,
+bench/openload.py, in CAPACITY_CLIENTS separate processes, on uvloop where it is installed) is
+stepped up until p95 latency, measured from each request's scheduled time, reaches 150 ms or any
+request fails. The highest passing rate,
 divided by the requests one concurrent agent makes per second (MIX below), is the number of
 concurrent agents served. The database holds CAPACITY_AGENTS agents. gunicorn: CAPACITY_WORKERS sync
 workers.
@@ -20,6 +21,7 @@ Environment:
   CAPACITY_CLIENTS  client processes sharing the rate (default 2)
   CAPACITY_AGENTS   agents in the database (default 20000)
   CAPACITY_WORKERS  gunicorn's sync workers (default 2, as the web benchmark; README suggests 4)
+  CAPACITY_DATABASES  which to run: sqlite, pg or both, comma-separated (default both)
   LMS_BENCH_DATABASE_URL  the PostgreSQL server (see bench/harness.py); database lms_bench_capacity
 """
 
@@ -48,6 +50,7 @@ from fixtures import (  # noqa: E402
     signed_sessions,
 )
 from harness import HERE, Gunicorn, app_env, form, postgres_database, sqlite_database, stolen_cpu_seconds  # noqa: E402
+from openload import EVENT_LOOP  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
 from lms.app import create_app  # noqa: E402
@@ -58,6 +61,7 @@ STEPS = [int(rate) for rate in os.environ.get("CAPACITY_STEPS", "100,200,300,400
 SECONDS = int(os.environ.get("CAPACITY_SECONDS", "10"))
 CLIENTS = int(os.environ.get("CAPACITY_CLIENTS", "2"))
 AGENTS = int(os.environ.get("CAPACITY_AGENTS", "20000"))
+DATABASES = os.environ.get("CAPACITY_DATABASES", "sqlite,pg").split(",")
 WORKERS = int(os.environ.get("CAPACITY_WORKERS", "2"))  # gunicorn's sync workers (README suggests 4 in production)
 WARMUP_SECONDS = 3
 P95_LIMIT_MS = 150
@@ -300,19 +304,25 @@ def _check(app, population: Population, load: Load) -> bool:
 
 
 def main() -> None:
-    print(f"capacity: open-model load, steps {STEPS} req/s x {SECONDS} s, {CLIENTS} client processes, gunicorn "
+    print(f"capacity: open-model load, steps {STEPS} req/s x {SECONDS} s, {CLIENTS} client processes "
+          f"({EVENT_LOOP[0]} event loop), gunicorn "
           f"--workers {WORKERS}; {PER_AGENT:.4f} req/s per concurrent agent, so {TARGET_AGENTS:,} agents = "
           f"{TARGET_AGENTS * PER_AGENT:.0f} req/s")
     print("mix: " + ", ".join(f"{kind} {share / PER_AGENT:.2%}" for kind, share in MIX.items()))
+    unknown = set(DATABASES) - {"sqlite", "pg"}
+    if unknown:
+        sys.exit(f"CAPACITY_DATABASES names sqlite, pg or both (comma-separated), not {', '.join(sorted(unknown))}")
     verdicts = []
     with tempfile.TemporaryDirectory(prefix="lms-capacity-") as folder:
         work = Path(folder)
-        verdicts.append(run_database("SQLite", sqlite_database(work, "capacity.db"), work))
-        with postgres_database("lms_bench_capacity") as postgres:
-            if postgres is None:
-                print("\nPostgreSQL: skipped (no server)")
-            else:
-                verdicts.append(run_database("PostgreSQL", postgres, work))
+        if "sqlite" in DATABASES:
+            verdicts.append(run_database("SQLite", sqlite_database(work, "capacity.db"), work))
+        if "pg" in DATABASES:
+            with postgres_database("lms_bench_capacity") as postgres:
+                if postgres is None:
+                    print("\nPostgreSQL: skipped (no server)")
+                else:
+                    verdicts.append(run_database("PostgreSQL", postgres, work))
     print(f"\ntarget met on every database, every check passed: {'yes' if all(verdicts) else 'NO'}")
 
 
