@@ -139,6 +139,7 @@ class Database:
         self.quick_writes = None if self.is_sqlite else make_quick_write_engine(url, **engine_options)
         self._kept_reads = KeptConnection(self._reads_connection)
         self._kept_writes = KeptConnection(self._writes_connection)
+        self._kept_quick_writes = KeptConnection(self._quick_writes_connection)
 
     @property
     def is_sqlite(self) -> bool:
@@ -165,6 +166,7 @@ class Database:
     def dispose(self) -> None:
         self._kept_reads.dispose()
         self._kept_writes.dispose()
+        self._kept_quick_writes.dispose()
         self.engine.dispose()
         if self.quick_writes is not None:
             self.quick_writes.dispose()
@@ -186,6 +188,19 @@ class Database:
     def take_back_writes(self, connection: Connection, *, failed: bool) -> None:
         """The write is over; after a failure its connection is not kept, whatever state it is in."""
         self._kept_writes.take_back(connection, discard=failed)
+
+    def lend_quick_writes(self) -> Connection:
+        """PostgreSQL: a connection of `quick_writes` for one statement, kept as reads' is (a heartbeat's
+        checkout from the pool and back cost it about a tenth of its instructions)."""
+        return self._kept_quick_writes.lend()
+
+    def take_back_quick_writes(self, connection: Connection, *, failed: bool) -> None:
+        """The statement is over; after a failure its connection is not kept."""
+        self._kept_quick_writes.take_back(connection, discard=failed)
+
+    def _quick_writes_connection(self) -> Connection:
+        assert self.quick_writes is not None, "quick writes are PostgreSQL's"
+        return self.quick_writes.connect()
 
     def _reads_connection(self) -> Connection:
         connection = self.engine.connect()
@@ -346,13 +361,18 @@ class UnitOfWork:
         Returns the driver's row count. Inside a `write()` it is part of that transaction instead.
 
         On SQLite it runs in autocommit on the reads' connection, at the write gate; on PostgreSQL on a
-        connection of `Database.quick_writes`, one round trip in all."""
+        connection of `Database.quick_writes` (the one the main thread keeps), one round trip in all."""
         if self._writing is not None:
             self.flush()
             return statement.run(self._writing, params)
         if self.database.quick_writes is not None:
-            with self.database.quick_writes.connect() as connection:
-                return statement.run(connection, params)
+            connection, failed = self.database.lend_quick_writes(), True
+            try:
+                count = statement.run(connection, params)
+                failed = False
+                return count
+            finally:
+                self.database.take_back_quick_writes(connection, failed=failed)
         self.end_reads()  # SQLite: the reads' snapshot would refuse a write after another writer's commit
         connection = self.database.lend_reads()
         try:

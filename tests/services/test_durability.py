@@ -62,17 +62,21 @@ def settings_seen(postgres_uow):
 
 
 @pytest.fixture
-def quick_writes_taken(postgres_uow):
-    """How many times a connection of the asynchronous-commit pool (Database.quick_writes) was taken."""
+def quick_writes_taken(postgres_uow, monkeypatch):
+    """How many statements ran on a connection of the asynchronous-commit pool (Database.quick_writes):
+    each takes one (the main thread's kept one, after the first)."""
     taken: list[int] = []
-    engine = postgres_uow.database.quick_writes
+    database = postgres_uow.database
+    lend = database.lend_quick_writes
 
-    def checkout(*_args):
+    def counted():
+        connection = lend()
+        assert connection.engine is database.quick_writes
         taken.append(1)
+        return connection
 
-    event.listen(engine, "checkout", checkout)
-    yield taken
-    event.remove(engine, "checkout", checkout)
+    monkeypatch.setattr(database, "lend_quick_writes", counted)
+    return taken
 
 
 def test_heartbeats_and_autosaves_do_not_wait_but_typed_saves_and_scores_do(postgres_uow, settings_seen,

@@ -1,18 +1,22 @@
-"""The main thread keeps a reads connection and a write connection between requests (lms.kept_connections):
-each request still sees the newest commits, nothing else shares a connection while it is lent, and a
-write that failed leaves no connection behind in a state of its own."""
+"""The main thread keeps a reads connection, a write connection and (PostgreSQL) a quick writes'
+connection between requests (lms.kept_connections): each request still sees the newest commits,
+nothing else shares a connection while it is lent, and a write that failed leaves no connection
+behind in a state of its own."""
 
 from __future__ import annotations
 
 import threading
 
 import pytest
+from psycopg.errors import NotNullViolation
 from sqlalchemy import func, insert, select
 
+from lms.db import Database
+from lms.driver_query import DriverWrite
 from lms.models import AuditEntry, User
 from lms.services import accounts
 from lms.services.errors import RuleError
-from tests.support.apps import TEST_PASSWORD
+from tests.support.apps import TEST_PASSWORD, truncate_all
 
 USERS = select(func.count()).select_from(User)
 
@@ -114,3 +118,71 @@ def test_after_dispose_the_kept_write_connection_is_a_new_one(database):
     kept = _write(database, "before")
     database.dispose()
     assert _write(database, "after") is not kept
+
+
+QUICK_AUDIT = DriverWrite(insert(AuditEntry))
+
+
+@pytest.fixture
+def postgres_database(postgres_url):
+    """PostgreSQL only: SQLite has no quick writes' connections (its run on the reads' one, at the gate)."""
+    truncate_all(postgres_url)
+    database = Database(postgres_url)
+    yield database
+    database.dispose()
+
+
+def _quick_writes_lent(database, monkeypatch) -> list:
+    """The connections `Database.lend_quick_writes` hands out, in order."""
+    lent: list = []
+    lend = database.lend_quick_writes
+
+    def recorded():
+        lent.append(lend())
+        return lent[-1]
+
+    monkeypatch.setattr(database, "lend_quick_writes", recorded)
+    return lent
+
+
+def _quick(database, action: str | None) -> int:
+    """One audit row as a statement of its own on PostgreSQL's asynchronous-commit connections, as a
+    heartbeat's or an autosave's write runs."""
+    with database.unit_of_work() as work:
+        return work.write_statement(QUICK_AUDIT, {"action": action, "details": {}})
+
+
+def test_the_next_quick_write_reuses_its_connection_and_each_commits_at_once(postgres_database, monkeypatch):
+    database = postgres_database
+    lent = _quick_writes_lent(database, monkeypatch)
+    before = _audits(database)
+    assert _quick(database, "first") == 1
+    assert _audits(database) == before + 1  # committed by itself, seen by another connection
+    assert _quick(database, "second") == 1
+    assert len(lent) == 2 and lent[1] is lent[0]
+    assert lent[0].engine is database.quick_writes
+    assert _audits(database) == before + 2
+
+
+def test_a_quick_write_that_fails_leaves_its_connection_behind(postgres_database, monkeypatch):
+    database = postgres_database
+    lent = _quick_writes_lent(database, monkeypatch)
+    before = _audits(database)
+    _quick(database, "kept")
+    with pytest.raises(NotNullViolation):  # straight from the driver, as lms.pg_direct runs it
+        _quick(database, None)  # an audit entry must name its action
+    assert lent[1] is lent[0] and lent[0].closed
+    assert _quick(database, "after") == 1
+    assert lent[2] is not lent[0]
+    assert _audits(database) == before + 2
+
+
+def test_another_thread_writes_quickly_on_a_connection_of_its_own(postgres_database, monkeypatch):
+    database = postgres_database
+    lent = _quick_writes_lent(database, monkeypatch)
+    _quick(database, "main")
+    thread = threading.Thread(target=_quick, args=(database, "thread"))
+    thread.start()
+    thread.join()
+    _quick(database, "main again")
+    assert lent[1] is not lent[0] and lent[2] is lent[0]
