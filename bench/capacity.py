@@ -3,10 +3,9 @@
 An open-model load (requests arrive at a fixed rate, Poisson, whether or not the server keeps up;
 bench/openload.py, in CAPACITY_CLIENTS separate processes, on uvloop where it is installed) is
 stepped up until p95 latency, measured from each request's scheduled time, reaches 150 ms or any
-request fails. The highest passing rate,
-divided by the requests one concurrent agent makes per second (MIX below), is the number of
-concurrent agents served. The database holds CAPACITY_AGENTS agents. gunicorn: CAPACITY_WORKERS sync
-workers.
+request fails. The highest passing rate, divided by the requests one concurrent agent makes per
+second (MIX below), is the number of concurrent agents served. The database holds CAPACITY_AGENTS
+agents. gunicorn: CAPACITY_WORKERS sync workers.
 Afterwards the rows must show exactly what the writes sent should have done. Figures, not a test.
 
 The mix, per concurrent agent: 85 % are reading a module (3-5 minutes each, 4 on average: one module
