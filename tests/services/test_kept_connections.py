@@ -125,7 +125,8 @@ QUICK_AUDIT = DriverWrite(insert(AuditEntry))
 
 @pytest.fixture
 def postgres_database(postgres_url):
-    """PostgreSQL only: SQLite has no quick writes' connections (its run on the reads' one, at the gate)."""
+    """PostgreSQL only: SQLite has no quick writes' connections (its quick writes run on the reads'
+    connection, at the write gate)."""
     truncate_all(postgres_url)
     database = Database(postgres_url)
     yield database
@@ -180,9 +181,11 @@ def test_a_quick_write_that_fails_leaves_its_connection_behind(postgres_database
 def test_another_thread_writes_quickly_on_a_connection_of_its_own(postgres_database, monkeypatch):
     database = postgres_database
     lent = _quick_writes_lent(database, monkeypatch)
+    before = _audits(database)
     _quick(database, "main")
     thread = threading.Thread(target=_quick, args=(database, "thread"))
     thread.start()
     thread.join()
     _quick(database, "main again")
     assert lent[1] is not lent[0] and lent[2] is lent[0]
+    assert _audits(database) == before + 3
