@@ -217,9 +217,7 @@ async def run(plan: dict, step: dict) -> dict:
 
 def main() -> None:
     plan, step = json.loads(Path(sys.argv[1]).read_text()), json.loads(Path(sys.argv[2]).read_text())
-    result = EVENT_LOOP[1](run(plan, step))
-    result["loop"] = EVENT_LOOP[0]
-    Path(sys.argv[3]).write_text(json.dumps(result))
+    Path(sys.argv[3]).write_text(json.dumps(EVENT_LOOP[1](run(plan, step))))
 
 
 if __name__ == "__main__":
